@@ -1,0 +1,72 @@
+// Keeps a ticket page current over its websocket: new messages are appended (once, by id),
+// a "changed" event makes htmx refresh the parts that listen for it, and a reconnect re-fetches
+// the conversation so nothing sent while offline is missed.
+(function () {
+  "use strict";
+  const LABELS = { connecting: "connecting…", live: "live", offline: "offline, reconnecting…", denied: "not live" };
+
+  function setState(state) {
+    const el = document.getElementById("live-status");
+    if (el) { el.dataset.state = state; el.textContent = LABELS[state]; }
+  }
+
+  function append(id, html) {
+    const list = document.getElementById("conversation");
+    if (!list || document.getElementById(id)) return;
+    const nearBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+    const tpl = document.createElement("template");
+    tpl.innerHTML = html.trim();
+    const el = tpl.content.firstElementChild;
+    if (!el) return;
+    list.querySelectorAll(":scope > .empty").forEach((n) => n.remove());
+    list.appendChild(el);
+    el.classList.add("msg--arrived");
+    if (window.htmx) window.htmx.process(el);
+    if (nearBottom) el.scrollIntoView({ block: "end" });
+    document.body.dispatchEvent(new CustomEvent("vigil:message", { detail: { id: id } }));
+  }
+
+  // Messages the page's own form just sent come back in the htmx response as templates.
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll("template.vigil-append").forEach(function (tpl) {
+      append(tpl.dataset.id, tpl.innerHTML);
+      tpl.remove();
+    });
+  });
+
+  function start(root) {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const url = scheme + location.host + root.dataset.liveUrl;
+    let delay = 500;
+    let connectedBefore = false;
+
+    function connect() {
+      setState("connecting");
+      const socket = new WebSocket(url);
+      socket.onopen = function () {
+        setState("live");
+        delay = 500;
+        if (connectedBefore && window.htmx) window.htmx.trigger(document.body, "vigil:resync");
+        connectedBefore = true;
+      };
+      socket.onmessage = function (event) {
+        const data = JSON.parse(event.data);
+        if (data.type === "message") append(data.id, data.html);
+        else if (data.type === "changed" && window.htmx) window.htmx.trigger(document.body, "vigil:changed");
+      };
+      socket.onclose = function (event) {
+        // 4401/4403: not logged in or no access; retrying cannot help.
+        if (event.code === 4401 || event.code === 4403) { setState("denied"); return; }
+        setState("offline");
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 15000);
+      };
+    }
+    connect();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const root = document.querySelector("[data-live-url]");
+    if (root) start(root);
+  });
+})();

@@ -1,0 +1,83 @@
+import pytest
+
+from tests.factories import CustomerFactory, TeamFactory, TicketFactory, UserFactory
+from tickets import services
+from tickets.models import Message
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Compute", slug="compute")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Billing", slug="billing")
+
+
+@pytest.fixture
+def analyst(team):
+    return UserFactory(username="sam", roles=["analyst"], teams=[team])
+
+
+@pytest.fixture
+def other_analyst(other_team):
+    return UserFactory(username="olga", roles=["analyst"], teams=[other_team])
+
+
+@pytest.fixture
+def curator(team):
+    return UserFactory(username="cora", roles=["curator"], teams=[team])
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="max", roles=["manager"])
+
+
+@pytest.fixture
+def nobody(db):
+    """Logged in, but holds no Vigil role."""
+    return UserFactory(username="nobody")
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(name="Priya Raman", email="priya@example.com")
+
+
+@pytest.fixture
+def ticket(team, customer):
+    return services.ticket_create(
+        team=team, customer=customer, subject="VM will not boot", body="My VM is stuck."
+    )
+
+
+@pytest.fixture
+def other_ticket(other_team):
+    return TicketFactory(team=other_team, subject="Charged twice")
+
+
+@pytest.fixture
+def make_ticket(team, customer):
+    def make(**kwargs):
+        return services.ticket_create(
+            team=kwargs.pop("team", team),
+            customer=kwargs.pop("customer", customer),
+            subject=kwargs.pop("subject", "A problem"),
+            body=kwargs.pop("body", "Something broke."),
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def reply(analyst):
+    def send(ticket, body="Try a restart.", **kwargs):
+        message, _ = services.message_create(
+            ticket=ticket, kind=Message.Kind.ANALYST, body=body, author=analyst, **kwargs
+        )
+        return message
+
+    return send

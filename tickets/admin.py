@@ -1,0 +1,69 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from tickets.models import Customer, Message, Team, Ticket, TicketEvent
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["members"]
+    search_fields = ["name"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "created_at"]
+    search_fields = ["name", "email"]
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    fields = ["created_at", "kind", "internal", "author_name", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["id", "subject", "team", "status", "priority", "assignee", "last_message_at"]
+    list_filter = ["status", "priority", "team"]
+    search_fields = ["subject", "customer__email", "customer__name"]
+    raw_id_fields = ["customer", "assignee"]
+    readonly_fields = ["public_id", "created_at", "updated_at", "last_message_at"]
+    inlines = [MessageInline]
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "actor_name", "old_value", "new_value", "created_at"]
+    list_filter = ["kind"]
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = Team.members.through
+    extra = 0
+    verbose_name = "team membership"
+    verbose_name_plural = "Teams (an analyst sees only these teams' tickets)"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class VigilUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, TeamMembershipInline]
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "roles"]
+
+    @admin.display(description="Roles (groups)")
+    def roles(self, obj: object) -> str:
+        return ", ".join(g.name for g in obj.groups.all())  # type: ignore[attr-defined]
+
+
+admin.site.site_header = "Vigil administration"
+admin.site.site_title = "Vigil admin"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from tickets import portal_views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", portal_views.ticket_new, name="new"),
+    path("t/<str:token>/", portal_views.ticket_page, name="ticket"),
+    path("t/<str:token>/conversation/", portal_views.ticket_conversation, name="conversation"),
+    path("t/<str:token>/reply/", portal_views.ticket_reply, name="reply"),
+]

@@ -1,0 +1,147 @@
+"""Customer portal: open a ticket without an account, follow it through a private signed link."""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_q.tasks import async_task
+
+from tickets import forms, selectors, services
+from tickets.models import Message, Ticket
+from tickets.views import HtmxHttpRequest, portal_path
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/link_invalid.html", status=403)
+
+
+@require_http_methods(["GET", "POST"])
+def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        form = forms.PortalTicketForm(initial={"client_token": uuid.uuid4().hex})
+        return render(request, "portal/ticket_new.html", {"form": form})
+    form = forms.PortalTicketForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/ticket_new.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    ip = request.META.get("REMOTE_ADDR") or None
+    if _rate_limited(data["email"], ip):
+        form.add_error(
+            None,
+            "Too many new tickets from this address in the last "
+            f"{settings.VIGIL_PORTAL_RATE_WINDOW_MINUTES} minutes. Reply on your open ticket "
+            "or try again later.",
+        )
+        return render(request, "portal/ticket_new.html", {"form": form}, status=429)
+    token = data["client_token"] or None
+    existing = _ticket_from_same_form(data["email"], token)
+    if existing is not None:
+        return redirect(portal_path(existing))
+    try:
+        ticket = services.ticket_create(
+            team=data["team"],
+            customer=services.customer_get_or_create(name=data["name"], email=data["email"]),
+            subject=data["subject"],
+            body=data["body"],
+            ip=ip,
+            external_id=token,
+        )
+    except services.TicketError as exc:
+        form.add_error(None, str(exc))
+        return render(request, "portal/ticket_new.html", {"form": form}, status=400)
+    link = request.build_absolute_uri(portal_path(ticket))
+    transaction.on_commit(lambda: async_task("tickets.tasks.send_portal_link", ticket.pk, link))
+    return redirect(portal_path(ticket) + "?new=1")
+
+
+def _rate_limited(email: str, ip: str | None) -> bool:
+    since = timezone.now() - dt.timedelta(minutes=settings.VIGIL_PORTAL_RATE_WINDOW_MINUTES)
+    limit = settings.VIGIL_PORTAL_RATE_LIMIT
+    recent = Ticket.objects.filter(created_at__gte=since)
+    by_email = recent.filter(customer__email=email.strip().lower()).count()
+    by_ip = recent.filter(created_from_ip=ip).count() if ip else 0
+    return by_email >= limit or by_ip >= limit
+
+
+def _ticket_from_same_form(email: str, token: str | None) -> Ticket | None:
+    """A re-submitted form (double click, back button) leads to the ticket it already made."""
+    if not token:
+        return None
+    first = Message.objects.filter(
+        Q(external_id=token), ticket__customer__email=email.strip().lower()
+    ).select_related("ticket")
+    message = first.first()
+    return message.ticket if message else None
+
+
+@require_GET
+def ticket_page(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    try:
+        ticket = selectors.ticket_get_for_portal(token)
+    except selectors.PortalLinkInvalid:
+        return _forbidden(request)
+    form = forms.PortalReplyForm(initial={"client_token": uuid.uuid4().hex})
+    return render(request, "portal/ticket_page.html", _context(request, ticket, token, form))
+
+
+@require_GET
+def ticket_conversation(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    try:
+        ticket = selectors.ticket_get_for_portal(token)
+    except selectors.PortalLinkInvalid:
+        return _forbidden(request)
+    context = {"ticket": ticket, "messages_list": selectors.conversation_for_customer(ticket)}
+    return render(request, "portal/ticket_page.html#conversation", context)
+
+
+@require_POST
+def ticket_reply(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    try:
+        ticket = selectors.ticket_get_for_portal(token)
+    except selectors.PortalLinkInvalid:
+        return _forbidden(request)
+    form = forms.PortalReplyForm(request.POST)
+    message = None
+    if form.is_valid():
+        try:
+            message, _ = services.message_create(
+                ticket=ticket,
+                kind=Message.Kind.CUSTOMER,
+                body=form.cleaned_data["body"],
+                author_name=ticket.customer.name,
+                external_id=form.cleaned_data["client_token"] or None,
+            )
+        except services.TicketError as exc:
+            form.add_error(None, str(exc))
+    if message is None:
+        if not request.htmx:
+            context = _context(request, ticket, token, form)
+            return render(request, "portal/ticket_page.html", context, status=400)
+        context = {"ticket": ticket, "token": token, "form": form}
+        return render(request, "portal/ticket_page.html#reply_form", context, status=422)
+    if not request.htmx:
+        return redirect(portal_path(ticket))
+    fresh = forms.PortalReplyForm(initial={"client_token": uuid.uuid4().hex})
+    context = {"ticket": ticket, "token": token, "form": fresh, "message": message,
+               "append_message": True}
+    return render(request, "portal/ticket_page.html#reply_form", context)
+
+
+def _context(
+    request: HttpRequest, ticket: Ticket, token: str, form: forms.PortalReplyForm
+) -> dict[str, Any]:
+    return {
+        "ticket": ticket,
+        "token": token,
+        "form": form,
+        "messages_list": selectors.conversation_for_customer(ticket),
+        "just_opened": request.GET.get("new") == "1",
+        "link": request.build_absolute_uri(portal_path(ticket)),
+    }

@@ -1,0 +1,57 @@
+"""Publishes ticket changes to websocket groups. Called on commit; consumers only forward.
+
+Staff pages listen on ``ticket.<id>`` (every message, internal notes included); the customer's
+portal page listens on ``portal.<id>`` (public messages only).
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.template.loader import render_to_string
+
+from tickets.models import Message
+
+logger = logging.getLogger(__name__)
+
+
+def staff_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}"
+
+
+def portal_group(ticket_id: int) -> str:
+    return f"portal.{ticket_id}"
+
+
+def message_dom_id(message: Message) -> str:
+    return f"message-{message.pk}"
+
+
+def publish_message(message: Message) -> None:
+    staff_html = render_to_string("tickets/partials/message.html", {"message": message})
+    _send(staff_group(message.ticket_id), "ticket.message", message, staff_html)
+    if not message.internal:
+        portal_html = render_to_string("portal/partials/message.html", {"message": message})
+        _send(portal_group(message.ticket_id), "ticket.message", message, portal_html)
+
+
+def publish_ticket_changed(ticket_id: int) -> None:
+    event = {"type": "ticket.changed", "ticket": ticket_id}
+    for group in (staff_group(ticket_id), portal_group(ticket_id)):
+        _group_send(group, event)
+
+
+def _send(group: str, kind: str, message: Message, html: str) -> None:
+    event = {"type": kind, "id": message_dom_id(message), "html": html}
+    _group_send(group, event)
+
+
+def _group_send(group: str, event: dict[str, object]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    # A broken channel layer must never lose a saved message: the page catches up on reload.
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        logger.exception("could not publish %s to %s", event.get("type"), group)

@@ -1,0 +1,38 @@
+"""Vigil's four roles, kept as Django groups, and what each may do with tickets."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+ANALYST = "analyst"
+CURATOR = "curator"
+MANAGER = "manager"
+ADMIN = "admin"
+ALL_ROLES = (ANALYST, CURATOR, MANAGER, ADMIN)
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def user_roles(user: AnyUser) -> frozenset[str]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_vigil_roles", None)
+    if cached is None:
+        names = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        if user.is_superuser:
+            names.add(ADMIN)
+        cached = frozenset(names)
+        user._vigil_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def sees_all_teams(user: AnyUser) -> bool:
+    """Managers and admins oversee every team; analysts and curators see their own teams."""
+    return bool(user_roles(user) & {MANAGER, ADMIN})
+
+
+def can_view_tickets(user: AnyUser) -> bool:
+    return bool(user_roles(user))
+
+
+def can_work_tickets(user: AnyUser) -> bool:
+    """Reply, change status, assign: analysts, managers and admins. Curators only read."""
+    return bool(user_roles(user) & {ANALYST, MANAGER, ADMIN})

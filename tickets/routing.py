@@ -1,0 +1,8 @@
+from django.urls import path
+
+from tickets import consumers
+
+websocket_urlpatterns = [
+    path("ws/tickets/<str:ticket_id>/", consumers.TicketConsumer.as_asgi()),
+    path("ws/support/<str:token>/", consumers.PortalConsumer.as_asgi()),
+]

@@ -1,0 +1,152 @@
+"""The demo: teams of a cloud platform's support, accounts for each role, believable tickets."""
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import transaction
+from django.utils import timezone
+
+from tickets import roles, services
+from tickets.models import Message, Team, Ticket
+
+DATA_FILE = Path(__file__).parent / "demo" / "demo_tickets.json"
+
+TEAMS = [
+    ("compute", "Compute", "Virtual machines, instances, autoscaling and Kubernetes."),
+    ("storage", "Storage", "Object storage buckets, block volumes, snapshots and backups."),
+    ("billing", "Billing", "Invoices, payment methods, credits, plans and refunds."),
+]
+# username, first, last, roles, teams
+ACCOUNTS = [
+    ("analyst", "Sam", "Okafor", [roles.ANALYST], ["compute", "storage"]),
+    ("analyst2", "Lena", "Fischer", [roles.ANALYST], ["billing", "storage"]),
+    ("analyst3", "Tomás", "Ruiz", [roles.ANALYST], ["compute"]),
+    ("curator", "Mira", "Chen", [roles.CURATOR], ["compute", "storage", "billing"]),
+    ("manager", "Dana", "Whitfield", [roles.MANAGER], ["compute", "storage", "billing"]),
+    ("admin", "Alex", "Admin", [roles.ADMIN], []),
+]
+DEMO_USERNAMES = [account[0] for account in ACCOUNTS]
+
+
+def demo_is_seeded() -> bool:
+    return Ticket.objects.exists()
+
+
+@transaction.atomic
+def seed_demo(*, password: str | None = None, now: dt.datetime | None = None) -> int:
+    """Create the demo teams, accounts and tickets. Returns the number of tickets made."""
+    password = password or settings.VIGIL_DEMO_PASSWORD
+    now = now or timezone.now()
+    teams = _teams()
+    users = _accounts(teams, password)
+    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    customers = {
+        c["email"]: services.customer_get_or_create(name=c["name"], email=c["email"])
+        for c in data["customers"]
+    }
+    for spec in data["tickets"]:
+        _ticket(spec, teams, customers, users, now)
+    return len(data["tickets"])
+
+
+def _teams() -> dict[str, Team]:
+    teams = {}
+    for slug, name, description in TEAMS:
+        teams[slug], _ = Team.objects.get_or_create(
+            slug=slug, defaults={"name": name, "description": description}
+        )
+    return teams
+
+
+def _accounts(teams: dict[str, Team], password: str) -> dict[str, AbstractUser]:
+    User = get_user_model()
+    users = {}
+    for username, first, last, role_names, team_slugs in ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@vigil.example"},
+        )
+        if created:
+            user.set_password(password)
+            if roles.ADMIN in role_names:
+                user.is_staff = user.is_superuser = True
+            user.save()
+            user.groups.set(Group.objects.filter(name__in=role_names))
+            for slug in team_slugs:
+                teams[slug].members.add(user)
+        users[username] = user
+    return users
+
+
+def _ticket(
+    spec: dict[str, Any],
+    teams: dict[str, Team],
+    customers: dict[str, Any],
+    users: dict[str, AbstractUser],
+    now: dt.datetime,
+) -> Ticket:
+    opened = now - dt.timedelta(hours=spec["opened_hours_ago"])
+    first, *rest = spec["messages"]
+    ticket = services.ticket_create(
+        team=teams[spec["team"]],
+        customer=customers[spec["customer"]],
+        subject=spec["subject"],
+        body=first["text"],
+        priority=Ticket.Priority[spec["priority"].upper()],
+        at=opened,
+    )
+    staff = users.get(spec.get("assignee") or "") or users["analyst"]
+    last_at = opened
+    for item in rest:
+        at = min(opened + dt.timedelta(minutes=item["after_minutes"]), now)
+        last_at = max(last_at, at)
+        _message(ticket, item, staff, at)
+    if spec.get("assignee"):
+        ticket.assignee = users[spec["assignee"]]
+        ticket.save(update_fields=["assignee"])
+    if spec.get("tags"):
+        ticket.tags = services.normalise_tags(spec["tags"])
+        ticket.save(update_fields=["tags"])
+    _reach_status(ticket, spec["status"], staff, last_at, now)
+    return ticket
+
+
+def _message(ticket: Ticket, item: dict[str, Any], staff: AbstractUser, at: dt.datetime) -> None:
+    role = item["role"]
+    if role == "customer":
+        services.message_create(
+            ticket=ticket, kind=Message.Kind.CUSTOMER, body=item["text"],
+            author_name=ticket.customer.name, at=at,
+        )
+    elif role == "system":
+        services.message_create(
+            ticket=ticket, kind=Message.Kind.SYSTEM, body=item["text"], author_name="Vigil",
+            at=at,
+        )
+    else:
+        services.message_create(
+            ticket=ticket, kind=Message.Kind.ANALYST, body=item["text"], author=staff,
+            author_name=item.get("author") or services.display_name(staff),
+            internal=role == "note", at=at,
+        )
+
+
+def _reach_status(
+    ticket: Ticket, target: str, staff: AbstractUser, last_at: dt.datetime, now: dt.datetime
+) -> None:
+    steps = {
+        "new": [],
+        "open": ["open"],
+        "waiting": ["waiting"],
+        "resolved": ["resolved"],
+        "closed": ["resolved", "closed"],
+    }[target]
+    at = last_at
+    for status in steps:
+        at = min(at + dt.timedelta(minutes=5), now)
+        services.ticket_change_status(ticket=ticket, actor=staff, status=status, at=at)

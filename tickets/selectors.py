@@ -1,0 +1,148 @@
+"""Reads. ``ticket_get_for_user`` is the only way a view, API or consumer loads a ticket."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from tickets import roles
+from tickets.models import Message, Team, Ticket, TicketEvent, TicketRead
+
+PORTAL_SALT = "vigil.portal.ticket"
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class TicketNotFound(Exception):
+    """No such ticket, or not one this user may see (the two are not told apart)."""
+
+
+class PortalLinkInvalid(Exception):
+    """The portal link was forged, tampered with, or names no ticket."""
+
+
+def teams_for_user(user: AnyUser) -> QuerySet[Team]:
+    if roles.sees_all_teams(user):
+        return Team.objects.all()
+    if not roles.can_view_tickets(user):
+        return Team.objects.none()
+    return Team.objects.filter(members=user)
+
+
+def tickets_for_user(user: AnyUser) -> QuerySet[Ticket]:
+    if roles.sees_all_teams(user):
+        return Ticket.objects.all()
+    if not roles.can_view_tickets(user):
+        return Ticket.objects.none()
+    return Ticket.objects.filter(team__in=Team.objects.filter(members=user))
+
+
+def ticket_get_for_user(user: AnyUser, ticket_id: int | str) -> Ticket:
+    try:
+        pk = int(ticket_id)
+    except (TypeError, ValueError):
+        raise TicketNotFound(ticket_id) from None
+    ticket = (
+        tickets_for_user(user)
+        .select_related("team", "customer", "assignee")
+        .filter(pk=pk)
+        .first()
+    )
+    if ticket is None:
+        raise TicketNotFound(ticket_id)
+    return ticket
+
+
+def portal_token_for(ticket: Ticket) -> str:
+    return signing.Signer(salt=PORTAL_SALT).sign(str(ticket.public_id))
+
+
+def ticket_get_for_portal(token: str) -> Ticket:
+    try:
+        public_id = signing.Signer(salt=PORTAL_SALT).unsign(token)
+        ticket = Ticket.objects.select_related("team", "customer").get(public_id=public_id)
+    except (signing.BadSignature, Ticket.DoesNotExist, ValidationError, ValueError) as exc:
+        raise PortalLinkInvalid from exc
+    return ticket
+
+
+def conversation_for_staff(ticket: Ticket) -> QuerySet[Message]:
+    return ticket.messages.select_related("author").order_by("created_at", "id")
+
+
+def conversation_for_customer(ticket: Ticket) -> QuerySet[Message]:
+    return ticket.messages.filter(internal=False).order_by("created_at", "id")
+
+
+def timeline_for(ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""
+    team: str = ""
+    assignee: str = ""
+    priority: str = ""
+    q: str = ""
+    sort: str = "-last_message_at"
+
+
+QUEUE_SORTS = {
+    "-last_message_at": "Last activity",
+    "last_message_at": "Oldest activity",
+    "-created_at": "Newest",
+    "created_at": "Oldest",
+    "-priority": "Priority",
+}
+OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING]
+
+
+def ticket_queue(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
+    tickets = tickets_for_user(user).select_related("team", "customer", "assignee")
+    if filters.status == "active":
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif filters.status in Ticket.Status.values:
+        tickets = tickets.filter(status=filters.status)
+    if filters.team:
+        tickets = tickets.filter(team__slug=filters.team)
+    if filters.assignee == "me":
+        tickets = tickets.filter(assignee=user)
+    elif filters.assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        tickets = tickets.filter(assignee_id=int(filters.assignee))
+    if filters.priority.isdigit():
+        tickets = tickets.filter(priority=int(filters.priority))
+    if filters.q:
+        tickets = tickets.filter(_search(filters.q))
+    last_read = TicketRead.objects.filter(user_id=user.pk, ticket=OuterRef("pk"))
+    tickets = tickets.annotate(last_read_at=Subquery(last_read.values("last_read_at")[:1]))
+    sort = filters.sort if filters.sort in QUEUE_SORTS else "-last_message_at"
+    secondary = "-last_message_at" if sort == "-priority" else "-id"
+    return tickets.order_by(sort, secondary)
+
+
+def _search(text: str) -> Q:
+    text = text.strip()
+    condition = (
+        Q(subject__icontains=text)
+        | Q(customer__name__icontains=text)
+        | Q(customer__email__icontains=text)
+        | Q(tags__contains=[text.lower()])
+        | Exists(Message.objects.filter(ticket=OuterRef("pk"), body__icontains=text))
+    )
+    if text.lstrip("#").isdigit():
+        condition |= Q(pk=int(text.lstrip("#")))
+    return condition
+
+
+def assignable_users(ticket: Ticket) -> QuerySet:
+    """Members of the ticket's team who may work tickets."""
+    return (
+        ticket.team.members.filter(is_active=True, groups__name__in=[roles.ANALYST, roles.MANAGER])
+        .distinct()
+        .order_by("first_name", "username")
+    )

@@ -1,0 +1,347 @@
+"""Writes. Every change to tickets and their conversations goes through these functions."""
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from tickets import realtime, roles
+from tickets.models import Customer, Message, Team, Ticket, TicketEvent, TicketRead
+from tickets.signals import message_created, ticket_status_changed
+
+Status = Ticket.Status
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.WAITING, Status.RESOLVED, Status.CLOSED}),
+    Status.OPEN: frozenset({Status.WAITING, Status.RESOLVED, Status.CLOSED}),
+    Status.WAITING: frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED}),
+    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.OPEN}),
+}
+# A customer writing again puts the ticket back in front of the team.
+REOPENED_BY_CUSTOMER = frozenset({Status.WAITING, Status.RESOLVED, Status.CLOSED})
+MAX_TAGS = 10
+TAG_RE = re.compile(r"[^a-z0-9._-]+")
+
+
+class TicketError(Exception):
+    """A change that cannot be made; the message is fit to show to the person who asked."""
+
+
+def display_name(user: AbstractBaseUser) -> str:
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return full or user.get_username()
+
+
+def clean_body(body: str) -> str:
+    text = (body or "").strip()
+    if not text:
+        raise TicketError("The message is empty. Write something before sending.")
+    limit = settings.VIGIL_MAX_MESSAGE_CHARS
+    if len(text) > limit:
+        raise TicketError(
+            f"Messages are limited to {limit:,} characters; this one has {len(text):,}."
+        )
+    return text
+
+
+def customer_get_or_create(*, name: str, email: str) -> Customer:
+    email = email.strip().lower()
+    customer, created = Customer.objects.get_or_create(
+        email=email, defaults={"name": name.strip() or email}
+    )
+    if not created and name.strip() and customer.name != name.strip():
+        customer.name = name.strip()
+        customer.save(update_fields=["name"])
+    return customer
+
+
+def ticket_create(
+    *,
+    team: Team,
+    customer: Customer,
+    subject: str,
+    body: str,
+    priority: int = Ticket.Priority.NORMAL,
+    ip: str | None = None,
+    external_id: str | None = None,
+    at: dt.datetime | None = None,
+) -> Ticket:
+    """Open a ticket with the customer's first message."""
+    subject = (subject or "").strip()
+    if not subject:
+        raise TicketError("A ticket needs a subject.")
+    body = clean_body(body)
+    now = at or timezone.now()
+    with transaction.atomic():
+        ticket = Ticket(
+            subject=subject[:200],
+            team=team,
+            customer=customer,
+            priority=priority,
+            created_from_ip=ip,
+            created_at=now,
+            updated_at=now,
+            last_message_at=now,
+        )
+        ticket.full_clean()
+        ticket.save()
+        _record(ticket, TicketEvent.Kind.CREATED, None, "", team.name, at=now, name=customer.name)
+        message_create(
+            ticket=ticket,
+            kind=Message.Kind.CUSTOMER,
+            body=body,
+            author_name=customer.name,
+            external_id=external_id,
+            at=now,
+        )
+    return ticket
+
+
+def message_create(
+    *,
+    ticket: Ticket,
+    kind: str,
+    body: str,
+    author: AbstractBaseUser | None = None,
+    author_name: str = "",
+    internal: bool = False,
+    external_id: str | None = None,
+    at: dt.datetime | None = None,
+) -> tuple[Message, bool]:
+    """Add a message; returns (message, created). A repeated ``external_id`` is a no-op."""
+    body = clean_body(body)
+    if internal and kind == Message.Kind.CUSTOMER:
+        raise TicketError("Customers cannot write internal notes.")
+    external_id = (external_id or "").strip()[:200] or None
+    with transaction.atomic():
+        # The row lock serialises writers of one ticket: the idempotency check and the
+        # status change below cannot interleave with another message's.
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if external_id:
+            existing = locked.messages.filter(external_id=external_id).first()
+            if existing is not None:
+                return existing, False
+        now = at or timezone.now()
+        message = Message.objects.create(
+            ticket=locked,
+            kind=kind,
+            body=body,
+            author=author,
+            author_name=author_name or (display_name(author) if author else kind.title()),
+            internal=internal,
+            external_id=external_id,
+            created_at=now,
+        )
+        _after_message(locked, message, actor=author)
+        transaction.on_commit(lambda: _announce_message(message))
+    _refresh(ticket, locked)
+    return message, True
+
+
+def _after_message(ticket: Ticket, message: Message, *, actor: AbstractBaseUser | None) -> None:
+    fields = ["last_message_at", "updated_at"]
+    ticket.last_message_at = max(ticket.last_message_at, message.created_at)
+    ticket.updated_at = message.created_at
+    public_staff_reply = message.kind == Message.Kind.ANALYST and not message.internal
+    if public_staff_reply and ticket.first_response_at is None:
+        ticket.first_response_at = message.created_at
+        fields.append("first_response_at")
+    new_status = None
+    if message.kind == Message.Kind.CUSTOMER and ticket.status in REOPENED_BY_CUSTOMER:
+        new_status = Status.OPEN
+    elif public_staff_reply and ticket.status == Status.NEW:
+        new_status = Status.OPEN
+    if new_status:
+        name = message.author_name
+        fields += _apply_status(ticket, new_status, actor=actor, name=name, at=message.created_at)
+    ticket.save(update_fields=fields)
+
+
+def ticket_change_status(
+    *, ticket: Ticket, actor: AbstractBaseUser, status: str, at: dt.datetime | None = None
+) -> Ticket:
+    if status not in Status.values:
+        raise TicketError(f"Unknown status {status!r}.")
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.status == status:
+            return locked
+        if status not in TRANSITIONS[locked.status]:
+            raise TicketError(
+                f"A {locked.get_status_display().lower()} ticket cannot be set to "
+                f"{Status(status).label.lower()}."
+            )
+        now = at or timezone.now()
+        fields = _apply_status(locked, status, actor=actor, name=display_name(actor), at=now)
+        locked.updated_at = now
+        locked.save(update_fields=[*fields, "updated_at"])
+    _refresh(ticket, locked)
+    return ticket
+
+
+def _apply_status(
+    ticket: Ticket,
+    status: str,
+    *,
+    actor: AbstractBaseUser | None,
+    name: str,
+    at: dt.datetime,
+) -> list[str]:
+    old = ticket.status
+    ticket.status = status
+    fields = ["status"]
+    if status == Status.RESOLVED:
+        ticket.resolved_at = at
+        fields.append("resolved_at")
+    elif status == Status.CLOSED:
+        ticket.closed_at = at
+        fields.append("closed_at")
+    elif status == Status.OPEN and old in {Status.RESOLVED, Status.CLOSED}:
+        ticket.resolved_at = ticket.closed_at = None
+        fields += ["resolved_at", "closed_at"]
+    _record(ticket, TicketEvent.Kind.STATUS, actor, old, status, at=at, name=name)
+    transaction.on_commit(
+        lambda: ticket_status_changed.send(
+            sender=Ticket, ticket=ticket, old_status=old, new_status=status
+        )
+    )
+    return fields
+
+
+def ticket_assign(
+    *, ticket: Ticket, actor: AbstractBaseUser, assignee: AbstractBaseUser | None
+) -> Ticket:
+    if assignee is not None and not _may_be_assigned(ticket, assignee):
+        raise TicketError(f"{display_name(assignee)} cannot work {ticket.team.name} tickets.")
+    if ticket.assignee_id == (assignee.pk if assignee else None):
+        return ticket
+    old = display_name(ticket.assignee) if ticket.assignee else ""
+    new = display_name(assignee) if assignee else ""
+    return _update(ticket, actor, TicketEvent.Kind.ASSIGNEE, old, new, assignee=assignee)
+
+
+def _may_be_assigned(ticket: Ticket, user: AbstractBaseUser) -> bool:
+    if not user.is_active or not roles.can_work_tickets(user):
+        return False
+    return roles.sees_all_teams(user) or ticket.team.members.filter(pk=user.pk).exists()
+
+
+def ticket_set_priority(*, ticket: Ticket, actor: AbstractBaseUser, priority: int) -> Ticket:
+    if priority not in Ticket.Priority.values:
+        raise TicketError(f"Unknown priority {priority!r}.")
+    if ticket.priority == priority:
+        return ticket
+    old, new = ticket.get_priority_display(), Ticket.Priority(priority).label
+    return _update(ticket, actor, TicketEvent.Kind.PRIORITY, old, new, priority=priority)
+
+
+def normalise_tags(raw: str | list[str]) -> list[str]:
+    items = raw.split(",") if isinstance(raw, str) else raw
+    tags: list[str] = []
+    for item in items:
+        tag = TAG_RE.sub("-", item.strip().lower()).strip("-")[:40]
+        if tag and tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise TicketError(f"A ticket takes at most {MAX_TAGS} tags.")
+    return tags
+
+
+def ticket_set_tags(*, ticket: Ticket, actor: AbstractBaseUser, tags: str | list[str]) -> Ticket:
+    cleaned = normalise_tags(tags)
+    if cleaned == ticket.tags:
+        return ticket
+    old, new = ", ".join(ticket.tags), ", ".join(cleaned)
+    return _update(ticket, actor, TicketEvent.Kind.TAGS, old[:200], new[:200], tags=cleaned)
+
+
+def ticket_move(*, ticket: Ticket, actor: AbstractBaseUser, team: Team) -> Ticket:
+    if ticket.team_id == team.pk:
+        return ticket
+    old = ticket.team.name
+    changes: dict[str, object] = {"team": team}
+    if ticket.assignee and not team.members.filter(pk=ticket.assignee_id).exists():
+        changes["assignee"] = None
+    return _update(ticket, actor, TicketEvent.Kind.TEAM, old, team.name, **changes)
+
+
+def _update(
+    ticket: Ticket, actor: AbstractBaseUser, kind: str, old: str, new: str, **changes: object
+) -> Ticket:
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.updated_at = now
+        locked.save(update_fields=[*changes, "updated_at"])
+        _record(locked, kind, actor, old, new, at=now, name=display_name(actor))
+    _refresh(ticket, locked)
+    return ticket
+
+
+def _record(
+    ticket: Ticket,
+    kind: str,
+    actor: AbstractBaseUser | None,
+    old: str,
+    new: str,
+    *,
+    at: dt.datetime,
+    name: str,
+) -> TicketEvent:
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        actor_name=name[:120],
+        old_value=str(old)[:200],
+        new_value=str(new)[:200],
+        created_at=at,
+    )
+    ticket_id = ticket.pk
+    transaction.on_commit(lambda: realtime.publish_ticket_changed(ticket_id))
+    return event
+
+
+def _refresh(target: Ticket, source: Ticket) -> None:
+    """Copy the saved state back onto the caller's instance."""
+    for field in Ticket._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    for name in ("assignee", "team"):
+        field = Ticket._meta.get_field(name)
+        if field.is_cached(target):
+            field.delete_cached_value(target)
+
+
+def _announce_message(message: Message) -> None:
+    realtime.publish_message(message)
+    message_created.send(sender=Message, message=message)
+
+
+def ticket_mark_read(*, ticket: Ticket, user: AbstractBaseUser) -> None:
+    TicketRead.objects.update_or_create(
+        user=user, ticket=ticket, defaults={"last_read_at": timezone.now()}
+    )
+
+
+def tickets_auto_close(*, older_than: dt.timedelta) -> int:
+    """Close tickets that stayed resolved for ``older_than``. Returns how many were closed."""
+    cutoff = timezone.now() - older_than
+    closed = 0
+    stale = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff)
+    for ticket_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+            if ticket.status != Status.RESOLVED:
+                continue
+            now = timezone.now()
+            fields = _apply_status(ticket, Status.CLOSED, actor=None, name="Vigil", at=now)
+            ticket.updated_at = now
+            ticket.save(update_fields=[*fields, "updated_at"])
+            closed += 1
+    return closed

@@ -1,0 +1,11 @@
+"""What the tickets app announces. Other apps listen; tickets imports none of them.
+
+Both signals are sent after the transaction that made the change has committed.
+"""
+
+from django.dispatch import Signal
+
+# sender=Message, message=<Message>
+message_created = Signal()
+# sender=Ticket, ticket=<Ticket>, old_status=str, new_status=str
+ticket_status_changed = Signal()

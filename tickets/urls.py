@@ -1,0 +1,18 @@
+from django.urls import path
+
+from tickets import views
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:ticket_id>/", views.ticket_detail, name="detail"),
+    path("<int:ticket_id>/sidebar/", views.ticket_sidebar, name="sidebar"),
+    path("<int:ticket_id>/conversation/", views.ticket_conversation, name="conversation"),
+    path("<int:ticket_id>/reply/", views.ticket_reply, name="reply"),
+    path("<int:ticket_id>/status/", views.ticket_status, name="status"),
+    path("<int:ticket_id>/priority/", views.ticket_priority, name="priority"),
+    path("<int:ticket_id>/tags/", views.ticket_tags, name="tags"),
+    path("<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
+    path("<int:ticket_id>/team/", views.ticket_team, name="team"),
+]

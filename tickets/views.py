@@ -1,0 +1,299 @@
+"""Analyst console: the ticket queue and the ticket page. Thin: selectors read, services write."""
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from tickets import forms, roles, selectors, services
+from tickets.models import Message, Ticket
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+View = Callable[..., HttpResponse]
+
+
+def staff_required(view: View) -> View:
+    """Logged in with any Vigil role; anyone else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not roles.can_view_tickets(request.user):
+            raise PermissionDenied("Your account has no Vigil role. Ask an admin for one.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _get_ticket_for_user(request: HttpRequest, ticket_id: int) -> Ticket:
+    try:
+        return selectors.ticket_get_for_user(request.user, ticket_id)
+    except selectors.TicketNotFound:
+        raise Http404(f"There is no ticket #{ticket_id} in your teams.") from None
+
+
+def _get_ticket_to_work(request: HttpRequest, ticket_id: int) -> Ticket:
+    ticket = _get_ticket_for_user(request, ticket_id)
+    if not roles.can_work_tickets(request.user):
+        raise PermissionDenied("Your role can read tickets but not change them.")
+    return ticket
+
+
+@require_GET
+@staff_required
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    filters = selectors.QueueFilters(
+        status=request.GET.get("status", "active"),
+        team=request.GET.get("team", ""),
+        assignee=request.GET.get("assignee", ""),
+        priority=request.GET.get("priority", ""),
+        q=request.GET.get("q", "").strip()[:200],
+        sort=request.GET.get("sort", "-last_message_at"),
+    )
+    tickets = selectors.ticket_queue(request.user, filters)
+    page = Paginator(tickets, settings.VIGIL_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "teams": selectors.teams_for_user(request.user),
+        "statuses": [("active", "Active"), *Ticket.Status.choices, ("all", "All")],
+        "priorities": Ticket.Priority.choices,
+        "sorts": selectors.QUEUE_SORTS.items(),
+    }
+    template = "tickets/ticket_queue.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+@staff_required
+def ticket_detail(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _get_ticket_for_user(request, ticket_id)
+    context = _page_context(request, ticket, forms.ReplyForm(initial=_fresh_token()))
+    response = render(request, "tickets/ticket_detail.html", context)
+    services.ticket_mark_read(ticket=ticket, user=request.user)
+    return response
+
+
+@require_GET
+@staff_required
+def ticket_sidebar(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _get_ticket_for_user(request, ticket_id)
+    services.ticket_mark_read(ticket=ticket, user=request.user)
+    return _sidebar(request, ticket)
+
+
+@require_GET
+@staff_required
+def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _get_ticket_for_user(request, ticket_id)
+    context = {"ticket": ticket, "messages_list": selectors.conversation_for_staff(ticket)}
+    return render(request, "tickets/ticket_detail.html#conversation", context)
+
+
+@require_POST
+@staff_required
+def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _get_ticket_to_work(request, ticket_id)
+    form = forms.ReplyForm(request.POST)
+    error = None
+    message = None
+    if form.is_valid():
+        try:
+            message, _ = services.message_create(
+                ticket=ticket,
+                kind=Message.Kind.ANALYST,
+                body=form.cleaned_data["body"],
+                author=request.user,
+                internal=form.cleaned_data["internal"],
+                external_id=form.cleaned_data["client_token"] or None,
+            )
+            then = form.cleaned_data["then_status"]
+            if then:
+                services.ticket_change_status(ticket=ticket, actor=request.user, status=then)
+        except services.TicketError as exc:
+            error = str(exc)
+    if message is None or error:
+        if error:
+            form.add_error(None, error)
+        if not request.htmx:
+            context = _page_context(request, ticket, form)
+            return render(request, "tickets/ticket_detail.html", context, status=400)
+        return render(
+            request, "tickets/ticket_detail.html#reply_form", {"ticket": ticket, "form": form},
+            status=422,
+        )
+    if not request.htmx:
+        return redirect(ticket_url(ticket) + f"#message-{message.pk}")
+    context = {
+        "ticket": ticket,
+        "form": forms.ReplyForm(initial=_fresh_token()),
+        "message": message,
+        "append_message": True,
+    }
+    return render(request, "tickets/ticket_detail.html#reply_form", context)
+
+
+@require_POST
+@staff_required
+def ticket_status(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    return _change(request, ticket_id, forms.StatusForm, _change_status)
+
+
+@require_POST
+@staff_required
+def ticket_priority(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    return _change(request, ticket_id, forms.PriorityForm, _change_priority)
+
+
+@require_POST
+@staff_required
+def ticket_tags(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    return _change(request, ticket_id, forms.TagsForm, _change_tags)
+
+
+@require_POST
+@staff_required
+def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    return _change(request, ticket_id, forms.AssignForm, _change_assignee)
+
+
+@require_POST
+@staff_required
+def ticket_team(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _get_ticket_to_work(request, ticket_id)
+    form = forms.TeamForm(request.POST)
+    if not form.is_valid():
+        return _sidebar(request, ticket, error="Choose a team.", status=422)
+    services.ticket_move(ticket=ticket, actor=request.user, team=form.cleaned_data["team"])
+    try:
+        ticket = selectors.ticket_get_for_user(request.user, ticket_id)
+    except selectors.TicketNotFound:
+        # Moved out of this analyst's teams: nothing left to show here.
+        url = reverse("tickets:queue")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return _after_change(request, ticket)
+
+
+def _change_status(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
+    services.ticket_change_status(ticket=ticket, actor=request.user, status=data["status"])
+
+
+def _change_priority(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
+    services.ticket_set_priority(ticket=ticket, actor=request.user, priority=data["priority"])
+
+
+def _change_tags(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
+    services.ticket_set_tags(ticket=ticket, actor=request.user, tags=data["tags"])
+
+
+def _change_assignee(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
+    value = data["assignee"]
+    if value == "me":
+        assignee = request.user
+    elif not value:
+        assignee = None
+    else:
+        assignee = get_user_model().objects.filter(pk=value).first() if value.isdigit() else None
+        if assignee is None:
+            raise services.TicketError("That person does not exist.")
+    services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
+
+
+def _change(
+    request: HtmxHttpRequest,
+    ticket_id: int,
+    form_class: type[forms.forms.Form],
+    apply: Callable[[HttpRequest, Ticket, dict[str, Any]], None],
+) -> HttpResponse:
+    ticket = _get_ticket_to_work(request, ticket_id)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        error = "; ".join(e for errors in form.errors.values() for e in errors)
+        return _sidebar(request, ticket, error=error, status=422)
+    try:
+        apply(request, ticket, form.cleaned_data)
+    except services.TicketError as exc:
+        return _sidebar(request, ticket, error=str(exc), status=422)
+    return _after_change(request, ticket)
+
+
+def _after_change(request: HtmxHttpRequest, ticket: Ticket) -> HttpResponse:
+    if request.htmx:
+        return _sidebar(request, ticket)
+    return redirect(ticket_url(ticket))
+
+
+def _sidebar(
+    request: HtmxHttpRequest, ticket: Ticket, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    if not request.htmx and status >= 400:
+        return render(request, "tickets/ticket_error.html", {"error": error}, status=status)
+    context = {**_sidebar_context(request, ticket), "sidebar_error": error, "oob_header": True}
+    return render(request, "tickets/ticket_detail.html#sidebar", context, status=status)
+
+
+def _sidebar_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    allowed = services.TRANSITIONS[ticket.status]
+    return {
+        "ticket": ticket,
+        "transitions": [(s, _transition_label(ticket.status, s)) for s in Ticket.Status.values
+                        if s in allowed],
+        "assignable": selectors.assignable_users(ticket),
+        "teams": selectors.teams_for_user(request.user),
+        "priorities": Ticket.Priority.choices,
+        "timeline": selectors.timeline_for(ticket),
+        "can_work": roles.can_work_tickets(request.user),
+    }
+
+
+def _transition_label(current: str, target: str) -> str:
+    if target == Ticket.Status.OPEN:
+        return "Reopen" if current in {"resolved", "closed"} else "Mark open"
+    return {
+        "waiting": "Wait on customer",
+        "resolved": "Resolve",
+        "closed": "Close",
+    }.get(target, target)
+
+
+def _page_context(request: HttpRequest, ticket: Ticket, form: forms.ReplyForm) -> dict[str, Any]:
+    return {
+        **_sidebar_context(request, ticket),
+        "messages_list": selectors.conversation_for_staff(ticket),
+        "form": form,
+        "portal_url": request.build_absolute_uri(portal_path(ticket)),
+    }
+
+
+def _fresh_token() -> dict[str, str]:
+    # A new idempotency key per rendered form: a double submit stores the message once.
+    return {"client_token": uuid.uuid4().hex}
+
+
+def ticket_url(ticket: Ticket) -> str:
+    return reverse("tickets:detail", args=[ticket.pk])
+
+
+def portal_path(ticket: Ticket) -> str:
+    return reverse("portal:ticket", args=[selectors.portal_token_for(ticket)])
