@@ -324,8 +324,12 @@ def _announce_message(message: Message) -> None:
 
 
 def ticket_mark_read(*, ticket: Ticket, user: AbstractBaseUser) -> None:
-    TicketRead.objects.update_or_create(
-        user=user, ticket=ticket, defaults={"last_read_at": timezone.now()}
+    # One upsert: this runs on every ticket page view.
+    TicketRead.objects.bulk_create(
+        [TicketRead(user=user, ticket=ticket, last_read_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "ticket"],
+        update_fields=["last_read_at"],
     )
 
 
