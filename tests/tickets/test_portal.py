@@ -1,0 +1,179 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tickets import selectors
+from tickets.models import Message, Ticket
+
+NEW = reverse("portal:new")
+HX = {"HX-Request": "true"}
+
+
+def form(**overrides):
+    data = {
+        "name": "Ada Lovelace",
+        "email": "Ada@Example.com",
+        "team": "compute",
+        "subject": "Cannot SSH into my VM",
+        "body": "Permission denied (publickey).",
+        "client_token": "",
+    }
+    return {**data, **overrides}
+
+
+def page_url(ticket):
+    return reverse("portal:ticket", args=[selectors.portal_token_for(ticket)])
+
+
+def test_the_form_renders_without_an_account(client, team):
+    response = client.get(NEW)
+    assert response.status_code == 200
+    assert "Contact support" in response.text
+    assert "csrfmiddlewaretoken" in response.text
+
+
+def test_it_opens_a_ticket_and_sends_the_private_link(
+    client, team, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(NEW, form())
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert response.url == page_url(ticket) + "?new=1"
+    assert ticket.customer.email == "ada@example.com"
+    assert ticket.messages.get().body == "Permission denied (publickey)."
+    [email] = mail.outbox
+    assert email.to == ["ada@example.com"]
+    assert page_url(ticket) in email.body
+    page = client.get(response.url)
+    assert "Your ticket #%d is open" % ticket.pk in page.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("body", "   ", "The message is empty"),
+        ("subject", "", "This field is required."),
+        ("team", "nope", "Select a valid choice."),
+    ],
+)
+def test_it_explains_bad_input(client, team, field, value, error):
+    response = client.post(NEW, form(**{field: value}))
+    assert response.status_code == 400
+    assert error in response.text
+    assert not Ticket.objects.exists()
+
+
+def test_it_refuses_oversized_messages(client, team, settings):
+    settings.VIGIL_MAX_MESSAGE_CHARS = 10
+    response = client.post(NEW, form(body="z" * 11))
+    assert response.status_code == 400
+    assert "limited to 10 characters" in response.text
+
+
+def test_a_resubmitted_form_opens_one_ticket(client, team):
+    first = client.post(NEW, form(client_token="tok-1"))
+    second = client.post(NEW, form(client_token="tok-1"))
+    assert Ticket.objects.count() == 1
+    assert second.url == first.url.removesuffix("?new=1")
+
+
+def test_it_rate_limits_per_email_address(client, team, settings):
+    settings.VIGIL_PORTAL_RATE_LIMIT = 2
+    for n in range(2):
+        assert client.post(NEW, form(subject=f"s{n}")).status_code == 302
+    response = client.post(NEW, form(subject="one too many"))
+    assert response.status_code == 429
+    assert "Too many new tickets" in response.text
+    assert Ticket.objects.count() == 2
+
+
+def test_it_rate_limits_per_ip_address(client, team, settings):
+    settings.VIGIL_PORTAL_RATE_LIMIT = 2
+    for n in range(2):
+        client.post(NEW, form(email=f"user{n}@example.com"), REMOTE_ADDR="203.0.113.9")
+    response = client.post(NEW, form(email="other@example.com"), REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 429
+    elsewhere = client.post(NEW, form(email="other@example.com"), REMOTE_ADDR="203.0.113.10")
+    assert elsewhere.status_code == 302
+
+
+def test_the_page_shows_public_messages_only(client, ticket, reply):
+    reply(ticket, "SECRET: customer is on the old plan", internal=True)
+    reply(ticket, "Please reboot from the console")
+    response = client.get(page_url(ticket))
+    assert response.status_code == 200
+    assert "Please reboot from the console" in response.text
+    assert "SECRET" not in response.text
+    assert "ws/support/" in response.text
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),
+        lambda token: "00000000-0000-0000-0000-000000000000:" + token.split(":")[1],
+        lambda token: "garbage",
+        lambda token: token.split(":")[0],
+    ],
+)
+def test_a_tampered_link_is_refused(client, ticket, make_ticket, mangle):
+    make_ticket(subject="someone else's")
+    token = mangle(selectors.portal_token_for(ticket))
+    for name in ["portal:ticket", "portal:conversation"]:
+        response = client.get(reverse(name, args=[token]))
+        assert response.status_code == 403
+        assert "This link is not valid" in response.text
+    assert client.post(reverse("portal:reply", args=[token]), {"body": "x"}).status_code == 403
+    assert ticket.messages.count() == 1
+
+
+def test_another_tickets_signature_does_not_open_this_one(client, ticket, make_ticket):
+    other = make_ticket(subject="other")
+    signature = selectors.portal_token_for(other).split(":")[1]
+    forged = f"{ticket.public_id}:{signature}"
+    assert client.get(reverse("portal:ticket", args=[forged])).status_code == 403
+
+
+def test_the_customer_replies(client, ticket, analyst):
+    from tickets import services
+
+    services.ticket_change_status(ticket=ticket, actor=analyst, status="waiting")
+    token = selectors.portal_token_for(ticket)
+    response = client.post(reverse("portal:reply", args=[token]),
+                           {"body": "Rebooted, still broken", "client_token": "c1"}, headers=HX)
+    assert response.status_code == 200
+    message = ticket.messages.get(body="Rebooted, still broken")
+    assert message.kind == Message.Kind.CUSTOMER
+    assert message.author_name == ticket.customer.name
+    assert f'data-id="message-{message.pk}"' in response.text
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.OPEN
+    client.post(reverse("portal:reply", args=[token]),
+                {"body": "Rebooted, still broken", "client_token": "c1"}, headers=HX)
+    assert ticket.messages.filter(body="Rebooted, still broken").count() == 1
+
+
+def test_an_empty_customer_reply_is_refused(client, ticket):
+    token = selectors.portal_token_for(ticket)
+    response = client.post(reverse("portal:reply", args=[token]), {"body": " "}, headers=HX)
+    assert response.status_code == 422
+    assert "The message is empty" in response.text
+    plain = client.post(reverse("portal:reply", args=[token]), {"body": ""})
+    assert plain.status_code == 400
+    assert ticket.messages.count() == 1
+
+
+def test_portal_forms_require_csrf(ticket, team):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(NEW, form()).status_code == 403
+    token = selectors.portal_token_for(ticket)
+    assert strict.post(reverse("portal:reply", args=[token]), {"body": "x"}).status_code == 403
+
+
+def test_wrong_methods_are_refused(client, ticket):
+    token = selectors.portal_token_for(ticket)
+    assert client.get(reverse("portal:reply", args=[token])).status_code == 405
+    assert client.put(NEW).status_code == 405
