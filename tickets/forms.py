@@ -31,8 +31,11 @@ class ReplyForm(forms.Form):
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     then_status = forms.ChoiceField(
         required=False,
-        choices=[("", "Send"), (Ticket.Status.WAITING, "Send & wait on customer"),
-                 (Ticket.Status.RESOLVED, "Send & resolve")],
+        choices=[
+            ("", "Send"),
+            (Ticket.Status.WAITING, "Send & wait on customer"),
+            (Ticket.Status.RESOLVED, "Send & resolve"),
+        ],
     )
 
 

@@ -103,7 +103,8 @@ class Message(models.Model):
     author_name = models.CharField(max_length=120)
     body = models.TextField()
     # Idempotency key from the sender (portal form token, integration delivery id...).
-    external_id = models.CharField(max_length=200, null=True, blank=True)
+    # NULL, not "", for messages without one: the unique constraint only covers real keys.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField()
 
     class Meta:
@@ -165,3 +166,6 @@ class TicketRead(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "ticket"], name="ticket_read_once_per_user")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read #{self.ticket_id} at {self.last_read_at:%Y-%m-%d %H:%M}"

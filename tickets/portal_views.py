@@ -129,8 +129,13 @@ def ticket_reply(request: HtmxHttpRequest, token: str) -> HttpResponse:
     if not request.htmx:
         return redirect(portal_path(ticket))
     fresh = forms.PortalReplyForm(initial={"client_token": uuid.uuid4().hex})
-    context = {"ticket": ticket, "token": token, "form": fresh, "message": message,
-               "append_message": True}
+    context = {
+        "ticket": ticket,
+        "token": token,
+        "form": fresh,
+        "message": message,
+        "append_message": True,
+    }
     return render(request, "portal/ticket_page.html#reply_form", context)
 
 

@@ -4,6 +4,7 @@ Staff pages listen on ``ticket.<id>`` (every message, internal notes included); 
 portal page listens on ``portal.<id>`` (public messages only).
 """
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -13,6 +14,7 @@ from django.template.loader import render_to_string
 from tickets.models import Message
 
 logger = logging.getLogger(__name__)
+_pending: set[asyncio.Task[None]] = set()
 
 
 def staff_group(ticket_id: int) -> str:
@@ -52,6 +54,16 @@ def _group_send(group: str, event: dict[str, object]) -> None:
         return
     # A broken channel layer must never lose a saved message: the page catches up on reload.
     try:
-        async_to_sync(layer.group_send)(group, event)
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    try:
+        if loop is None:
+            async_to_sync(layer.group_send)(group, event)
+        else:
+            # Called from synchronous code that runs inside an event loop: cannot block here.
+            task = loop.create_task(layer.group_send(group, event))
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
     except Exception:
         logger.exception("could not publish %s to %s", event.get("type"), group)

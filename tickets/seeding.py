@@ -120,19 +120,29 @@ def _message(ticket: Ticket, item: dict[str, Any], staff: AbstractUser, at: dt.d
     role = item["role"]
     if role == "customer":
         services.message_create(
-            ticket=ticket, kind=Message.Kind.CUSTOMER, body=item["text"],
-            author_name=ticket.customer.name, at=at,
+            ticket=ticket,
+            kind=Message.Kind.CUSTOMER,
+            body=item["text"],
+            author_name=ticket.customer.name,
+            at=at,
         )
     elif role == "system":
         services.message_create(
-            ticket=ticket, kind=Message.Kind.SYSTEM, body=item["text"], author_name="Vigil",
+            ticket=ticket,
+            kind=Message.Kind.SYSTEM,
+            body=item["text"],
+            author_name="Vigil",
             at=at,
         )
     else:
         services.message_create(
-            ticket=ticket, kind=Message.Kind.ANALYST, body=item["text"], author=staff,
+            ticket=ticket,
+            kind=Message.Kind.ANALYST,
+            body=item["text"],
+            author=staff,
             author_name=item.get("author") or services.display_name(staff),
-            internal=role == "note", at=at,
+            internal=role == "note",
+            at=at,
         )
 
 

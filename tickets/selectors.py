@@ -45,10 +45,7 @@ def ticket_get_for_user(user: AnyUser, ticket_id: int | str) -> Ticket:
     except (TypeError, ValueError):
         raise TicketNotFound(ticket_id) from None
     ticket = (
-        tickets_for_user(user)
-        .select_related("team", "customer", "assignee")
-        .filter(pk=pk)
-        .first()
+        tickets_for_user(user).select_related("team", "customer", "assignee").filter(pk=pk).first()
     )
     if ticket is None:
         raise TicketNotFound(ticket_id)

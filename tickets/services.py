@@ -150,14 +150,12 @@ def _after_message(ticket: Ticket, message: Message, *, actor: AbstractBaseUser 
     if public_staff_reply and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
         fields.append("first_response_at")
-    new_status = None
-    if message.kind == Message.Kind.CUSTOMER and ticket.status in REOPENED_BY_CUSTOMER:
-        new_status = Status.OPEN
-    elif public_staff_reply and ticket.status == Status.NEW:
-        new_status = Status.OPEN
-    if new_status:
-        name = message.author_name
-        fields += _apply_status(ticket, new_status, actor=actor, name=name, at=message.created_at)
+    reopened = message.kind == Message.Kind.CUSTOMER and ticket.status in REOPENED_BY_CUSTOMER
+    taken = public_staff_reply and ticket.status == Status.NEW
+    if reopened or taken:
+        fields += _apply_status(
+            ticket, Status.OPEN, actor=actor, name=message.author_name, at=message.created_at
+        )
     ticket.save(update_fields=fields)
 
 

@@ -140,7 +140,9 @@ def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
             context = _page_context(request, ticket, form)
             return render(request, "tickets/ticket_detail.html", context, status=400)
         return render(
-            request, "tickets/ticket_detail.html#reply_form", {"ticket": ticket, "form": form},
+            request,
+            "tickets/ticket_detail.html#reply_form",
+            {"ticket": ticket, "form": form},
             status=422,
         )
     if not request.htmx:
@@ -257,8 +259,9 @@ def _sidebar_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     allowed = services.TRANSITIONS[ticket.status]
     return {
         "ticket": ticket,
-        "transitions": [(s, _transition_label(ticket.status, s)) for s in Ticket.Status.values
-                        if s in allowed],
+        "transitions": [
+            (s, _transition_label(ticket.status, s)) for s in Ticket.Status.values if s in allowed
+        ],
         "assignable": selectors.assignable_users(ticket),
         "teams": selectors.teams_for_user(request.user),
         "priorities": Ticket.Priority.choices,

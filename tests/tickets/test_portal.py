@@ -46,7 +46,7 @@ def test_it_opens_a_ticket_and_sends_the_private_link(
     assert email.to == ["ada@example.com"]
     assert page_url(ticket) in email.body
     page = client.get(response.url)
-    assert "Your ticket #%d is open" % ticket.pk in page.text
+    assert f"Your ticket #{ticket.pk} is open" in page.text
 
 
 @pytest.mark.parametrize(
@@ -141,16 +141,22 @@ def test_the_customer_replies(client, ticket, analyst):
 
     services.ticket_change_status(ticket=ticket, actor=analyst, status="waiting")
     token = selectors.portal_token_for(ticket)
-    response = client.post(reverse("portal:reply", args=[token]),
-                           {"body": "Rebooted, still broken", "client_token": "c1"}, headers=HX)
+    response = client.post(
+        reverse("portal:reply", args=[token]),
+        {"body": "Rebooted, still broken", "client_token": "c1"},
+        headers=HX,
+    )
     assert response.status_code == 200
     message = ticket.messages.get(body="Rebooted, still broken")
     assert message.kind == Message.Kind.CUSTOMER
     assert message.author_name == ticket.customer.name
     assert f'data-id="message-{message.pk}"' in response.text
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.OPEN
-    client.post(reverse("portal:reply", args=[token]),
-                {"body": "Rebooted, still broken", "client_token": "c1"}, headers=HX)
+    client.post(
+        reverse("portal:reply", args=[token]),
+        {"body": "Rebooted, still broken", "client_token": "c1"},
+        headers=HX,
+    )
     assert ticket.messages.filter(body="Rebooted, still broken").count() == 1
 
 

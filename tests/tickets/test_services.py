@@ -22,9 +22,7 @@ def test_it_creates_a_ticket_with_its_first_message_and_event(ticket, customer):
 @pytest.mark.parametrize("body", ["", "   ", "\n\t  \n"])
 def test_it_refuses_empty_messages(ticket, analyst, body):
     with pytest.raises(services.TicketError, match="empty"):
-        services.message_create(
-            ticket=ticket, kind=Message.Kind.ANALYST, body=body, author=analyst
-        )
+        services.message_create(ticket=ticket, kind=Message.Kind.ANALYST, body=body, author=analyst)
     assert ticket.messages.count() == 1
 
 
@@ -49,7 +47,8 @@ def test_it_stores_a_repeated_external_id_once(ticket):
     again, created_again = services.message_create(
         ticket=ticket, kind=Message.Kind.CUSTOMER, body="hi", external_id="abc"
     )
-    assert created and not created_again
+    assert created
+    assert not created_again
     assert again.pk == first.pk
     assert ticket.messages.filter(external_id="abc").count() == 1
 
@@ -109,8 +108,12 @@ def test_it_follows_valid_transitions(ticket, analyst, path, end):
 
 @pytest.mark.parametrize(
     ("path", "bad"),
-    [([Status.CLOSED], Status.RESOLVED), ([Status.CLOSED], Status.WAITING),
-     ([Status.OPEN], Status.NEW), ([Status.RESOLVED], Status.WAITING)],
+    [
+        ([Status.CLOSED], Status.RESOLVED),
+        ([Status.CLOSED], Status.WAITING),
+        ([Status.OPEN], Status.NEW),
+        ([Status.RESOLVED], Status.WAITING),
+    ],
 )
 def test_it_refuses_invalid_transitions(ticket, analyst, path, bad):
     for status in path:
@@ -197,9 +200,7 @@ def test_it_sets_priority_and_tags_with_events(ticket, analyst):
         services.ticket_set_priority(ticket=ticket, actor=analyst, priority=9)
 
 
-def test_moving_a_ticket_drops_an_assignee_outside_the_new_team(
-    ticket, analyst, other_team
-):
+def test_moving_a_ticket_drops_an_assignee_outside_the_new_team(ticket, analyst, other_team):
     services.ticket_assign(ticket=ticket, actor=analyst, assignee=analyst)
     services.ticket_move(ticket=ticket, actor=analyst, team=other_team)
     ticket.refresh_from_db()

@@ -24,7 +24,7 @@ def test_it_shows_the_whole_conversation(client, analyst, ticket, reply):
     assert "Please try a hard reboot" in text
     assert "msg--internal" in text
     assert "Internal note" in text
-    assert 'data-live-url="/ws/tickets/%d/"' % ticket.pk in text
+    assert f'data-live-url="/ws/tickets/{ticket.pk}/"' in text
 
 
 def test_it_escapes_customer_text(client, analyst, make_ticket):
@@ -73,8 +73,9 @@ def test_the_page_query_count_is_pinned(client, analyst, ticket):
 
 def test_it_replies_with_htmx(client, analyst, ticket):
     client.force_login(analyst)
-    response = client.post(url("reply", ticket), {"body": "Try rescue mode", "client_token": "t1"},
-                           headers=HX)
+    response = client.post(
+        url("reply", ticket), {"body": "Try rescue mode", "client_token": "t1"}, headers=HX
+    )
     assert response.status_code == 200
     message = ticket.messages.get(kind=Message.Kind.ANALYST)
     assert message.body == "Try rescue mode"

@@ -38,14 +38,21 @@ class Command(BaseCommand):
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL}
         children = [self._daphne(options["host"], port, env)]
         if not options["no_worker"]:
-            children.append(
-                subprocess.Popen([sys.executable, "manage.py", "qcluster"], env=env)  # noqa: S603
-            )
+            worker = [sys.executable, "manage.py", "qcluster"]
+            children.append(subprocess.Popen(worker, env=env))  # noqa: S603
         self._supervise(children)
 
     def _daphne(self, host: str, port: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "daphne", "-b", host, "-p", port,
-                   "vigil_site.asgi:application"]
+        command = [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            host,
+            "-p",
+            port,
+            "vigil_site.asgi:application",
+        ]
         return subprocess.Popen(command, env=env)  # noqa: S603
 
     def _supervise(self, children: list[subprocess.Popen[bytes]]) -> None:

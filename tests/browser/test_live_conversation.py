@@ -1,0 +1,91 @@
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.base import BrowserTestCase
+from tickets import selectors, services
+from tickets.models import Customer, Team
+
+pytestmark = pytest.mark.browser
+
+
+class LiveConversationTests(BrowserTestCase):
+    def setUp(self) -> None:
+        self.team = Team.objects.create(name="Compute", slug="compute")
+        self.other_team = Team.objects.create(name="Billing", slug="billing")
+        self.analyst = self.make_user("sam", "analyst", [self.team])
+        self.outsider = self.make_user("olga", "analyst", [self.other_team])
+        customer = Customer.objects.create(name="Priya Raman", email="priya@example.com")
+        self.ticket = services.ticket_create(
+            team=self.team,
+            customer=customer,
+            subject="VM will not boot",
+            body="Kernel panic after the update.",
+        )
+        token = selectors.portal_token_for(self.ticket)
+        self.portal_url = f"{self.live_server_url}/support/t/{token}/"
+        self.ticket_url = f"{self.live_server_url}/tickets/{self.ticket.pk}/"
+
+    def test_an_analyst_reply_appears_live_on_the_customers_page(self) -> None:
+        customer = self.new_page()
+        customer.goto(self.portal_url)
+        self.wait_live(customer)
+
+        analyst = self.new_page()
+        self.login(analyst, "sam")
+        analyst.goto(self.ticket_url)
+        self.wait_live(analyst)
+        analyst.fill("#reply-box textarea[name=body]", "Boot the previous kernel from the console.")
+        analyst.click("#reply-box button.btn-primary")
+
+        expect(customer.locator("#conversation")).to_contain_text("Boot the previous kernel")
+        # The analyst's own page shows it once, even though the socket delivered it too.
+        expect(analyst.locator("#conversation .msg--analyst")).to_have_count(1)
+        expect(analyst.locator("#reply-box textarea")).to_have_value("")
+        self.screenshot(customer, "portal-live-reply")
+
+    def test_a_customer_message_appears_live_on_the_analysts_page(self) -> None:
+        analyst = self.new_page()
+        self.login(analyst, "sam")
+        analyst.goto(self.ticket_url)
+        self.wait_live(analyst)
+        second_tab = self.new_page()
+        self.login(second_tab, "sam")
+        second_tab.goto(self.ticket_url)
+        self.wait_live(second_tab)
+
+        customer = self.new_page()
+        customer.goto(self.portal_url)
+        customer.fill("#reply-box textarea[name=body]", "Here is the console screenshot.")
+        customer.click("#reply-box button[type=submit]")
+        expect(customer.locator("#conversation .msg--customer")).to_have_count(2)
+
+        for page in (analyst, second_tab):
+            expect(page.locator("#conversation")).to_contain_text("console screenshot")
+        self.screenshot(analyst, "ticket-live-customer-message")
+
+    def test_internal_notes_and_status_changes_reach_the_right_pages(self) -> None:
+        customer = self.new_page()
+        customer.goto(self.portal_url)
+        self.wait_live(customer)
+        analyst = self.new_page()
+        self.login(analyst, "sam")
+        analyst.goto(self.ticket_url)
+        self.wait_live(analyst)
+
+        analyst.fill("#reply-box textarea[name=body]", "Host had a NIC flap at 09:12")
+        analyst.check("input[name=internal]")
+        analyst.click("#reply-box button.btn-primary")
+        expect(analyst.locator("#conversation .msg--internal")).to_contain_text("NIC flap")
+
+        analyst.click("#ticket-sidebar button:has-text('Resolve')")
+        expect(analyst.locator("#ticket-header .badge")).to_have_text("Resolved")
+        expect(customer.locator("#portal-status")).to_contain_text("Resolved")
+        expect(customer.locator("#conversation")).not_to_contain_text("NIC flap")
+
+    def test_another_teams_analyst_gets_no_page_and_no_socket(self) -> None:
+        page = self.new_page()
+        self.login(page, "olga")
+        response = page.goto(self.ticket_url)
+        assert response is not None
+        assert response.status == 404
+        expect(page.locator("#conversation")).to_have_count(0)

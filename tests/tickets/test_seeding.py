@@ -1,0 +1,35 @@
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from tickets import roles, seeding
+from tickets.models import Message, Team, Ticket
+
+
+def test_it_seeds_a_believable_demo_once(db, capsys):
+    call_command("seed_demo")
+    assert "seeded 24 tickets" in capsys.readouterr().out
+    assert set(Team.objects.values_list("slug", flat=True)) == {"compute", "storage", "billing"}
+    statuses = set(Ticket.objects.values_list("status", flat=True))
+    assert statuses == set(Ticket.Status.values)
+    kinds = set(Message.objects.values_list("kind", flat=True))
+    assert {"customer", "analyst", "system"} <= kinds
+    assert Message.objects.filter(internal=True).exists()
+    for ticket in Ticket.objects.all():
+        assert ticket.messages.count() >= 1
+        assert ticket.last_message_at >= ticket.created_at
+    call_command("seed_demo")
+    assert "nothing seeded" in capsys.readouterr().out
+    assert Ticket.objects.count() == 24
+
+
+def test_demo_accounts_log_in_with_the_demo_password(db, settings):
+    settings.VIGIL_DEMO_PASSWORD = "s3cret-demo"
+    seeding.seed_demo()
+    for username in ["analyst", "curator", "manager", "admin"]:
+        user = authenticate(username=username, password="s3cret-demo")
+        assert user is not None, username
+    admin = authenticate(username="admin", password="s3cret-demo")
+    assert admin.is_superuser
+    assert roles.can_work_tickets(authenticate(username="analyst", password="s3cret-demo"))
+    curator = authenticate(username="curator", password="s3cret-demo")
+    assert not roles.can_work_tickets(curator)
