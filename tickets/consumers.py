@@ -1,9 +1,13 @@
 """Websocket consumers: authorise with the same selectors as the views, join, forward."""
 
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
 
 from tickets import realtime, selectors
 
@@ -37,17 +41,43 @@ class TicketConsumer(_ForwardingConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        ticket_id = self.scope["url_route"]["kwargs"]["ticket_id"]
-        ticket_pk = await self._ticket_pk(user, ticket_id)
+        self.ticket_id = self.scope["url_route"]["kwargs"]["ticket_id"]
+        ticket_pk = await self._ticket_pk(user)
         if ticket_pk is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self._join(realtime.staff_group(ticket_pk))
 
+    async def ticket_message(self, event: dict[str, Any]) -> None:
+        if await self._still_allowed():
+            await super().ticket_message(event)
+
+    async def ticket_changed(self, event: dict[str, Any]) -> None:
+        if await self._still_allowed():
+            await super().ticket_changed(event)
+
+    async def _still_allowed(self) -> bool:
+        """Access is checked again for every event: a ticket moved to another team, a user
+        removed from a team, logged out or deactivated stops receiving at once."""
+        if await database_sync_to_async(self._allowed_now)():
+            return True
+        await self.close(code=CLOSE_FORBIDDEN)
+        return False
+
+    def _allowed_now(self) -> bool:
+        # A fresh read of the session, not the copy cached on the scope at connect.
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        session = store(self.scope["session"].session_key)
+        user = auth.get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
+        return user.is_authenticated and self._ticket_pk_sync(user) is not None
+
     @database_sync_to_async
-    def _ticket_pk(self, user: Any, ticket_id: str) -> int | None:
+    def _ticket_pk(self, user: Any) -> int | None:
+        return self._ticket_pk_sync(user)
+
+    def _ticket_pk_sync(self, user: Any) -> int | None:
         try:
-            return selectors.ticket_get_for_user(user, ticket_id).pk
+            return selectors.ticket_get_for_user(user, self.ticket_id).pk
         except selectors.TicketNotFound:
             return None
 

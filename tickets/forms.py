@@ -44,10 +44,15 @@ class PortalReplyForm(forms.Form):
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
 
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Team) -> str:  # type: ignore[override]
+        return f"{obj.name} — {obj.description}" if obj.description else obj.name
+
+
 class PortalTicketForm(forms.Form):
     name = forms.CharField(max_length=120, label="Your name")
     email = forms.EmailField(label="Email")
-    team = forms.ModelChoiceField(
+    team = TeamChoiceField(
         queryset=Team.objects.all(), label="Topic", empty_label=None, to_field_name="slug"
     )
     subject = forms.CharField(max_length=200)

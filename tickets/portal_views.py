@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +14,8 @@ from django_q.tasks import async_task
 
 from tickets import forms, selectors, services
 from tickets.models import Message, Ticket
-from tickets.views import HtmxHttpRequest, portal_path
+from tickets.selectors import parse_int
+from tickets.views import HtmxHttpRequest, idempotency_key, portal_path
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
@@ -32,6 +32,11 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
         return render(request, "portal/ticket_new.html", {"form": form}, status=400)
     data = form.cleaned_data
     ip = request.META.get("REMOTE_ADDR") or None
+    key = idempotency_key("portal-new", data["client_token"])
+    resubmitted = selectors.ticket_from_form(key=key, email=data["email"], ip=ip)
+    if resubmitted is not None:
+        # A double click or the back button: lead to the ticket the form already opened.
+        return redirect(portal_path(resubmitted))
     if _rate_limited(data["email"], ip):
         form.add_error(
             None,
@@ -40,22 +45,21 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
             "or try again later.",
         )
         return render(request, "portal/ticket_new.html", {"form": form}, status=429)
-    token = data["client_token"] or None
-    existing = _ticket_from_same_form(data["email"], token)
-    if existing is not None:
-        return redirect(portal_path(existing))
     try:
-        ticket = services.ticket_create(
+        ticket, created = services.ticket_open_once(
+            key=key,
             team=data["team"],
-            customer=services.customer_get_or_create(name=data["name"], email=data["email"]),
+            name=data["name"],
+            email=data["email"],
             subject=data["subject"],
             body=data["body"],
             ip=ip,
-            external_id=token,
         )
     except services.TicketError as exc:
         form.add_error(None, str(exc))
         return render(request, "portal/ticket_new.html", {"form": form}, status=400)
+    if not created:
+        return redirect(portal_path(ticket))
     link = request.build_absolute_uri(portal_path(ticket))
     transaction.on_commit(lambda: async_task("tickets.tasks.send_portal_link", ticket.pk, link))
     return redirect(portal_path(ticket) + "?new=1")
@@ -68,17 +72,6 @@ def _rate_limited(email: str, ip: str | None) -> bool:
     by_email = recent.filter(customer__email=email.strip().lower()).count()
     by_ip = recent.filter(created_from_ip=ip).count() if ip else 0
     return by_email >= limit or by_ip >= limit
-
-
-def _ticket_from_same_form(email: str, token: str | None) -> Ticket | None:
-    """A re-submitted form (double click, back button) leads to the ticket it already made."""
-    if not token:
-        return None
-    first = Message.objects.filter(
-        Q(external_id=token), ticket__customer__email=email.strip().lower()
-    ).select_related("ticket")
-    message = first.first()
-    return message.ticket if message else None
 
 
 @require_GET
@@ -97,8 +90,10 @@ def ticket_conversation(request: HtmxHttpRequest, token: str) -> HttpResponse:
         ticket = selectors.ticket_get_for_portal(token)
     except selectors.PortalLinkInvalid:
         return _forbidden(request)
-    context = {"ticket": ticket, "messages_list": selectors.conversation_for_customer(ticket)}
-    return render(request, "portal/ticket_page.html#conversation", context)
+    after = parse_int(request.GET.get("after", "0")) or 0
+    messages_list = selectors.conversation_for_customer(ticket).filter(pk__gt=after)
+    context = {"ticket": ticket, "token": token, "messages_list": messages_list}
+    return render(request, "portal/ticket_page.html#messages", context)
 
 
 @require_POST
@@ -116,7 +111,7 @@ def ticket_reply(request: HtmxHttpRequest, token: str) -> HttpResponse:
                 kind=Message.Kind.CUSTOMER,
                 body=form.cleaned_data["body"],
                 author_name=ticket.customer.name,
-                external_id=form.cleaned_data["client_token"] or None,
+                external_id=idempotency_key("portal", form.cleaned_data["client_token"]),
             )
         except services.TicketError as exc:
             form.add_error(None, str(exc))

@@ -40,10 +40,9 @@ def tickets_for_user(user: AnyUser) -> QuerySet[Ticket]:
 
 
 def ticket_get_for_user(user: AnyUser, ticket_id: int | str) -> Ticket:
-    try:
-        pk = int(ticket_id)
-    except (TypeError, ValueError):
-        raise TicketNotFound(ticket_id) from None
+    pk = parse_int(str(ticket_id))
+    if pk is None:
+        raise TicketNotFound(ticket_id)
     ticket = (
         tickets_for_user(user).select_related("team", "customer", "assignee").filter(pk=pk).first()
     )
@@ -63,6 +62,21 @@ def ticket_get_for_portal(token: str) -> Ticket:
     except (signing.BadSignature, Ticket.DoesNotExist, ValidationError, ValueError) as exc:
         raise PortalLinkInvalid from exc
     return ticket
+
+
+def ticket_from_form(*, key: str | None, email: str, ip: str | None) -> Ticket | None:
+    """The ticket a portal form already opened: same one-time key, email and address."""
+    if not key:
+        return None
+    return (
+        Ticket.objects.filter(
+            messages__external_id=key,
+            customer__email=email.strip().lower(),
+            created_from_ip=ip,
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def conversation_for_staff(ticket: Ticket) -> QuerySet[Message]:
@@ -105,14 +119,15 @@ def ticket_queue(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(status=filters.status)
     if filters.team:
         tickets = tickets.filter(team__slug=filters.team)
+    assignee_id, priority = parse_int(filters.assignee), parse_int(filters.priority)
     if filters.assignee == "me":
         tickets = tickets.filter(assignee=user)
     elif filters.assignee == "none":
         tickets = tickets.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        tickets = tickets.filter(assignee_id=int(filters.assignee))
-    if filters.priority.isdigit():
-        tickets = tickets.filter(priority=int(filters.priority))
+    elif assignee_id is not None:
+        tickets = tickets.filter(assignee_id=assignee_id)
+    if priority is not None:
+        tickets = tickets.filter(priority=priority)
     if filters.q:
         tickets = tickets.filter(_search(filters.q))
     last_read = TicketRead.objects.filter(user_id=user.pk, ticket=OuterRef("pk"))
@@ -131,9 +146,18 @@ def _search(text: str) -> Q:
         | Q(tags__contains=[text.lower()])
         | Exists(Message.objects.filter(ticket=OuterRef("pk"), body__icontains=text))
     )
-    if text.lstrip("#").isdigit():
-        condition |= Q(pk=int(text.lstrip("#")))
+    number = parse_int(text.lstrip("#"))
+    if number is not None:
+        condition |= Q(pk=number)
     return condition
+
+
+def parse_int(value: str, *, maximum: int = 2**62) -> int | None:
+    """A plain non-negative integer that fits a bigint column, else None."""
+    if not value.isascii() or not value.isdecimal():
+        return None
+    number = int(value)
+    return number if number <= maximum else None
 
 
 def assignable_users(ticket: Ticket) -> QuerySet:

@@ -2,13 +2,15 @@
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from tickets import realtime, roles
+from tickets import realtime, roles, selectors
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent, TicketRead
 from tickets.signals import message_created, ticket_status_changed
 
@@ -49,13 +51,11 @@ def clean_body(body: str) -> str:
 
 
 def customer_get_or_create(*, name: str, email: str) -> Customer:
+    """The customer with this email; an existing one keeps its name (the portal is anonymous)."""
     email = email.strip().lower()
-    customer, created = Customer.objects.get_or_create(
-        email=email, defaults={"name": name.strip() or email}
+    customer, _ = Customer.objects.get_or_create(
+        email=email, defaults={"name": name.strip()[:120] or email}
     )
-    if not created and name.strip() and customer.name != name.strip():
-        customer.name = name.strip()
-        customer.save(update_fields=["name"])
     return customer
 
 
@@ -101,6 +101,39 @@ def ticket_create(
     return ticket
 
 
+def ticket_open_once(
+    *,
+    key: str | None,
+    team: Team,
+    name: str,
+    email: str,
+    subject: str,
+    body: str,
+    ip: str | None,
+) -> tuple[Ticket, bool]:
+    """Open a ticket from a form; the same form sent twice opens it once.
+
+    Returns (ticket, created). The advisory lock makes two simultaneous submits of one form
+    wait for each other, so the second finds the first's ticket.
+    """
+    with transaction.atomic():
+        if key:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+            existing = selectors.ticket_from_form(key=key, email=email, ip=ip)
+            if existing is not None:
+                return existing, False
+        ticket = ticket_create(
+            team=team,
+            customer=customer_get_or_create(name=name, email=email),
+            subject=subject,
+            body=body,
+            ip=ip,
+            external_id=key,
+        )
+    return ticket, True
+
+
 def message_create(
     *,
     ticket: Ticket,
@@ -124,6 +157,8 @@ def message_create(
         if external_id:
             existing = locked.messages.filter(external_id=external_id).first()
             if existing is not None:
+                if existing.kind != kind or existing.internal != internal:
+                    raise TicketError("This message id already belongs to another message.")
                 return existing, False
         now = at or timezone.now()
         message = Message.objects.create(
@@ -213,13 +248,16 @@ def _apply_status(
 def ticket_assign(
     *, ticket: Ticket, actor: AbstractBaseUser, assignee: AbstractBaseUser | None
 ) -> Ticket:
-    if assignee is not None and not _may_be_assigned(ticket, assignee):
-        raise TicketError(f"{display_name(assignee)} cannot work {ticket.team.name} tickets.")
-    if ticket.assignee_id == (assignee.pk if assignee else None):
-        return ticket
-    old = display_name(ticket.assignee) if ticket.assignee else ""
-    new = display_name(assignee) if assignee else ""
-    return _update(ticket, actor, TicketEvent.Kind.ASSIGNEE, old, new, assignee=assignee)
+    def change(locked: Ticket) -> Change | None:
+        if assignee is not None and not _may_be_assigned(locked, assignee):
+            raise TicketError(f"{display_name(assignee)} cannot work {locked.team.name} tickets.")
+        if locked.assignee_id == (assignee.pk if assignee else None):
+            return None
+        old = display_name(locked.assignee) if locked.assignee else ""
+        new = display_name(assignee) if assignee else ""
+        return Change(TicketEvent.Kind.ASSIGNEE, old, new, {"assignee": assignee})
+
+    return _update(ticket, actor, change)
 
 
 def _may_be_assigned(ticket: Ticket, user: AbstractBaseUser) -> bool:
@@ -231,10 +269,14 @@ def _may_be_assigned(ticket: Ticket, user: AbstractBaseUser) -> bool:
 def ticket_set_priority(*, ticket: Ticket, actor: AbstractBaseUser, priority: int) -> Ticket:
     if priority not in Ticket.Priority.values:
         raise TicketError(f"Unknown priority {priority!r}.")
-    if ticket.priority == priority:
-        return ticket
-    old, new = ticket.get_priority_display(), Ticket.Priority(priority).label
-    return _update(ticket, actor, TicketEvent.Kind.PRIORITY, old, new, priority=priority)
+
+    def change(locked: Ticket) -> Change | None:
+        if locked.priority == priority:
+            return None
+        old, new = locked.get_priority_display(), Ticket.Priority(priority).label
+        return Change(TicketEvent.Kind.PRIORITY, old, new, {"priority": priority})
+
+    return _update(ticket, actor, change)
 
 
 def normalise_tags(raw: str | list[str]) -> list[str]:
@@ -251,33 +293,58 @@ def normalise_tags(raw: str | list[str]) -> list[str]:
 
 def ticket_set_tags(*, ticket: Ticket, actor: AbstractBaseUser, tags: str | list[str]) -> Ticket:
     cleaned = normalise_tags(tags)
-    if cleaned == ticket.tags:
-        return ticket
-    old, new = ", ".join(ticket.tags), ", ".join(cleaned)
-    return _update(ticket, actor, TicketEvent.Kind.TAGS, old[:200], new[:200], tags=cleaned)
+
+    def change(locked: Ticket) -> Change | None:
+        if cleaned == locked.tags:
+            return None
+        old, new = ", ".join(locked.tags), ", ".join(cleaned)
+        return Change(TicketEvent.Kind.TAGS, old, new, {"tags": cleaned})
+
+    return _update(ticket, actor, change)
 
 
 def ticket_move(*, ticket: Ticket, actor: AbstractBaseUser, team: Team) -> Ticket:
-    if ticket.team_id == team.pk:
-        return ticket
-    old = ticket.team.name
-    changes: dict[str, object] = {"team": team}
-    if ticket.assignee and not team.members.filter(pk=ticket.assignee_id).exists():
-        changes["assignee"] = None
-    return _update(ticket, actor, TicketEvent.Kind.TEAM, old, team.name, **changes)
+    def change(locked: Ticket) -> Change | None:
+        if locked.team_id == team.pk:
+            return None
+        fields: dict[str, object] = {"team": team}
+        if locked.assignee_id and not team.members.filter(pk=locked.assignee_id).exists():
+            fields["assignee"] = None
+        return Change(TicketEvent.Kind.TEAM, locked.team.name, team.name, fields)
+
+    return _update(ticket, actor, change)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit does to a ticket, worked out on the locked row."""
+
+    kind: str
+    old: str
+    new: str
+    fields: dict[str, object]
 
 
 def _update(
-    ticket: Ticket, actor: AbstractBaseUser, kind: str, old: str, new: str, **changes: object
+    ticket: Ticket, actor: AbstractBaseUser, change: Callable[[Ticket], Change | None]
 ) -> Ticket:
     now = timezone.now()
     with transaction.atomic():
-        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        for field, value in changes.items():
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("team", "assignee")
+            .get(pk=ticket.pk)
+        )
+        result = change(locked)
+        if result is None:
+            return ticket
+        for field, value in result.fields.items():
             setattr(locked, field, value)
         locked.updated_at = now
-        locked.save(update_fields=[*changes, "updated_at"])
-        _record(locked, kind, actor, old, new, at=now, name=display_name(actor))
+        locked.save(update_fields=[*result.fields, "updated_at"])
+        _record(
+            locked, result.kind, actor, result.old, result.new, at=now, name=display_name(actor)
+        )
     _refresh(ticket, locked)
     return ticket
 

@@ -6,6 +6,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from django_htmx.middleware import HtmxDetails
 
 from tickets import forms, roles, selectors, services
 from tickets.models import Message, Ticket
+from tickets.selectors import parse_int
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -59,12 +61,12 @@ def _get_ticket_to_work(request: HttpRequest, ticket_id: int) -> Ticket:
 @staff_required
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     filters = selectors.QueueFilters(
-        status=request.GET.get("status", "active"),
-        team=request.GET.get("team", ""),
-        assignee=request.GET.get("assignee", ""),
-        priority=request.GET.get("priority", ""),
-        q=request.GET.get("q", "").strip()[:200],
-        sort=request.GET.get("sort", "-last_message_at"),
+        status=_param(request, "status", "active"),
+        team=_param(request, "team"),
+        assignee=_param(request, "assignee"),
+        priority=_param(request, "priority"),
+        q=_param(request, "q"),
+        sort=_param(request, "sort", "-last_message_at"),
     )
     tickets = selectors.ticket_queue(request.user, filters)
     page = Paginator(tickets, settings.VIGIL_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -83,6 +85,11 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, context)
+
+
+def _param(request: HttpRequest, name: str, default: str = "") -> str:
+    # PostgreSQL refuses NUL characters in text; a filter value never needs one.
+    return request.GET.get(name, default).replace("\x00", "").strip()[:200]
 
 
 @require_GET
@@ -106,9 +113,12 @@ def ticket_sidebar(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    """Messages after ``?after=<id>``: how a page catches up when its websocket (re)connects."""
     ticket = _get_ticket_for_user(request, ticket_id)
-    context = {"ticket": ticket, "messages_list": selectors.conversation_for_staff(ticket)}
-    return render(request, "tickets/ticket_detail.html#conversation", context)
+    after = parse_int(_param(request, "after", "0")) or 0
+    messages_list = selectors.conversation_for_staff(ticket).filter(pk__gt=after)
+    context = {"ticket": ticket, "messages_list": messages_list}
+    return render(request, "tickets/ticket_detail.html#messages", context)
 
 
 @require_POST
@@ -116,44 +126,55 @@ def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpRespons
 def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _get_ticket_to_work(request, ticket_id)
     form = forms.ReplyForm(request.POST)
-    error = None
-    message = None
-    if form.is_valid():
-        try:
-            message, _ = services.message_create(
-                ticket=ticket,
-                kind=Message.Kind.ANALYST,
-                body=form.cleaned_data["body"],
-                author=request.user,
-                internal=form.cleaned_data["internal"],
-                external_id=form.cleaned_data["client_token"] or None,
-            )
-            then = form.cleaned_data["then_status"]
-            if then:
-                services.ticket_change_status(ticket=ticket, actor=request.user, status=then)
-        except services.TicketError as exc:
-            error = str(exc)
-    if message is None or error:
-        if error:
-            form.add_error(None, error)
-        if not request.htmx:
-            context = _page_context(request, ticket, form)
-            return render(request, "tickets/ticket_detail.html", context, status=400)
-        return render(
-            request,
-            "tickets/ticket_detail.html#reply_form",
-            {"ticket": ticket, "form": form},
-            status=422,
+    if not form.is_valid():
+        return _reply_refused(request, ticket, form)
+    data = form.cleaned_data
+    try:
+        message, _ = services.message_create(
+            ticket=ticket,
+            kind=Message.Kind.ANALYST,
+            body=data["body"],
+            author=request.user,
+            internal=data["internal"],
+            external_id=idempotency_key(f"staff-{request.user.pk}", data["client_token"]),
         )
+    except services.TicketError as exc:
+        form.add_error(None, str(exc))
+        return _reply_refused(request, ticket, form)
+    warning = ""
+    if data["then_status"]:
+        try:
+            services.ticket_change_status(
+                ticket=ticket, actor=request.user, status=data["then_status"]
+            )
+        except services.TicketError as exc:
+            warning = f"Sent. The status was not changed: {exc}"
     if not request.htmx:
+        if warning:
+            messages.warning(request, warning)
         return redirect(ticket_url(ticket) + f"#message-{message.pk}")
     context = {
         "ticket": ticket,
         "form": forms.ReplyForm(initial=_fresh_token()),
         "message": message,
         "append_message": True,
+        "reply_warning": warning,
     }
     return render(request, "tickets/ticket_detail.html#reply_form", context)
+
+
+def _reply_refused(request: HtmxHttpRequest, ticket: Ticket, form: forms.ReplyForm) -> HttpResponse:
+    """The form back with its errors and the text kept; nothing was saved."""
+    if not request.htmx:
+        context = _page_context(request, ticket, form)
+        return render(request, "tickets/ticket_detail.html", context, status=400)
+    context = {"ticket": ticket, "form": form}
+    return render(request, "tickets/ticket_detail.html#reply_form", context, status=422)
+
+
+def idempotency_key(sender: str, token: str) -> str | None:
+    """A form's one-time token, scoped to who sent it so senders never share keys."""
+    return f"{sender}:{token}" if token else None
 
 
 @require_POST
@@ -216,7 +237,8 @@ def _change_assignee(request: HttpRequest, ticket: Ticket, data: dict[str, Any])
     elif not value:
         assignee = None
     else:
-        assignee = get_user_model().objects.filter(pk=value).first() if value.isdigit() else None
+        pk = parse_int(value)
+        assignee = get_user_model().objects.filter(pk=pk).first() if pk is not None else None
         if assignee is None:
             raise services.TicketError("That person does not exist.")
     services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
@@ -267,6 +289,7 @@ def _sidebar_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "priorities": Ticket.Priority.choices,
         "timeline": selectors.timeline_for(ticket),
         "can_work": roles.can_work_tickets(request.user),
+        "portal_url": request.build_absolute_uri(portal_path(ticket)),
     }
 
 
@@ -285,7 +308,6 @@ def _page_context(request: HttpRequest, ticket: Ticket, form: forms.ReplyForm) -
         **_sidebar_context(request, ticket),
         "messages_list": selectors.conversation_for_staff(ticket),
         "form": form,
-        "portal_url": request.build_absolute_uri(portal_path(ticket)),
     }
 
 

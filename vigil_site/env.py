@@ -1,6 +1,8 @@
 """Tiny helpers that read settings from the environment."""
 
 import os
+import secrets
+from pathlib import Path
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -26,3 +28,22 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def installation_secret(path: Path) -> str:
+    """A secret made once per installation and kept beside its data.
+
+    Signed portal links stay valid across restarts, and no two installations share a key.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    secret = path.read_text().strip()
+    if not secret:
+        raise ValueError(f"{path} is empty; delete it to make a new secret key.")
+    return secret

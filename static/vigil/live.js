@@ -1,6 +1,7 @@
 // Keeps a ticket page current over its websocket: new messages are appended (once, by id),
-// a "changed" event makes htmx refresh the parts that listen for it, and a reconnect re-fetches
-// the conversation so nothing sent while offline is missed.
+// a "changed" event makes htmx refresh the parts that listen for it, and every (re)connect
+// fetches the messages newer than the last one shown, so nothing sent before the socket opened
+// or while it was down is missed.
 (function () {
   "use strict";
   const LABELS = { connecting: "connecting…", live: "live", offline: "offline, reconnecting…", denied: "not live" };
@@ -34,11 +35,31 @@
     });
   });
 
+  function lastMessageId() {
+    let last = 0;
+    document.querySelectorAll("#conversation > li[id^='message-']").forEach(function (li) {
+      last = Math.max(last, parseInt(li.id.slice(8), 10) || 0);
+    });
+    return last;
+  }
+
+  function catchUp(url) {
+    fetch(url + "?after=" + lastMessageId(), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        const tpl = document.createElement("template");
+        tpl.innerHTML = html;
+        tpl.content.querySelectorAll("li[id^='message-']").forEach(function (li) {
+          append(li.id, li.outerHTML);
+        });
+      })
+      .catch(function () { /* the next reconnect tries again */ });
+  }
+
   function start(root) {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const url = scheme + location.host + root.dataset.liveUrl;
     let delay = 500;
-    let connectedBefore = false;
 
     function connect() {
       setState("connecting");
@@ -46,8 +67,7 @@
       socket.onopen = function () {
         setState("live");
         delay = 500;
-        if (connectedBefore && window.htmx) window.htmx.trigger(document.body, "vigil:resync");
-        connectedBefore = true;
+        catchUp(root.dataset.catchupUrl);
       };
       socket.onmessage = function (event) {
         const data = JSON.parse(event.data);

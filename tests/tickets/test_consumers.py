@@ -110,3 +110,32 @@ async def test_a_forged_portal_token_is_refused(ticket):
     ws = communicator(f"/ws/support/{token[:-2]}xx/")
     assert await ws.connect() == (False, CLOSE_FORBIDDEN)
     await ws.disconnect()
+
+
+@pytest.mark.parametrize("how", ["moved", "removed_from_team", "logged_out", "deactivated"])
+async def test_losing_access_stops_the_stream(ticket, analyst, other_team, how):
+    cookie = await session_cookie(analyst)
+    ws = communicator(f"/ws/tickets/{ticket.pk}/", cookie)
+    connected, _ = await ws.connect()
+    assert connected
+
+    @database_sync_to_async
+    def revoke():
+        from django.contrib.sessions.models import Session
+
+        if how == "moved":
+            services.ticket_move(ticket=ticket, actor=analyst, team=other_team)
+        elif how == "removed_from_team":
+            ticket.team.members.remove(analyst)
+        elif how == "logged_out":
+            Session.objects.all().delete()
+        else:
+            type(analyst).objects.filter(pk=analyst.pk).update(is_active=False)
+
+    try:
+        await revoke()
+        await post(ticket, "internal: credit card ends 4242", kind="analyst", internal=True)
+        output = await ws.receive_output(timeout=3)
+        assert output == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
+    finally:
+        await ws.disconnect()

@@ -183,3 +183,38 @@ def test_wrong_methods_are_refused(client, ticket):
     token = selectors.portal_token_for(ticket)
     assert client.get(reverse("portal:reply", args=[token])).status_code == 405
     assert client.put(NEW).status_code == 405
+
+
+def test_the_catch_up_fragment_shows_public_messages_after_an_id(client, ticket, reply):
+    first = ticket.messages.get()
+    reply(ticket, "hidden note", internal=True)
+    public = reply(ticket, "public answer")
+    token = selectors.portal_token_for(ticket)
+    response = client.get(reverse("portal:conversation", args=[token]) + f"?after={first.pk}")
+    assert response.status_code == 200
+    assert f'id="message-{public.pk}"' in response.text
+    assert "hidden note" not in response.text
+    assert f'id="message-{first.pk}"' not in response.text
+
+
+def test_a_customer_key_never_matches_a_staff_message(client, ticket, analyst):
+    token = selectors.portal_token_for(ticket)
+    client.force_login(analyst)
+    client.post(
+        reverse("tickets:reply", args=[ticket.pk]),
+        {"body": "staff secret", "internal": "on", "client_token": "k"},
+        headers=HX,
+    )
+    client.logout()
+    response = client.post(
+        reverse("portal:reply", args=[token]), {"body": "mine", "client_token": "k"}, headers=HX
+    )
+    assert response.status_code == 200
+    assert "staff secret" not in response.text
+    assert ticket.messages.filter(kind="customer", body="mine").exists()
+
+
+def test_the_email_is_plain_text(client, team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(NEW, form(name="Seán O'Brien", email="sean@example.com"))
+    assert "Hello Seán O'Brien," in mail.outbox[0].body

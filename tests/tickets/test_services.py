@@ -216,3 +216,38 @@ def test_it_closes_tickets_resolved_long_ago(make_ticket, analyst):
     assert services.tickets_auto_close(older_than=dt.timedelta(days=7)) == 1
     assert Ticket.objects.get(pk=old.pk).status == Status.CLOSED
     assert Ticket.objects.get(pk=recent.pk).status == Status.RESOLVED
+
+
+def test_a_message_id_cannot_be_reused_by_another_kind_of_sender(ticket, reply):
+    reply(ticket, "internal only", internal=True, external_id="k1")
+    with pytest.raises(services.TicketError, match="already belongs"):
+        services.message_create(ticket=ticket, kind="customer", body="hi", external_id="k1")
+    assert not ticket.messages.filter(kind="customer", body="hi").exists()
+
+
+def test_the_portal_cannot_rename_an_existing_customer(customer):
+    again = services.customer_get_or_create(name="Mallory", email=customer.email.upper())
+    assert again == customer
+    again.refresh_from_db()
+    assert again.name == "Priya Raman"
+
+
+def test_a_form_opens_its_ticket_once(team):
+    args = {
+        "team": team,
+        "name": "Ada",
+        "email": "ada@example.com",
+        "subject": "s",
+        "body": "b",
+        "ip": "198.51.100.4",
+    }
+    first, created = services.ticket_open_once(key="portal-new:k", **args)
+    second, created_again = services.ticket_open_once(key="portal-new:k", **args)
+    assert created
+    assert not created_again
+    assert first == second
+    elsewhere, created_elsewhere = services.ticket_open_once(
+        key="portal-new:k", **{**args, "ip": "198.51.100.5"}
+    )
+    assert created_elsewhere
+    assert elsewhere != first

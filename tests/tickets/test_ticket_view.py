@@ -207,10 +207,63 @@ def test_forms_require_csrf(analyst, ticket):
     assert ticket.messages.count() == 1
 
 
-def test_the_conversation_fragment_is_scoped(client, analyst, other_analyst, ticket):
+def test_the_catch_up_fragment_lists_newer_messages_only(client, analyst, ticket, reply):
+    first = ticket.messages.get()
+    note = reply(ticket, "a note", internal=True)
     client.force_login(analyst)
-    fragment = client.get(url("conversation", ticket)).text
-    assert fragment.lstrip().startswith('<ol id="conversation"')
+    everything = client.get(url("conversation", ticket)).text
+    assert f'id="message-{first.pk}"' in everything
+    assert f'id="message-{note.pk}"' in everything
+    newer = client.get(url("conversation", ticket) + f"?after={first.pk}").text
+    assert f'id="message-{first.pk}"' not in newer
+    assert f'id="message-{note.pk}"' in newer
+    assert client.get(url("conversation", ticket) + "?after=%C2%B2").status_code == 200
+
+
+def test_the_conversation_fragment_is_scoped(client, analyst, other_analyst, ticket):
     client.force_login(other_analyst)
     assert client.get(url("conversation", ticket)).status_code == 404
     assert client.get(url("sidebar", ticket)).status_code == 404
+
+
+def test_a_reply_is_kept_when_the_status_change_after_it_fails(client, analyst, ticket):
+    client.force_login(analyst)
+    client.post(url("status", ticket), {"status": "closed"}, headers=HX)
+    response = client.post(
+        url("reply", ticket), {"body": "One more thing", "then_status": "waiting"}, headers=HX
+    )
+    assert response.status_code == 200
+    message = ticket.messages.get(body="One more thing")
+    assert f'data-id="message-{message.pk}"' in response.text
+    assert "Sent. The status was not changed" in response.text
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.CLOSED
+
+
+def test_the_sidebar_keeps_the_customers_link(client, analyst, ticket):
+    client.force_login(analyst)
+    response = client.post(url("priority", ticket), {"priority": "3"}, headers=HX)
+    assert "/support/t/" in response.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "assignee=%C2%B2",
+        "priority=%C2%B2",
+        "q=%23%C2%B2",
+        "q=%00",
+        "team=%00",
+        "q=%2399999999999999999999999",
+        "page=-1",
+    ],
+)
+def test_odd_queue_parameters_never_fail(client, analyst, ticket, query):
+    client.force_login(analyst)
+    assert client.get(reverse("tickets:queue") + "?" + query).status_code == 200
+
+
+def test_odd_ids_are_not_found(client, analyst, ticket):
+    client.force_login(analyst)
+    assert client.get("/tickets/99999999999999999999999/").status_code == 404
+    response = client.post(url("assign", ticket), {"assignee": "²"}, headers=HX)
+    assert response.status_code == 422
