@@ -70,7 +70,7 @@ class Command(BaseCommand):
         self.stdout.write("Stopping Vigil…")
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()
         deadline = time.monotonic() + 15
         for child in children:
             try:
