@@ -32,6 +32,7 @@ class Command(BaseCommand):
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise CommandError(f"PORT must be a TCP port number, got {port!r}.")
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"]:
             call_command("seed_demo")
         self._banner(options["host"], port)
