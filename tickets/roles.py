@@ -36,3 +36,8 @@ def can_view_tickets(user: AnyUser) -> bool:
 def can_work_tickets(user: AnyUser) -> bool:
     """Reply, change status, assign: analysts, managers and admins. Curators only read."""
     return bool(user_roles(user) & {ANALYST, MANAGER, ADMIN})
+
+
+def can_curate(user: AnyUser) -> bool:
+    """Change knowledge: curators and admins. Everyone with a role may read it."""
+    return bool(user_roles(user) & {CURATOR, ADMIN})

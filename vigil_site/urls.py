@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("tickets/", include("tickets.urls")),
     path("support/", include("tickets.portal_urls")),
+    path("knowledge/", include("knowledge.urls")),
 ]

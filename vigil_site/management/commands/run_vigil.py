@@ -35,6 +35,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"]:
             call_command("seed_demo")
+            call_command("seed_knowledge_demo")
         self._banner(options["host"], port)
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL}
         children = [self._daphne(options["host"], port, env)]

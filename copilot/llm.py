@@ -1,0 +1,379 @@
+"""The one interface between Vigil and language or embedding models.
+
+Everything that talks to a model goes through here, and this is the only module that imports
+litellm (ruff TID251 keeps it so). litellm is imported lazily: it takes about three seconds, and
+most processes never call a model. Every provider failure becomes `LLMError`, which says whether
+trying again may help.
+
+Models come from settings: `VIGIL_LLM_MODELS` maps a purpose ("extract", "draft", ...) to a litellm
+model name, with "default" for every purpose without its own entry; empty means no LLM, and Vigil
+must work without one. Provider keys are read by litellm from its usual variables
+(OPENAI_API_KEY, ANTHROPIC_API_KEY, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.template import Context, Engine
+
+logger = logging.getLogger(__name__)
+
+EMBEDDING_DIMENSIONS = 384
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+_EMBEDDING_BATCH = 64
+_BACKOFF_SECONDS = 0.5
+_BACKOFF_MAX_SECONDS = 4.0
+
+T = TypeVar("T")
+
+
+class LLMError(Exception):
+    """A model call failed; `retryable` says whether the same call may succeed later."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A model's answer, with what a run records about it.
+
+    `model` is the configured litellm model name; `latency_ms` covers every attempt.
+    """
+
+    text: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class JsonCompletion:
+    """A JSON object answer that passed its schema, and the completion it came from."""
+
+    data: dict[str, Any]
+    completion: Completion
+
+
+def model_for(purpose: str) -> str | None:
+    """The litellm model for `purpose`, falling back to the default; None when no LLM is set."""
+    models: dict[str, str] = getattr(settings, "VIGIL_LLM_MODELS", {})
+    return models.get(purpose.lower()) or models.get("default") or None
+
+
+def llm_configured(purpose: str = "default") -> bool:
+    """Whether a model is configured for `purpose`."""
+    return model_for(purpose) is not None
+
+
+def complete(
+    *,
+    purpose: str,
+    messages: list[dict[str, str]],
+    max_tokens: int = 512,
+    temperature: float = 0.0,
+    mock_response: str | None = None,
+) -> Completion:
+    """Send a chat to the model configured for `purpose` and return its answer.
+
+    Retryable failures (timeouts, rate limits, provider outages) are retried
+    `VIGIL_LLM_RETRIES` times with a short backoff; any failure left raises `LLMError`.
+    `mock_response` is handed to litellm, which then answers with it and calls no provider.
+    """
+    return _complete(
+        purpose=purpose,
+        messages=messages,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        mock_response=mock_response,
+        extra={},
+    )
+
+
+def complete_json(
+    *,
+    purpose: str,
+    messages: list[dict[str, str]],
+    schema: dict[str, Any],
+    max_tokens: int = 800,
+    mock_response: str | None = None,
+) -> JsonCompletion:
+    """Like `complete`, for an answer that must be a JSON object matching `schema`.
+
+    JSON mode is requested where the provider has it, so the messages must ask for JSON in words.
+    The answer may come in a ```json fence. `schema` is a small JSON Schema subset (see
+    `validate_json`); an answer that is not JSON or breaks it raises `LLMError(retryable=False)`.
+    """
+    completion = _complete(
+        purpose=purpose,
+        messages=messages,
+        max_tokens=max_tokens,
+        temperature=0.0,
+        mock_response=mock_response,
+        extra={"response_format": {"type": "json_object"}},
+    )
+    data = parse_json_object(completion.text)
+    problems = validate_json(data, schema)
+    if problems:
+        raise LLMError(
+            f"The model's JSON does not match the schema: {'; '.join(problems)}", retryable=False
+        )
+    return JsonCompletion(data=data, completion=completion)
+
+
+def render_prompt(name: str, **context: Any) -> str:
+    """Render the prompt template `copilot/prompts/<name>` as plain text (no HTML escaping)."""
+    template = _prompt_engine(str(PROMPTS_DIR)).get_template(name)
+    return template.render(Context(context, autoescape=False)).strip()
+
+
+LOCAL_EMBEDDING_MODEL = "local/all-MiniLM-L6-v2-int8"
+
+
+def embedding_model_name() -> str:
+    """The name stored with each vector, so a model change can be detected and re-embedded."""
+    backend = getattr(settings, "VIGIL_EMBEDDING_MODEL", "local") or "local"
+    return LOCAL_EMBEDDING_MODEL if backend == "local" else backend
+
+
+def embed(texts: Sequence[str]) -> list[list[float]]:
+    """L2-normalised 384-d vectors for `texts`, in order; [] for no texts.
+
+    `VIGIL_EMBEDDING_MODEL` picks the backend: "local" (all-MiniLM-L6-v2 in this process) or a
+    litellm embedding model whose vectors have 384 dimensions.
+    """
+    if not texts:
+        return []
+    backend = getattr(settings, "VIGIL_EMBEDDING_MODEL", "local") or "local"
+    if backend == "local":
+        from copilot import local_embedding
+
+        try:
+            return local_embedding.embed(texts)
+        except Exception as exc:
+            raise LLMError(f"Local embedding failed: {exc}", retryable=False) from exc
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), _EMBEDDING_BATCH):
+        batch = list(texts[start : start + _EMBEDDING_BATCH])
+        vectors.extend(_embed_remote(backend, batch))
+    return vectors
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    """The JSON object in a model's answer, bare or in a ``` fence."""
+    fenced = re.search(r"```(?:json)?\s*(.*?)\s*```", text, flags=re.DOTALL | re.IGNORECASE)
+    raw = fenced.group(1) if fenced else text.strip()
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise LLMError(f"The model did not answer with JSON: {exc}", retryable=False) from exc
+    if not isinstance(data, dict):
+        raise LLMError("The model's JSON is not an object.", retryable=False)
+    return data
+
+
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+    "string": lambda value: isinstance(value, str),
+    "boolean": lambda value: isinstance(value, bool),
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    "null": lambda value: value is None,
+}
+
+
+def validate_json(data: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """Problems with `data` against a JSON Schema subset, [] when none.
+
+    Checks the top level only: `required` keys, and each property's `type` (a name or a list of
+    names) and `enum`. Nested values are the caller's to check.
+    """
+    problems = [f"missing key {key!r}" for key in schema.get("required", []) if key not in data]
+    for key, rules in schema.get("properties", {}).items():
+        if key not in data:
+            continue
+        value = data[key]
+        expected = rules.get("type")
+        names = [expected] if isinstance(expected, str) else list(expected or [])
+        if names and not any(_JSON_TYPES[name](value) for name in names):
+            problems.append(f"{key!r} should be {' or '.join(names)}, got {type(value).__name__}")
+        if "enum" in rules and value not in rules["enum"]:
+            problems.append(f"{key!r} should be one of {rules['enum']!r}, got {value!r}")
+    return problems
+
+
+def _complete(
+    *,
+    purpose: str,
+    messages: list[dict[str, str]],
+    max_tokens: int,
+    temperature: float,
+    mock_response: str | None,
+    extra: dict[str, Any],
+) -> Completion:
+    model = model_for(purpose)
+    if model is None:
+        raise LLMError(f"No LLM is configured for {purpose!r} (VIGIL_LLM_MODEL).", retryable=False)
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "messages": messages,
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+        "timeout": _timeout(),
+        # Retries are ours, so that they follow one policy for every provider.
+        "max_retries": 0,
+        # Providers without a parameter (JSON mode, temperature) get the call without it.
+        "drop_params": True,
+        **extra,
+    }
+    if mock_response is not None:
+        kwargs["mock_response"] = mock_response
+    started = time.perf_counter()
+    response = _with_retries(lambda: _litellm_completion(**kwargs))
+    latency_ms = (time.perf_counter() - started) * 1000
+    try:
+        text = response.choices[0].message.content or ""
+        usage = getattr(response, "usage", None)
+        return Completion(
+            text=text,
+            model=model,
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            latency_ms=latency_ms,
+        )
+    except (AttributeError, IndexError, TypeError, ValueError) as exc:
+        raise LLMError(f"Unexpected response from {model}: {exc}", retryable=False) from exc
+
+
+def _embed_remote(model: str, texts: list[str]) -> list[list[float]]:
+    response = _with_retries(
+        lambda: _litellm_embedding(
+            model=model,
+            input=texts,
+            # Models that can shorten their vectors (OpenAI's text-embedding-3) make 384-d ones.
+            dimensions=EMBEDDING_DIMENSIONS,
+            timeout=_timeout(),
+            max_retries=0,
+            drop_params=True,
+        )
+    )
+    try:
+        items = response.data if hasattr(response, "data") else response["data"]
+        vectors = [
+            item["embedding"] if isinstance(item, dict) else item.embedding for item in items
+        ]
+    except (AttributeError, KeyError, TypeError) as exc:
+        raise LLMError(
+            f"Unexpected embedding response from {model}: {exc}", retryable=False
+        ) from exc
+    if len(vectors) != len(texts):
+        raise LLMError(
+            f"{model} returned {len(vectors)} vectors for {len(texts)} texts.", retryable=False
+        )
+    return [_normalised(model, vector) for vector in vectors]
+
+
+def _normalised(model: str, vector: Sequence[float]) -> list[float]:
+    if len(vector) != EMBEDDING_DIMENSIONS:
+        raise LLMError(
+            f"{model} makes {len(vector)}-d vectors; Vigil stores {EMBEDDING_DIMENSIONS}-d ones.",
+            retryable=False,
+        )
+    norm = sum(value * value for value in vector) ** 0.5
+    if norm == 0:
+        raise LLMError(f"{model} returned a zero vector.", retryable=False)
+    return [value / norm for value in vector]
+
+
+def _with_retries(call: Callable[[], T]) -> T:
+    attempts = 1 + max(0, int(getattr(settings, "VIGIL_LLM_RETRIES", 2)))
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except Exception as exc:
+            error = exc if isinstance(exc, LLMError) else _as_llm_error(exc)
+            if not error.retryable or attempt == attempts:
+                if error is exc:
+                    raise
+                raise error from exc
+            logger.warning("LLM call failed (attempt %s of %s): %s", attempt, attempts, error)
+            _backoff(attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(_BACKOFF_SECONDS * 2 ** (attempt - 1), _BACKOFF_MAX_SECONDS))
+
+
+def _as_llm_error(exc: Exception) -> LLMError:
+    return LLMError(f"{type(exc).__name__}: {exc}", retryable=_is_retryable(exc))
+
+
+def _is_retryable(exc: Exception) -> bool:
+    litellm = _litellm()
+    permanent = (
+        litellm.AuthenticationError,
+        litellm.PermissionDeniedError,
+        litellm.BadRequestError,  # also context window and content policy errors
+        litellm.NotFoundError,
+        litellm.UnprocessableEntityError,
+    )
+    transient = (
+        litellm.Timeout,
+        litellm.RateLimitError,
+        litellm.APIConnectionError,
+        litellm.ServiceUnavailableError,
+        litellm.InternalServerError,
+        litellm.BadGatewayError,
+        TimeoutError,
+        ConnectionError,
+    )
+    if isinstance(exc, permanent):
+        return False
+    if isinstance(exc, transient):
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and (status in {408, 409, 429} or status >= 500)
+
+
+def _timeout() -> float:
+    return float(getattr(settings, "VIGIL_LLM_TIMEOUT", 30))
+
+
+@cache
+def _prompt_engine(directory: str) -> Engine:
+    # An engine of its own: prompts are plain text, never HTML, and not site templates.
+    return Engine(dirs=[directory], autoescape=False)
+
+
+def _litellm() -> Any:
+    # Without this, importing litellm fetches a price list from the network.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+def _litellm_completion(**kwargs: Any) -> Any:
+    """The one litellm chat call (tests replace it to script failures)."""
+    return _litellm().completion(**kwargs)
+
+
+def _litellm_embedding(**kwargs: Any) -> Any:
+    """The one litellm embedding call (tests replace it to script failures)."""
+    return _litellm().embedding(**kwargs)

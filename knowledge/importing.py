@@ -1,0 +1,230 @@
+"""Importing an existing knowledge base: the JSONL interchange format or a folder of Markdown.
+
+Idempotent on each entry's id: a second import updates what changed and skips the rest.
+"""
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from knowledge import services
+from knowledge.models import KnowledgeEntry
+from tickets.models import Team
+
+Status = KnowledgeEntry.Status
+BATCH = 64
+HEADING_RE = re.compile(r"^(#{1,2})\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class Row:
+    where: str  # "line 12" or "docs/vpn.md#reset"
+    external_id: str
+    question: str
+    answer: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    approved: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+class ImportFileError(Exception):
+    """The file or folder cannot be read at all."""
+
+
+def read_rows(path: Path, errors: list[str]) -> list[Row]:
+    if path.is_dir():
+        return list(_markdown_rows(path, errors))
+    if not path.is_file():
+        raise ImportFileError(f"{path} is neither a file nor a folder.")
+    if path.suffix.lower() in {".md", ".markdown"}:
+        return list(_markdown_file(path, path.parent, errors))
+    return list(_jsonl_rows(path, errors))
+
+
+def _jsonl_rows(path: Path, errors: list[str]) -> Iterator[Row]:
+    seen: set[str] = set()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"{path} is not UTF-8 text: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"{where}: not valid JSON ({exc.msg})")
+            continue
+        problem = _problem(data)
+        if problem:
+            errors.append(f"{where}: {problem}")
+            continue
+        entry_id = str(data["id"]).strip()
+        if entry_id in seen:
+            errors.append(f"{where}: id {entry_id!r} appears again in this file")
+            continue
+        seen.add(entry_id)
+        tags = data.get("tags") or []
+        if data.get("source"):
+            tags = [*tags, str(data["source"])]
+        yield Row(where, entry_id, data["question"].strip(), data["answer"].strip(), tuple(tags))
+
+
+def _problem(data: object) -> str:
+    if not isinstance(data, dict):
+        return "expected a JSON object"
+    for key in ("id", "question", "answer"):
+        if key not in data:
+            return f"missing {key!r}"
+    if not isinstance(data["id"], (str, int)) or not str(data["id"]).strip():
+        return "'id' must be a non-empty string or number"
+    for key in ("question", "answer"):
+        if not isinstance(data[key], str) or not data[key].strip():
+            return f"{key!r} must be non-empty text"
+    tags = data.get("tags", [])
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        return "'tags' must be a list of strings"
+    return ""
+
+
+def _markdown_rows(folder: Path, errors: list[str]) -> Iterator[Row]:
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in {".md", ".markdown"})
+    if not files:
+        raise ImportFileError(f"{folder} holds no Markdown files.")
+    for path in files:
+        yield from _markdown_file(path, folder, errors)
+
+
+def _markdown_file(path: Path, root: Path, errors: list[str]) -> Iterator[Row]:
+    """One entry per file, or one per second-level heading when a file has several."""
+    name = path.relative_to(root).as_posix()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        errors.append(f"{name}: not UTF-8 text")
+        return
+    sections: list[tuple[str, list[str]]] = []
+    title = ""
+    for line in lines:
+        match = HEADING_RE.match(line)
+        if match and match.group(1) == "#" and not title and not sections:
+            title = match.group(2)
+        elif match and match.group(1) == "##":
+            sections.append((match.group(2), []))
+        elif sections:
+            sections[-1][1].append(line)
+    if len(sections) > 1:
+        for heading, body in sections:
+            yield from _markdown_row(f"{name}#{_slug(heading)}", heading, "\n".join(body), errors)
+        return
+    body_lines = [line for line in lines if not (title and HEADING_RE.match(line))]
+    question = title or (sections[0][0] if sections else path.stem.replace("-", " "))
+    yield from _markdown_row(name, question, "\n".join(body_lines), errors)
+
+
+def _markdown_row(where: str, question: str, answer: str, errors: list[str]) -> Iterator[Row]:
+    if not answer.strip():
+        errors.append(f"{where}: no text under the heading")
+        return
+    yield Row(where, f"md:{where}", question.strip(), answer.strip())
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "section"
+
+
+def import_rows(
+    rows: list[Row],
+    *,
+    approve: bool,
+    team: Team | None,
+    actor: AbstractBaseUser | None,
+    result: ImportResult,
+    progress: Callable[[int], None] = lambda done: None,
+) -> ImportResult:
+    """Create or update entries for ``rows``, embedding them in batches."""
+    from copilot import llm
+
+    existing = KnowledgeEntry.objects.in_bulk(
+        [row.external_id for row in rows], field_name="external_id"
+    )
+    done = 0
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        todo = [row for row in batch if _changed(existing.get(row.external_id), row)]
+        texts = [services.embedding_text(row.question, row.answer) for row in todo]
+        vectors = dict(zip([r.external_id for r in todo], llm.embed(texts), strict=True))
+        for row in batch:
+            try:
+                _import_row(
+                    row, existing.get(row.external_id), vectors, approve, team, actor, result
+                )
+            except services.KnowledgeError as exc:
+                result.errors.append(f"{row.where}: {exc}")
+        done += len(batch)
+        progress(done)
+    return result
+
+
+def _changed(entry: KnowledgeEntry | None, row: Row) -> bool:
+    return entry is None or (entry.question, entry.answer) != (row.question, row.answer)
+
+
+def _import_row(
+    row: Row,
+    entry: KnowledgeEntry | None,
+    vectors: dict[str, list[float]],
+    approve: bool,
+    team: Team | None,
+    actor: AbstractBaseUser | None,
+    result: ImportResult,
+) -> None:
+    status = Status.APPROVED if approve else Status.PROPOSED
+    if entry is None:
+        services.entry_create(
+            question=row.question,
+            answer=row.answer,
+            actor=actor,
+            team=team,
+            tags=row.tags,
+            source=KnowledgeEntry.Source.IMPORTED,
+            status=status,
+            external_id=row.external_id,
+            vector=vectors[row.external_id],
+            note=f"imported ({row.where})",
+        )
+        result.created += 1
+        result.approved += approve
+        return
+    if _changed(entry, row) or sorted(entry.tags) != sorted(services.clean_tags(row.tags)):
+        services.entry_edit(
+            entry=entry,
+            actor=actor,
+            question=row.question,
+            answer=row.answer,
+            tags=row.tags,
+            note=f"re-imported ({row.where})",
+            vector=vectors.get(row.external_id),
+        )
+        result.updated += 1
+    else:
+        result.unchanged += 1
+    if approve and entry.status == Status.PROPOSED:
+        services.entry_approve(entry=entry, actor=actor, note="approved on import")
+        result.approved += 1

@@ -1,0 +1,165 @@
+"""Learning from a resolved ticket: extract, redact, place next to what is already known.
+
+Each candidate is compared with the team's approved and proposed entries:
+- nearly the same question and answer as an existing entry: it adds evidence to that entry;
+- close, but not the same: proposed, linked to the entry it may duplicate or contradict;
+- otherwise: proposed as new knowledge.
+A team's policy may approve learned entries once enough tickets support them.
+"""
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from knowledge import extraction, selectors, services
+from knowledge.models import KnowledgeEntry, KnowledgeSource, TeamKnowledgePolicy
+from tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
+Status = KnowledgeEntry.Status
+SAME_QUESTION = 0.90  # cosine of question+answer embeddings above which two entries are "the same"
+SAME_ANSWER = 0.80
+RELATED = 0.75
+ROLE_OF_KIND = {
+    Message.Kind.CUSTOMER: "customer",
+    Message.Kind.ANALYST: "analyst",
+    Message.Kind.COPILOT: "copilot",
+    Message.Kind.SYSTEM: "system",
+}
+
+
+@dataclass(frozen=True)
+class Learned:
+    entry: KnowledgeEntry
+    action: str  # "created", "evidence", "related", "skipped"
+
+
+def turns_of(messages: Sequence[Message]) -> list[extraction.Turn]:
+    return [
+        extraction.Turn(
+            index=i,
+            role=ROLE_OF_KIND.get(m.kind, "system"),
+            text=m.body,
+            internal=m.internal,
+            author=m.author_name,
+        )
+        for i, m in enumerate(messages)
+    ]
+
+
+def people_in(ticket: Ticket, messages: Sequence[Message]) -> list[str]:
+    names = {ticket.customer.name, *(m.author_name for m in messages)}
+    return sorted(n for n in names if n and n not in {"Vigil", "Copilot", "System"})
+
+
+def candidates_for(ticket: Ticket, messages: Sequence[Message]) -> list[extraction.Candidate]:
+    from copilot import llm
+
+    turns = turns_of(messages)
+    names = people_in(ticket, messages)
+    if llm.llm_configured("extract"):
+        from knowledge import llm_extraction
+
+        try:
+            return llm_extraction.extract_candidates(turns, subject=ticket.subject, names=names)
+        except llm.LLMError:
+            logger.warning("LLM extraction failed for ticket %s; extracting locally", ticket.pk)
+    return extraction.extract_candidates(turns, subject=ticket.subject, names=names)
+
+
+def learn_from_ticket(ticket: Ticket) -> list[Learned]:
+    """Turn what the analysts taught in a resolved ticket into knowledge. Idempotent."""
+    messages = list(ticket.messages.order_by("created_at", "id"))
+    results = []
+    for candidate in candidates_for(ticket, messages):
+        sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
+        results.append(_place(ticket, candidate, sources))
+    return results
+
+
+def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Message]) -> Learned:
+    from copilot import llm
+
+    already = KnowledgeEntry.objects.filter(status__in=[Status.PROPOSED, Status.APPROVED])
+    for message in sources:
+        already = already.filter(sources__message=message)
+    if sources and (known := already.first()) is not None:
+        return Learned(known, "skipped")  # learned from these very messages before
+    question_vector, answer_vector = llm.embed(
+        [services.embedding_text(candidate.question, candidate.answer), candidate.answer]
+    )
+    hits = selectors.knowledge_search(
+        candidate.question,
+        team=ticket.team,
+        limit=3,
+        query_vector=question_vector,
+        statuses=(Status.APPROVED, Status.PROPOSED),
+    )
+    nearest = next((h for h in hits if h.similarity is not None), None)
+    tags = [*candidate.tags, *ticket.tags]
+    with transaction.atomic():
+        if nearest and nearest.similarity >= SAME_QUESTION:
+            same_answer = _answer_similarity(nearest.entry, answer_vector) >= SAME_ANSWER
+            if same_answer:
+                entry = services.entry_add_evidence(
+                    entry=nearest.entry, ticket=ticket, messages=sources
+                )
+                _maybe_auto_approve(entry, ticket)
+                return Learned(entry, "evidence")
+        entry = services.entry_create(
+            question=candidate.question,
+            answer=candidate.answer,
+            actor=None,
+            team=ticket.team,
+            tags=tags,
+            source=KnowledgeEntry.Source.LEARNED,
+            vector=question_vector,
+            note=f"learned from ticket #{ticket.pk}",
+        )
+        services.link_sources(entry, ticket, sources)
+        if nearest and nearest.similarity >= RELATED:
+            same_answer = _answer_similarity(nearest.entry, answer_vector) >= SAME_ANSWER
+            entry.related_entry = nearest.entry
+            entry.relation = (
+                KnowledgeEntry.Relation.DUPLICATE
+                if same_answer
+                else KnowledgeEntry.Relation.CONFLICT
+            )
+            entry.save(update_fields=["related_entry", "relation"])
+            return Learned(entry, "related")
+        _maybe_auto_approve(entry, ticket)
+        return Learned(entry, "created")
+
+
+def _answer_similarity(entry: KnowledgeEntry, answer_vector: Sequence[float]) -> float:
+    from copilot import llm
+
+    [existing] = llm.embed([entry.answer])
+    return _cosine(existing, answer_vector)
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def _maybe_auto_approve(entry: KnowledgeEntry, ticket: Ticket) -> None:
+    if entry.status != Status.PROPOSED or entry.related_entry_id:
+        return
+    policy = TeamKnowledgePolicy.objects.filter(team=ticket.team).first()
+    if policy is None or not policy.auto_approve:
+        return
+    if entry.evidence_count >= policy.auto_approve_min_evidence:
+        services.entry_approve(
+            entry=entry,
+            actor=None,
+            note=f"approved automatically: {entry.evidence_count} resolved tickets support it",
+        )
+
+
+def sources_of(entry: KnowledgeEntry) -> list[KnowledgeSource]:
+    return list(entry.sources.select_related("message", "ticket"))

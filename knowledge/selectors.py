@@ -1,0 +1,216 @@
+"""Reads of the knowledge base.
+
+``knowledge_search`` is the only place that narrows knowledge to approved entries in a team's
+scope: the copilot, the curation queue's "nearest entries" and the browse page all call it.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from pgvector.django import CosineDistance
+
+from knowledge.models import KnowledgeEntry, KnowledgeRevision
+from tickets import roles
+from tickets.models import Team
+
+AnyUser = AbstractBaseUser | AnonymousUser
+Status = KnowledgeEntry.Status
+# How much a full-text match lifts an entry, next to cosine similarity (0..1). Tuned on the
+# paraphrase tests: meaning must lead, words break near-ties.
+TEXT_WEIGHT = 0.15
+WORD_RE = re.compile(r"[a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the entry, its fused score and why it matched."""
+
+    entry: KnowledgeEntry
+    score: float
+    similarity: float | None = None
+    text_rank: float | None = None
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+ALL_TEAMS = "all-teams"
+Scope = Team | None | QuerySet | list[Team] | str
+
+
+def in_scope(team: Scope, *, statuses: Sequence[str] = (Status.APPROVED,)) -> QuerySet:
+    """Entries with these statuses that serve ``team``: its own and the all-teams ones.
+
+    ``team`` may also be several teams (a user's teams) or ``ALL_TEAMS`` (managers, admins).
+    """
+    entries = KnowledgeEntry.objects.filter(status__in=statuses)
+    if team == ALL_TEAMS:
+        return entries
+    if team is None:
+        return entries.filter(team__isnull=True)
+    if isinstance(team, Team):
+        return entries.filter(Q(team__isnull=True) | Q(team=team))
+    return entries.filter(Q(team__isnull=True) | Q(team__in=team))
+
+
+def scope_for_user(user: AnyUser) -> Scope:
+    if roles.sees_all_teams(user) or roles.can_curate(user):
+        return ALL_TEAMS
+    return list(Team.objects.filter(members=user))
+
+
+def knowledge_search(
+    query: str,
+    *,
+    team: Scope,
+    limit: int = 5,
+    pool: int = 40,
+    query_vector: Sequence[float] | None = None,
+    statuses: Sequence[str] = (Status.APPROVED,),
+    exclude_ids: Sequence[int] = (),
+) -> list[Hit]:
+    """Hybrid search: pgvector cosine (HNSW) and PostgreSQL full text, fused into one score.
+
+    Only ``statuses`` (approved by default) in the team's scope are ever returned. Pass
+    ``query_vector`` when the caller already embedded the query.
+    """
+    query = (query or "").strip()
+    if not query and query_vector is None:
+        return []
+    base = in_scope(team, statuses=statuses).exclude(pk__in=list(exclude_ids))
+    if query_vector is None:
+        from copilot import llm
+
+        query_vector = llm.embed([query])[0]
+    by_vector = _vector_ranking(base, query_vector, pool)
+    by_text = _text_ranking(base, query, pool)
+    return _fuse(base, query_vector, by_vector, by_text, limit)
+
+
+def _vector_ranking(base: QuerySet, vector: Sequence[float], pool: int) -> list[tuple[int, float]]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Filtered HNSW: keep scanning the graph until enough rows pass the filter.
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(pool, 40)])
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = list(
+            base.filter(embedding__isnull=False)
+            .annotate(distance=CosineDistance("embedding", list(vector)))
+            .order_by("distance")
+            .values_list("pk", "distance")[:pool]
+        )
+    rows.sort(key=lambda row: row[1])  # relaxed order: results may come slightly out of order
+    return [(pk, 1.0 - distance) for pk, distance in rows]
+
+
+def text_query(text: str) -> SearchQuery | None:
+    """Any of the words, stemmed (websearch syntax would require all of them)."""
+    words = {w.lower() for w in WORD_RE.findall(text) if len(w) > 1}
+    if not words:
+        return None
+    raw = " | ".join(sorted(f"'{w}'" for w in words))
+    return SearchQuery(raw, search_type="raw", config="english")
+
+
+def _text_ranking(base: QuerySet, text: str, pool: int) -> list[tuple[int, float]]:
+    query = text_query(text)
+    if query is None:
+        return []
+    return list(
+        base.filter(search_vector=query)
+        .annotate(rank=SearchRank("search_vector", query, normalization=32))
+        .order_by("-rank", "pk")
+        .values_list("pk", "rank")[:pool]
+    )
+
+
+def _fuse(
+    base: QuerySet,
+    vector: Sequence[float],
+    by_vector: list[tuple[int, float]],
+    by_text: list[tuple[int, float]],
+    limit: int,
+) -> list[Hit]:
+    """Score = cosine similarity + TEXT_WEIGHT x (full-text rank / best rank in this search).
+
+    Meaning leads; shared key words (error codes, product names, commands) lift an entry. An
+    entry found only by its words gets its real cosine too, so both signals always count.
+    """
+    similarity = dict(by_vector)
+    rank = dict(by_text)
+    missing = [pk for pk in rank if pk not in similarity]
+    if missing:
+        extra = base.filter(pk__in=missing).annotate(
+            distance=CosineDistance("embedding", list(vector))
+        )
+        similarity.update({pk: 1.0 - d for pk, d in extra.values_list("pk", "distance")})
+    best_rank = max(rank.values(), default=0.0) or 1.0
+    scores = {
+        pk: similarity.get(pk, 0.0) + TEXT_WEIGHT * rank.get(pk, 0.0) / best_rank
+        for pk in {*similarity, *rank}
+    }
+    best = sorted(scores, key=lambda pk: (-scores[pk], pk))[:limit]
+    entries = KnowledgeEntry.objects.select_related("team").in_bulk(best)
+    hits = []
+    for pk in best:
+        reasons = [f"similar meaning (cosine {similarity.get(pk, 0.0):.2f})"]
+        if pk in rank:
+            reasons.append("shares key words")
+        hits.append(
+            Hit(
+                entry=entries[pk],
+                score=scores[pk],
+                similarity=similarity.get(pk),
+                text_rank=rank.get(pk),
+                reasons=tuple(reasons),
+            )
+        )
+    return hits
+
+
+def nearest_entries(
+    entry: KnowledgeEntry, *, limit: int = 3, statuses: Sequence[str] = (Status.APPROVED,)
+) -> list[Hit]:
+    """Entries closest to ``entry`` in its scope (for dedup and the curator's side-by-side)."""
+    vector = list(entry.embedding) if entry.embedding is not None else None
+    return knowledge_search(
+        f"{entry.question}\n{entry.answer}" if vector is None else entry.question,
+        team=entry.team,
+        limit=limit,
+        query_vector=vector,
+        statuses=statuses,
+        exclude_ids=[entry.pk],
+    )
+
+
+def curation_queue(*, team: str = "", source: str = "", flagged: bool = False) -> QuerySet:
+    """Proposed entries (and approved ones flagged for review), oldest first."""
+    entries = KnowledgeEntry.objects.select_related("team", "related_entry")
+    if flagged:
+        entries = entries.filter(flagged=True, status__in=[Status.PROPOSED, Status.APPROVED])
+    else:
+        entries = entries.filter(status=Status.PROPOSED)
+    if team == "all":
+        entries = entries.filter(team__isnull=True)
+    elif team:
+        entries = entries.filter(team__slug=team)
+    if source in KnowledgeEntry.Source.values:
+        entries = entries.filter(source=source)
+    return entries.order_by("created_at", "pk")
+
+
+def pending_revisions(*, team: str = "") -> QuerySet:
+    revisions = KnowledgeRevision.objects.filter(
+        kind=KnowledgeRevision.Kind.PROPOSAL, state=KnowledgeRevision.State.PENDING
+    ).select_related("entry", "entry__team", "ticket", "actor")
+    if team == "all":
+        revisions = revisions.filter(entry__team__isnull=True)
+    elif team:
+        revisions = revisions.filter(entry__team__slug=team)
+    return revisions.order_by("created_at", "pk")
+
+
+def entry_get(entry_id: int) -> KnowledgeEntry:
+    return KnowledgeEntry.objects.select_related("team", "related_entry").get(pk=entry_id)

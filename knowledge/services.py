@@ -1,0 +1,431 @@
+"""Writes to the knowledge base. Every change is recorded in the entry's revision history."""
+
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeSource
+from tickets.models import Message, Team, Ticket
+
+Status = KnowledgeEntry.Status
+Kind = KnowledgeRevision.Kind
+MAX_QUESTION = 1_000
+MAX_ANSWER = 8_000
+# After this many dismissals, and when they outnumber acceptances, an entry goes to review.
+FLAG_AFTER_DISMISSALS = 3
+
+
+class KnowledgeError(Exception):
+    """A change that cannot be made; the message is fit to show to the person who asked."""
+
+
+def embedding_text(question: str, answer: str) -> str:
+    return f"{question}\n{answer}"
+
+
+def _embed(question: str, answer: str) -> tuple[list[float], str]:
+    from copilot import llm
+
+    return llm.embed([embedding_text(question, answer)])[0], llm.embedding_model_name()
+
+
+def _actor_name(actor: AbstractBaseUser | None) -> str:
+    if actor is None:
+        return "Vigil"
+    full = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
+    return full or actor.get_username()
+
+
+def _clean(question: str, answer: str) -> tuple[str, str]:
+    question, answer = (question or "").strip(), (answer or "").strip()
+    if not question:
+        raise KnowledgeError("An entry needs a question.")
+    if not answer:
+        raise KnowledgeError("An entry needs an answer.")
+    if len(question) > MAX_QUESTION:
+        raise KnowledgeError(f"Questions are limited to {MAX_QUESTION:,} characters.")
+    if len(answer) > MAX_ANSWER:
+        raise KnowledgeError(f"Answers are limited to {MAX_ANSWER:,} characters.")
+    return question, answer
+
+
+def clean_tags(tags: Iterable[str] | str) -> list[str]:
+    items = tags.split(",") if isinstance(tags, str) else tags
+    cleaned: list[str] = []
+    for tag in items:
+        tag = "-".join(str(tag).strip().lower().split())[:40]
+        if tag and tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned[:20]
+
+
+def _log(
+    entry: KnowledgeEntry,
+    kind: str,
+    actor: AbstractBaseUser | None,
+    *,
+    note: str = "",
+    ticket: Ticket | None = None,
+    state: str = "",
+    question: str | None = None,
+    answer: str | None = None,
+) -> KnowledgeRevision:
+    return KnowledgeRevision.objects.create(
+        entry=entry,
+        kind=kind,
+        state=state,
+        actor=actor,
+        actor_name=_actor_name(actor),
+        question=entry.question if question is None else question,
+        answer=entry.answer if answer is None else answer,
+        note=note[:300],
+        ticket=ticket,
+    )
+
+
+def entry_create(
+    *,
+    question: str,
+    answer: str,
+    actor: AbstractBaseUser | None,
+    team: Team | None = None,
+    tags: Iterable[str] | str = (),
+    source: str = KnowledgeEntry.Source.MANUAL,
+    status: str = Status.PROPOSED,
+    external_id: str | None = None,
+    evidence_count: int = 1,
+    vector: Sequence[float] | None = None,
+    note: str = "",
+) -> KnowledgeEntry:
+    """Create an entry, embedded, with its first revision."""
+    question, answer = _clean(question, answer)
+    if vector is None:
+        vector, model = _embed(question, answer)
+    else:
+        from copilot import llm
+
+        model = llm.embedding_model_name()
+    with transaction.atomic():
+        entry = KnowledgeEntry.objects.create(
+            question=question,
+            answer=answer,
+            team=team,
+            tags=clean_tags(tags),
+            source=source,
+            status=status,
+            external_id=external_id,
+            evidence_count=evidence_count,
+            embedding=list(vector),
+            embedding_model=model,
+            created_by=actor,
+            reviewed_by=actor if status == Status.APPROVED else None,
+            reviewed_at=timezone.now() if status == Status.APPROVED else None,
+        )
+        _log(entry, Kind.CREATED, actor, note=note)
+        if status == Status.APPROVED:
+            _log(entry, Kind.APPROVED, actor, note=note)
+    return entry
+
+
+def entry_edit(
+    *,
+    entry: KnowledgeEntry,
+    actor: AbstractBaseUser | None,
+    question: str,
+    answer: str,
+    tags: Iterable[str] | str | None = None,
+    team: Team | bool | None = False,
+    note: str = "",
+    vector: Sequence[float] | None = None,
+) -> KnowledgeEntry:
+    """Change an entry's text (re-embedded), tags or scope. ``team=False`` keeps the scope."""
+    question, answer = _clean(question, answer)
+    fields = ["question", "answer", "tags", "updated_at"]
+    text_changed = (question, answer) != (entry.question, entry.answer)
+    entry.question, entry.answer = question, answer
+    if tags is not None:
+        entry.tags = clean_tags(tags)
+    if team is not False:
+        entry.team = team  # type: ignore[assignment]
+        fields.append("team")
+    if text_changed and vector is not None:
+        from copilot import llm
+
+        entry.embedding, entry.embedding_model = list(vector), llm.embedding_model_name()
+        fields += ["embedding", "embedding_model"]
+    elif text_changed:
+        entry.embedding, entry.embedding_model = _embed(question, answer)
+        fields += ["embedding", "embedding_model"]
+    with transaction.atomic():
+        entry.save(update_fields=fields)
+        _log(entry, Kind.EDITED, actor, note=note)
+    return entry
+
+
+def _review(entry: KnowledgeEntry, status: str, actor: AbstractBaseUser | None) -> list[str]:
+    entry.status = status
+    entry.reviewed_by = actor
+    entry.reviewed_at = timezone.now()
+    return ["status", "reviewed_by", "reviewed_at", "updated_at"]
+
+
+def entry_approve(
+    *,
+    entry: KnowledgeEntry,
+    actor: AbstractBaseUser | None,
+    question: str | None = None,
+    answer: str | None = None,
+    note: str = "",
+) -> KnowledgeEntry:
+    """Approve, optionally with an edited text (edit then approve)."""
+    if entry.status not in {Status.PROPOSED, Status.APPROVED}:
+        raise KnowledgeError(f"A {entry.get_status_display().lower()} entry cannot be approved.")
+    with transaction.atomic():
+        if question is not None or answer is not None:
+            edited = (question or entry.question, answer or entry.answer)
+            if edited != (entry.question, entry.answer):
+                entry_edit(entry=entry, actor=actor, question=edited[0], answer=edited[1])
+        fields = _review(entry, Status.APPROVED, actor)
+        entry.flagged, entry.flag_reason = False, ""
+        entry.save(update_fields=[*fields, "flagged", "flag_reason"])
+        _log(entry, Kind.APPROVED, actor, note=note)
+    return entry
+
+
+def entry_reject(*, entry: KnowledgeEntry, actor: AbstractBaseUser | None, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise KnowledgeError("Say why the entry is rejected; the reason helps the next curator.")
+    if entry.status != Status.PROPOSED:
+        raise KnowledgeError("Only proposed entries can be rejected; archive approved ones.")
+    with transaction.atomic():
+        fields = _review(entry, Status.REJECTED, actor)
+        entry.reject_reason = reason[:300]
+        entry.save(update_fields=[*fields, "reject_reason"])
+        _log(entry, Kind.REJECTED, actor, note=reason)
+
+
+def entry_archive(*, entry: KnowledgeEntry, actor: AbstractBaseUser | None, note: str = "") -> None:
+    if entry.status == Status.ARCHIVED:
+        return
+    with transaction.atomic():
+        entry.save(update_fields=_review(entry, Status.ARCHIVED, actor))
+        _log(entry, Kind.ARCHIVED, actor, note=note)
+
+
+def entry_restore(*, entry: KnowledgeEntry, actor: AbstractBaseUser | None) -> None:
+    if entry.status != Status.ARCHIVED:
+        raise KnowledgeError("Only archived entries can be restored.")
+    with transaction.atomic():
+        entry.save(update_fields=_review(entry, Status.APPROVED, actor))
+        _log(entry, Kind.RESTORED, actor)
+
+
+def entry_merge(
+    *, entry: KnowledgeEntry, into: KnowledgeEntry, actor: AbstractBaseUser | None
+) -> KnowledgeEntry:
+    """Fold a proposed entry into an existing one: its evidence and sources move over."""
+    if entry.pk == into.pk:
+        raise KnowledgeError("An entry cannot be merged into itself.")
+    if into.status not in {Status.APPROVED, Status.PROPOSED}:
+        raise KnowledgeError("Merge into an approved or proposed entry.")
+    with transaction.atomic():
+        for source in entry.sources.all():
+            KnowledgeSource.objects.get_or_create(
+                entry=into, message_id=source.message_id, defaults={"ticket_id": source.ticket_id}
+            )
+        KnowledgeEntry.objects.filter(pk=into.pk).update(
+            evidence_count=F("evidence_count") + entry.evidence_count
+        )
+        into.refresh_from_db()
+        _log(into, Kind.MERGED, actor, note=f"merged entry #{entry.pk} into this one")
+        fields = _review(entry, Status.ARCHIVED, actor)
+        entry.related_entry, entry.relation = into, KnowledgeEntry.Relation.MERGED
+        entry.save(update_fields=[*fields, "related_entry", "relation"])
+        _log(entry, Kind.MERGED, actor, note=f"merged into entry #{into.pk}")
+    return into
+
+
+def entry_replace(
+    *, entry: KnowledgeEntry, replaced: KnowledgeEntry, actor: AbstractBaseUser | None
+) -> KnowledgeEntry:
+    """Approve ``entry`` in place of ``replaced``, which is archived."""
+    if entry.pk == replaced.pk:
+        raise KnowledgeError("An entry cannot replace itself.")
+    with transaction.atomic():
+        entry_approve(entry=entry, actor=actor, note=f"replaces entry #{replaced.pk}")
+        KnowledgeEntry.objects.filter(pk=entry.pk).update(
+            evidence_count=F("evidence_count") + replaced.evidence_count
+        )
+        entry.refresh_from_db()
+        fields = _review(replaced, Status.ARCHIVED, actor)
+        replaced.related_entry, replaced.relation = entry, KnowledgeEntry.Relation.REPLACED
+        replaced.save(update_fields=[*fields, "related_entry", "relation"])
+        _log(replaced, Kind.REPLACED, actor, note=f"replaced by entry #{entry.pk}")
+    return entry
+
+
+def entry_add_evidence(
+    *,
+    entry: KnowledgeEntry,
+    ticket: Ticket,
+    messages: Sequence[Message],
+    actor: AbstractBaseUser | None = None,
+) -> KnowledgeEntry:
+    """Another resolved ticket supports this entry: count it and link its messages."""
+    with transaction.atomic():
+        KnowledgeEntry.objects.filter(pk=entry.pk).update(
+            evidence_count=F("evidence_count") + 1, updated_at=timezone.now()
+        )
+        link_sources(entry, ticket, messages)
+        entry.refresh_from_db()
+        _log(entry, Kind.EVIDENCE, actor, note=f"supported by ticket #{ticket.pk}", ticket=ticket)
+    return entry
+
+
+def link_sources(entry: KnowledgeEntry, ticket: Ticket, messages: Sequence[Message]) -> None:
+    KnowledgeSource.objects.bulk_create(
+        [KnowledgeSource(entry=entry, ticket=ticket, message=m) for m in messages],
+        ignore_conflicts=True,
+    )
+
+
+def revision_propose(
+    *,
+    entry: KnowledgeEntry,
+    actor: AbstractBaseUser | None,
+    answer: str,
+    question: str | None = None,
+    ticket: Ticket | None = None,
+    note: str = "",
+) -> KnowledgeRevision:
+    """A proposed new text for an entry (an analyst's edited answer), waiting for a curator."""
+    question, answer = _clean(question or entry.question, answer)
+    return _log(
+        entry,
+        Kind.PROPOSAL,
+        actor,
+        state=KnowledgeRevision.State.PENDING,
+        question=question,
+        answer=answer,
+        note=note,
+        ticket=ticket,
+    )
+
+
+def revision_apply(
+    *, revision: KnowledgeRevision, actor: AbstractBaseUser | None
+) -> KnowledgeEntry:
+    if revision.state != KnowledgeRevision.State.PENDING:
+        raise KnowledgeError("This revision was already decided.")
+    with transaction.atomic():
+        entry = revision.entry
+        entry_edit(
+            entry=entry,
+            actor=actor,
+            question=revision.question,
+            answer=revision.answer,
+            note=f"applied the revision proposed by {revision.actor_name}",
+        )
+        revision.state = KnowledgeRevision.State.APPLIED
+        revision.save(update_fields=["state"])
+    return entry
+
+
+def revision_decline(
+    *, revision: KnowledgeRevision, actor: AbstractBaseUser | None, reason: str
+) -> None:
+    if revision.state != KnowledgeRevision.State.PENDING:
+        raise KnowledgeError("This revision was already decided.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise KnowledgeError("Say why the revision is declined.")
+    with transaction.atomic():
+        revision.state = KnowledgeRevision.State.DECLINED
+        revision.note = f"{revision.note} — declined by {_actor_name(actor)}: {reason}"[:300]
+        revision.save(update_fields=["state", "note"])
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    EDITED = "edited"
+    DISMISSED = "dismissed"
+
+
+def entries_record_suggested(entry_ids: Sequence[int]) -> None:
+    """The copilot showed a suggestion citing these entries."""
+    KnowledgeEntry.objects.filter(pk__in=entry_ids).update(times_suggested=F("times_suggested") + 1)
+
+
+def entries_record_outcome(
+    *,
+    entry_ids: Sequence[int],
+    outcome: str,
+    actor: AbstractBaseUser | None = None,
+    edited_answer: str = "",
+    ticket: Ticket | None = None,
+) -> None:
+    """What an analyst did with a suggestion, counted against the entries it cited.
+
+    An edited answer becomes a proposed revision of each cited entry; entries whose
+    suggestions keep being dismissed are flagged for review.
+    """
+    counter = {
+        Outcome.ACCEPTED: "times_accepted",
+        Outcome.EDITED: "times_edited",
+        Outcome.DISMISSED: "times_dismissed",
+    }.get(outcome)
+    if counter is None:
+        raise KnowledgeError(f"Unknown outcome {outcome!r}.")
+    with transaction.atomic():
+        KnowledgeEntry.objects.filter(pk__in=entry_ids).update(**{counter: F(counter) + 1})
+        entries = list(KnowledgeEntry.objects.filter(pk__in=entry_ids))
+        for entry in entries:
+            if outcome == Outcome.EDITED and edited_answer.strip():
+                revision_propose(
+                    entry=entry,
+                    actor=actor,
+                    answer=edited_answer,
+                    ticket=ticket,
+                    note="an analyst edited the copilot's answer before sending it",
+                )
+            if outcome == Outcome.DISMISSED and _should_flag(entry):
+                entry.flagged = True
+                entry.flag_reason = (
+                    f"dismissed {entry.times_dismissed} times, accepted {entry.times_accepted}"
+                )
+                entry.save(update_fields=["flagged", "flag_reason", "updated_at"])
+                _log(entry, Kind.FLAGGED, None, note=entry.flag_reason)
+
+
+def _should_flag(entry: KnowledgeEntry) -> bool:
+    if entry.flagged:
+        return False
+    used = entry.times_accepted + entry.times_edited
+    return entry.times_dismissed >= FLAG_AFTER_DISMISSALS and entry.times_dismissed > used
+
+
+def entries_reembed(*, only_stale: bool = False, batch: int = 64) -> int:
+    """Embed entries again with the current model; returns how many were embedded."""
+    from copilot import llm
+
+    model = llm.embedding_model_name()
+    entries = KnowledgeEntry.objects.order_by("pk")
+    if only_stale:
+        entries = entries.exclude(embedding_model=model)
+    count = 0
+    last = 0
+    while True:
+        chunk = list(entries.filter(pk__gt=last).only("pk", "question", "answer")[:batch])
+        if not chunk:
+            return count
+        vectors = llm.embed([embedding_text(e.question, e.answer) for e in chunk])
+        for entry, vector in zip(chunk, vectors, strict=True):
+            entry.embedding, entry.embedding_model = vector, model
+        KnowledgeEntry.objects.bulk_update(chunk, ["embedding", "embedding_model"])
+        count += len(chunk)
+        last = chunk[-1].pk

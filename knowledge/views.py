@@ -1,0 +1,343 @@
+"""Knowledge pages: browse and search for everyone with a role, curation for curators."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from knowledge import diff, forms, selectors, services
+from knowledge.models import KnowledgeEntry, KnowledgeRevision
+from tickets import roles
+from tickets.selectors import teams_for_user
+from tickets.views import HtmxHttpRequest, staff_required
+
+Status = KnowledgeEntry.Status
+View = Callable[..., HttpResponse]
+
+
+def curator_required(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not roles.can_curate(request.user):
+            raise PermissionDenied("Only curators and admins can change knowledge.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _get_entry(request: HttpRequest, entry_id: int) -> KnowledgeEntry:
+    """Curators see every entry; others see approved ones only."""
+    try:
+        entry = selectors.entry_get(entry_id)
+    except KnowledgeEntry.DoesNotExist:
+        raise Http404(f"There is no knowledge entry #{entry_id}.") from None
+    if entry.status != Status.APPROVED and not roles.can_curate(request.user):
+        raise Http404(f"There is no knowledge entry #{entry_id}.")
+    return entry
+
+
+def _param(request: HttpRequest, name: str, default: str = "") -> str:
+    return request.GET.get(name, default).replace("\x00", "").strip()[:200]
+
+
+@require_GET
+@staff_required
+def entry_list(request: HtmxHttpRequest) -> HttpResponse:
+    curator = roles.can_curate(request.user)
+    q = _param(request, "q")
+    status = _param(request, "status", Status.APPROVED) if curator else Status.APPROVED
+    team = _param(request, "team")
+    source = _param(request, "source")
+    entries = KnowledgeEntry.objects.select_related("team").order_by("-updated_at", "-pk")
+    if status in Status.values:
+        entries = entries.filter(status=status)
+    if team == "all":
+        entries = entries.filter(team__isnull=True)
+    elif team:
+        entries = entries.filter(team__slug=team)
+    if source in KnowledgeEntry.Source.values:
+        entries = entries.filter(source=source)
+    scope = selectors.scope_for_user(request.user)
+    entries = entries.filter(pk__in=selectors.in_scope(scope, statuses=Status.values))
+    hits = None
+    if q and status == Status.APPROVED and not team and not source:
+        # The same hybrid search the copilot uses, with the reasons each entry matched.
+        hits = selectors.knowledge_search(q, team=scope, limit=20)
+    elif q:
+        entries = entries.filter(Q(question__icontains=q) | Q(answer__icontains=q))
+    page = Paginator(entries, 25).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "hits": hits,
+        "q": q,
+        "status": status,
+        "team": team,
+        "source": source,
+        "curator": curator,
+        "teams": teams_for_user(request.user),
+        "statuses": Status.choices,
+        "sources": KnowledgeEntry.Source.choices,
+    }
+    template = "knowledge/entry_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+@staff_required
+def entry_detail(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
+    entry = _get_entry(request, entry_id)
+    return render(request, "knowledge/entry_detail.html", _detail_context(request, entry))
+
+
+def _detail_context(
+    request: HttpRequest, entry: KnowledgeEntry, form: forms.EntryForm | None = None
+) -> dict[str, Any]:
+    initial = {
+        "question": entry.question,
+        "answer": entry.answer,
+        "tags": ", ".join(entry.tags),
+        "team": entry.team.slug if entry.team else None,
+    }
+    return {
+        "entry": entry,
+        "sources": entry.sources.select_related("message", "ticket").order_by("ticket_id", "pk"),
+        "revisions": entry.revisions.select_related("ticket")[:50],
+        "form": form or forms.EntryForm(initial=initial),
+        "curator": roles.can_curate(request.user),
+    }
+
+
+@require_POST
+@curator_required
+def entry_edit(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
+    entry = _get_entry(request, entry_id)
+    form = forms.EntryForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.entry_edit(
+                entry=entry,
+                actor=request.user,
+                question=data["question"],
+                answer=data["answer"],
+                tags=data["tags"],
+                team=data["team"],
+            )
+        except services.KnowledgeError as exc:
+            form.add_error(None, str(exc))
+    if form.errors:
+        context = _detail_context(request, entry, form)
+        return render(request, "knowledge/entry_detail.html", context, status=400)
+    return redirect("knowledge:detail", entry.pk)
+
+
+@require_POST
+@curator_required
+def entry_archive(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
+    entry = _get_entry(request, entry_id)
+    if entry.status == Status.ARCHIVED:
+        services.entry_restore(entry=entry, actor=request.user)
+    else:
+        services.entry_archive(entry=entry, actor=request.user, note="archived by a curator")
+    return redirect("knowledge:detail", entry.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@curator_required
+def entry_new(request: HtmxHttpRequest) -> HttpResponse:
+    form = forms.EntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = services.entry_create(
+                question=data["question"],
+                answer=data["answer"],
+                tags=data["tags"],
+                team=data["team"],
+                actor=request.user,
+                status=Status.APPROVED,
+                note="written by hand",
+            )
+        except services.KnowledgeError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("knowledge:detail", entry.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "knowledge/entry_new.html", {"form": form}, status=status)
+
+
+@require_GET
+@curator_required
+def curation(request: HtmxHttpRequest) -> HttpResponse:
+    team, source = _param(request, "team"), _param(request, "source")
+    flagged = request.GET.get("flagged") == "1"
+    entries = selectors.curation_queue(team=team, source=source, flagged=flagged)
+    page = Paginator(entries, 10).get_page(request.GET.get("page"))
+    context = {
+        "rows": [_row_context(entry) for entry in page.object_list],
+        "page": page,
+        "revisions": [_revision_context(r) for r in selectors.pending_revisions(team=team)[:20]]
+        if not flagged and source in {"", KnowledgeEntry.Source.LEARNED}
+        else [],
+        "team": team,
+        "source": source,
+        "flagged": flagged,
+        "teams": teams_for_user(request.user),
+        "sources": KnowledgeEntry.Source.choices,
+        "counts": {
+            "proposed": KnowledgeEntry.objects.filter(status=Status.PROPOSED).count(),
+            "flagged": KnowledgeEntry.objects.filter(flagged=True)
+            .exclude(status__in=[Status.REJECTED, Status.ARCHIVED])
+            .count(),
+        },
+    }
+    template = "knowledge/curation_queue.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#queue"
+    return render(request, template, context)
+
+
+# Below this cosine an existing entry is not a plausible duplicate; comparing it is noise.
+COMPARE_FROM = 0.45
+
+
+def _row_context(entry: KnowledgeEntry, **extra: Any) -> dict[str, Any]:
+    nearest = [
+        hit
+        for hit in selectors.nearest_entries(entry, limit=3)
+        if (hit.similarity or 0.0) >= COMPARE_FROM
+    ]
+    if entry.related_entry and all(h.entry.pk != entry.related_entry_id for h in nearest):
+        nearest = [selectors.Hit(entry=entry.related_entry, score=0.0), *nearest][:3]
+    comparisons = []
+    for hit in nearest:
+        q_old, q_new = diff.word_diff(hit.entry.question, entry.question)
+        a_old, a_new = diff.word_diff(hit.entry.answer, entry.answer)
+        comparisons.append({"hit": hit, "question": (q_old, q_new), "answer": (a_old, a_new)})
+    return {
+        "entry": entry,
+        "sources": entry.sources.select_related("message", "ticket").order_by("pk")[:10],
+        "comparisons": comparisons,
+        **extra,
+    }
+
+
+def _revision_context(revision: KnowledgeRevision, **extra: Any) -> dict[str, Any]:
+    entry = revision.entry
+    return {
+        "revision": revision,
+        "question": diff.word_diff(entry.question, revision.question),
+        "answer": diff.word_diff(entry.answer, revision.answer),
+        **extra,
+    }
+
+
+ACTIONS = {"approve", "edit-approve", "merge", "replace", "reject"}
+
+
+@require_POST
+@curator_required
+def curation_action(request: HtmxHttpRequest, entry_id: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404(f"Unknown action {action!r}.")
+    entry = _get_entry(request, entry_id)
+    try:
+        decided = _apply(request, entry, action)
+    except services.KnowledgeError as exc:
+        return _row(request, entry, error=str(exc), status=422)
+    except KnowledgeEntry.DoesNotExist:
+        return _row(request, entry, error="That entry no longer exists.", status=422)
+    entry.refresh_from_db()
+    return _row(request, entry, decided=decided)
+
+
+def _apply(request: HttpRequest, entry: KnowledgeEntry, action: str) -> str:
+    user = request.user
+    if action in {"approve", "edit-approve"}:
+        form = forms.ApproveForm(request.POST)
+        if not form.is_valid():
+            raise services.KnowledgeError(_errors(form))
+        services.entry_approve(
+            entry=entry,
+            actor=user,
+            question=form.cleaned_data["question"] or None,
+            answer=form.cleaned_data["answer"] or None,
+        )
+        return "approved"
+    if action == "reject":
+        form = forms.RejectForm(request.POST)
+        if not form.is_valid():
+            raise services.KnowledgeError("Say why the entry is rejected.")
+        services.entry_reject(entry=entry, actor=user, reason=form.cleaned_data["reason"])
+        return "rejected"
+    form = forms.TargetForm(request.POST)
+    if not form.is_valid():
+        raise services.KnowledgeError("Choose the entry to merge into or replace.")
+    target = KnowledgeEntry.objects.get(pk=form.cleaned_data["target"])
+    if action == "merge":
+        services.entry_merge(entry=entry, into=target, actor=user)
+        return f"merged into #{target.pk}"
+    services.entry_replace(entry=entry, replaced=target, actor=user)
+    return f"approved, replacing #{target.pk}"
+
+
+def _errors(form: Any) -> str:
+    return "; ".join(e for errors in form.errors.values() for e in errors)
+
+
+def _row(
+    request: HtmxHttpRequest,
+    entry: KnowledgeEntry,
+    *,
+    decided: str = "",
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    if not request.htmx:
+        if error:
+            return render(request, "tickets/ticket_error.html", {"error": error}, status=status)
+        return redirect(reverse("knowledge:curation"))
+    context = _row_context(entry, decided=decided, row_error=error)
+    return render(request, "knowledge/partials/curation_row.html", context, status=status)
+
+
+@require_POST
+@curator_required
+def revision_action(request: HtmxHttpRequest, revision_id: int, action: str) -> HttpResponse:
+    revision = (
+        KnowledgeRevision.objects.select_related("entry")
+        .filter(pk=revision_id, kind=KnowledgeRevision.Kind.PROPOSAL)
+        .first()
+    )
+    if revision is None or action not in {"apply", "decline"}:
+        raise Http404("No such proposed revision.")
+    error, status = "", 200
+    try:
+        if action == "apply":
+            services.revision_apply(revision=revision, actor=request.user)
+        else:
+            services.revision_decline(
+                revision=revision, actor=request.user, reason=request.POST.get("reason", "")
+            )
+    except services.KnowledgeError as exc:
+        error, status = str(exc), 422
+    revision.refresh_from_db()
+    if not request.htmx:
+        return redirect(reverse("knowledge:curation"))
+    context = _revision_context(revision, row_error=error)
+    return render(request, "knowledge/partials/revision_row.html", context, status=status)
+
+
+def entry_url(entry: KnowledgeEntry) -> str:
+    return reverse("knowledge:detail", args=[entry.pk])

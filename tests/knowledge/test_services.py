@@ -1,0 +1,158 @@
+import pytest
+
+from knowledge import services
+from knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeSource
+
+Status = KnowledgeEntry.Status
+Kind = KnowledgeRevision.Kind
+
+
+def make(question="How do I resize a volume?", answer="Use the resize button.", **kwargs):
+    kwargs.setdefault("actor", None)
+    return services.entry_create(question=question, answer=answer, **kwargs)
+
+
+def kinds(entry):
+    return list(entry.revisions.order_by("created_at", "id").values_list("kind", flat=True))
+
+
+def test_it_creates_an_embedded_entry_with_history(db, curator):
+    entry = make(actor=curator, tags="Storage, volume ,storage")
+    assert entry.status == Status.PROPOSED
+    assert entry.tags == ["storage", "volume"]
+    assert len(entry.embedding) == 384
+    assert kinds(entry) == [Kind.CREATED]
+    assert entry.revisions.get().actor_name == curator.get_full_name()
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "error"),
+    [
+        ("", "answer", "needs a question"),
+        ("question", "  ", "needs an answer"),
+        ("q" * 1001, "answer", "Questions are limited"),
+    ],
+)
+def test_it_refuses_incomplete_entries(db, question, answer, error):
+    with pytest.raises(services.KnowledgeError, match=error):
+        make(question=question, answer=answer)
+
+
+def test_editing_re_embeds_and_records(db, curator):
+    entry = make()
+    before = list(entry.embedding)
+    services.entry_edit(
+        entry=entry,
+        actor=curator,
+        question="How do I shrink a disk?",
+        answer="You cannot shrink; copy to a smaller volume.",
+    )
+    entry.refresh_from_db()
+    assert list(entry.embedding) != before
+    assert kinds(entry) == [Kind.CREATED, Kind.EDITED]
+
+
+def test_edit_then_approve(db, curator):
+    entry = make()
+    services.entry_approve(entry=entry, actor=curator, answer="Click Resize, then growpart.")
+    entry.refresh_from_db()
+    assert entry.status == Status.APPROVED
+    assert entry.answer == "Click Resize, then growpart."
+    assert entry.reviewed_by == curator
+    assert kinds(entry) == [Kind.CREATED, Kind.EDITED, Kind.APPROVED]
+
+
+def test_reject_needs_a_reason(db, curator):
+    entry = make()
+    with pytest.raises(services.KnowledgeError, match="Say why"):
+        services.entry_reject(entry=entry, actor=curator, reason=" ")
+    services.entry_reject(entry=entry, actor=curator, reason="ticket-specific")
+    entry.refresh_from_db()
+    assert (entry.status, entry.reject_reason) == (Status.REJECTED, "ticket-specific")
+    with pytest.raises(services.KnowledgeError):
+        services.entry_approve(entry=entry, actor=curator)
+
+
+def test_merge_moves_evidence_and_sources(ticket, curator):
+    target = make(status=Status.APPROVED)
+    proposed = make(question="How to make my volume larger?", evidence_count=2)
+    KnowledgeSource.objects.create(entry=proposed, ticket=ticket, message=ticket.messages.first())
+    services.entry_merge(entry=proposed, into=target, actor=curator)
+    target.refresh_from_db()
+    proposed.refresh_from_db()
+    assert target.evidence_count == 3
+    assert target.sources.count() == 1
+    assert proposed.status == Status.ARCHIVED
+    assert (proposed.related_entry, proposed.relation) == (target, "merged")
+    assert Kind.MERGED in kinds(target)
+    with pytest.raises(services.KnowledgeError, match="itself"):
+        services.entry_merge(entry=target, into=target, actor=curator)
+
+
+def test_replace_archives_the_old_entry(db, curator):
+    old = make(status=Status.APPROVED, evidence_count=4)
+    new = make(question="How do I grow a volume online?")
+    services.entry_replace(entry=new, replaced=old, actor=curator)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert new.status == Status.APPROVED
+    assert new.evidence_count == 5
+    assert old.status == Status.ARCHIVED
+    assert old.relation == "replaced"
+
+
+def test_archive_and_restore(db, curator):
+    entry = make(status=Status.APPROVED)
+    services.entry_archive(entry=entry, actor=curator)
+    assert entry.status == Status.ARCHIVED
+    services.entry_restore(entry=entry, actor=curator)
+    assert entry.status == Status.APPROVED
+    assert kinds(entry)[-2:] == [Kind.ARCHIVED, Kind.RESTORED]
+
+
+def test_outcomes_count_and_dismissals_flag_an_entry(db):
+    entry = make(status=Status.APPROVED)
+    services.entries_record_suggested([entry.pk])
+    services.entries_record_outcome(entry_ids=[entry.pk], outcome="accepted")
+    for _ in range(2):
+        services.entries_record_outcome(entry_ids=[entry.pk], outcome="dismissed")
+    entry.refresh_from_db()
+    assert (entry.times_suggested, entry.times_accepted, entry.times_dismissed) == (1, 1, 2)
+    assert not entry.flagged
+    services.entries_record_outcome(entry_ids=[entry.pk], outcome="dismissed")
+    entry.refresh_from_db()
+    assert entry.flagged
+    assert "dismissed 3 times" in entry.flag_reason
+    with pytest.raises(services.KnowledgeError):
+        services.entries_record_outcome(entry_ids=[entry.pk], outcome="shrugged")
+
+
+def test_an_edited_answer_becomes_a_proposed_revision(ticket, analyst, curator):
+    entry = make(status=Status.APPROVED)
+    services.entries_record_outcome(
+        entry_ids=[entry.pk],
+        outcome="edited",
+        actor=analyst,
+        ticket=ticket,
+        edited_answer="Use the resize button, then run growpart and resize2fs.",
+    )
+    revision = entry.revisions.get(kind=Kind.PROPOSAL)
+    assert revision.state == KnowledgeRevision.State.PENDING
+    assert revision.ticket == ticket
+    services.revision_apply(revision=revision, actor=curator)
+    entry.refresh_from_db()
+    assert entry.answer.endswith("resize2fs.")
+    with pytest.raises(services.KnowledgeError, match="already decided"):
+        services.revision_apply(revision=revision, actor=curator)
+
+
+def test_a_revision_can_be_declined_with_a_reason(db, curator):
+    entry = make(status=Status.APPROVED)
+    revision = services.revision_propose(entry=entry, actor=None, answer="Something else.")
+    with pytest.raises(services.KnowledgeError):
+        services.revision_decline(revision=revision, actor=curator, reason="")
+    services.revision_decline(revision=revision, actor=curator, reason="less precise")
+    revision.refresh_from_db()
+    assert revision.state == KnowledgeRevision.State.DECLINED
+    entry.refresh_from_db()
+    assert entry.answer == "Use the resize button."
