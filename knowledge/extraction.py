@@ -15,6 +15,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from knowledge.redaction import PLACEHOLDER_RE, redact
 
@@ -52,123 +53,23 @@ _I = re.IGNORECASE
 _GENERIC_AUTHORS = frozenset(
     {"agent", "analyst", "bot", "copilot", "customer", "support", "system", "vigil"}
 )
+
+
+def _split_words(text: str) -> list[str]:
+    return text.split()
+
+
 _STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "after",
-        "again",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "before",
-        "being",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "done",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hi",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "just",
-        "me",
-        "more",
-        "my",
-        "no",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "our",
-        "out",
-        "over",
-        "own",
-        "please",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "us",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "it's",
-        "i'm",
-        "we're",
-        "don't",
-        "can't",
-        "thanks",
-        "thank",
-        "hello",
-        "hey",
-    ]
-)
+    _split_words(
+        """
+    a about after again all also am an and any are as at be been before being both but by
+    can could did do does doing done for from had has have having he her here hi his how i
+    if in into is it its just me more my no not now of off on once only or our out over own
+    please same she should so some such than that the their them then there these they this
+    those to too under until up us very was we were what when where which while who why will
+    with would you your yours it's i'm we're don't can't thanks thank hello hey
+    """
+    )
 )
 
 _MENTION_RE = re.compile(r"(?<![\w@])@\w+")
@@ -178,10 +79,14 @@ _SHORT_URL_RE = re.compile(r"https?://(?:t\.co|bit\.ly|goo\.gl|tinyurl\.com|ow\.
 _LINK = "<link>"
 _TWEET_SIGNOFF_RE = re.compile(
     r"(?:\s*[\^*/][A-Za-z]{1,4}|\s+\(?\d/\d\)?|\s{2,}\d|\s*(?:&gt;|>){2}"
-    r"|\s*(?:thanks|thank you|ty|cheers)?[,.!]?\s+[-\u2013\u2014~]\s*(?-i:[A-Z][a-z]+)\.?(?: :\))?)\s*$",
+    r"|\s*(?:thanks|thank you|ty|cheers)?[,.!]?\s+[-\u2013\u2014~]\s*(?-i:[A-Z][a-z]+)"
+    r"\.?(?: :\))?)\s*$",
     _I,
 )
 _TWEET_PREFIX_RE = re.compile(r"^(?:\d/\d|(?:&gt;|>){2})\s*")
+_QUOTED_HISTORY_RE = re.compile(
+    r"^(?:On .{0,120} wrote:|-+ ?Original Message ?-+|From: .+)$", re.MULTILINE
+)
 _LOG_PREFIX_RE = re.compile(r"^\[\s*\d+\.\d+\]\s*")
 _LIST_MARKER_RE = re.compile(r"^\s*(\d{1,2}[.)]|[-*•]|\([a-z0-9]\)|[a-z]\))\s+")
 _NUMBERED_RE = re.compile(r"^\s*(\d{1,2})[.)]\s+", re.MULTILINE)
@@ -195,7 +100,9 @@ _GREETING_RE = re.compile(
 _FILLER_RE = re.compile(
     r"^(?:(?:many )?thanks(?: (?:a lot|for [^,.!:]{1,40}))?|thank you(?: for [^,.!:]{1,40})?"
     r"|thx|ty|ok(?:ay)?|sure|great|perfect|right|understood|got it|gotcha|i see|ah(?: okay)?"
-    r"|that explains it|no worries|of course|good catch|both are possible"
+    r"|that explains it|no worries|of course|good catch|both are possible|btw|by the way"
+    r"|(?:also,? )?(?:another|a separate|separate|one more|a different|different|unrelated"
+    r"|second|other|new)(?: \w+)? (?:question|issue|problem|thing|topic)|also"
     r"|(?:two|three|a few|some|a couple of) (?:things|questions|answers|points)(?: please)?)"
     r"(?:,? <name>)?\s*[,.!:;\-]+\s*",
     _I,
@@ -230,7 +137,8 @@ _INTERROGATIVE_RE = re.compile(
 _NEW_QUESTION_RE = re.compile(
     r"(?:\b(?:also|another|separate|different|unrelated|one more|second|other|new)"
     r"(?:\s+\w+)?\s+(?:question|issue|problem|thing|topic)\b"
-    r"|(?:^|[.!?]\s+|\s[-\u2013\u2014]\s*)(?:also|btw|by the way|on another note|unrelated)\b[,:]?)",
+    r"|(?:^|[.!?]\s+|\s[-\u2013\u2014]\s*)"
+    r"(?:also|btw|by the way|on another note|unrelated)\b[,:]?)",
     _I,
 )
 _CONTINUATION_RE = re.compile(
@@ -299,7 +207,8 @@ _ACTIONABLE_RE = re.compile(
     _I,
 )
 _ERROR_LINE_RE = re.compile(
-    r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+:|\b(?:error|denied|failed|exception|panic|refused)\b|^E:",
+    r"(?-i:\b[A-Z][a-z]+(?:[A-Z][a-z]+)+:)|\b(?:error|denied|failed|exception|panic|refused)\b"
+    r"|^E:",
     _I,
 )
 _CHASING_RE = re.compile(
@@ -314,6 +223,12 @@ _COMMAND_RE = re.compile(
     r"^(?:\$\s*)?(?:sudo|ssh|scp|curl|wget|kubectl|nimbus|apt|apt-get|yum|dnf|docker|git|ls"
     r"|cat|mount|umount|systemctl|journalctl|pip|npm|python3?|aws|terraform|helm|chmod|chown"
     r"|tail|df|lsblk|grep|cd|echo)\s+\S"
+)
+# A line with just a name, as under a sign-off: "Tomás" or "Sam Okafor".
+_NAME_LINE_RE = re.compile(r"^(?-i:[A-Z]\w+)(?: (?-i:[A-Z]\w+)){0,2}$")
+_GUESS_RE = re.compile(
+    r"^(?:maybe|perhaps|could it be|might it be|my guess)\b|^i (?:think|guess|suspect)\b.*\?$",
+    _I,
 )
 _ERROR_CODE_RE = re.compile(r"\b([A-Z][a-z]+(?:[A-Z][a-z]+)+):")
 
@@ -436,7 +351,7 @@ def _split_new_question(text: str, group: list[_Thread]) -> tuple[str, str]:
     if "?" not in text or _CONTINUATION_RE.search(text) or not is_question_or_problem(text):
         return text, ""
     words = _content_words(text)
-    known = set()
+    known: set[str] = set()
     for thread in group:
         known |= _content_words(" ".join(part for _, part in thread.question_parts))
         known |= _content_words(" ".join(answer for _, answer in thread.answers))
@@ -474,9 +389,9 @@ def _has_words(text: str, count: int) -> bool:
     return len(re.findall(r"[A-Za-z']+", text)) >= count
 
 
-def _content_words(text: str) -> set[str]:
+def _content_words(text: str) -> frozenset[str]:
     words = re.findall(r"[a-z][a-z0-9']{2,}", text.lower())
-    return {word[:5] for word in words if word not in _STOPWORDS}
+    return frozenset(word[:5] for word in words if word not in _STOPWORDS)
 
 
 # Building one candidate.
@@ -502,9 +417,15 @@ def _candidate(thread: _Thread, subject: str, names: tuple[str, ...]) -> Candida
 
 def _question(thread: _Thread, subject: str, names: tuple[str, ...]) -> tuple[str, list[int]]:
     units: list[tuple[int, int, str]] = []  # (priority, turn index, text), in reading order
+    seen: set[str] = set()
     for index, text in [(thread.context_index, thread.context), *thread.question_parts]:
         for unit in _customer_units(text, names):
-            units.append((_question_priority(unit), index, unit))
+            if unit.lower() not in seen:
+                seen.add(unit.lower())
+                units.append((_question_priority(unit), index, unit))
+    for i in range(len(units) - 1):
+        if units[i][2].endswith(":") and units[i + 1][0] == 1:
+            units[i] = (1, units[i][1], units[i][2])  # "We get this when we scale out:" + error
     chosen: set[int] = set()
     length = 0
     for position in sorted(range(len(units)), key=lambda i: (units[i][0], i)):
@@ -529,19 +450,21 @@ def _customer_units(text: str, names: tuple[str, ...]) -> list[str]:
             unit = _strip_fillers(unit)
             if not unit or _is_pleasantry(unit) or (_URGENCY_RE.search(unit) and "?" not in unit):
                 continue
-            if _COMMAND_RE.match(unit):
-                continue
+            if _COMMAND_RE.match(unit) or _GUESS_RE.match(unit):
+                continue  # a pasted command or the customer's own theory is not the question
             unit = _drop_placeholder_asides(unit)
-            if len(_content_words(PLACEHOLDER_RE.sub("", unit))) >= 2 or _ERROR_LINE_RE.search(
-                unit
-            ):
+            # "Why does this happen?" is a question; "We're in eu-west-1." is only detail.
+            needed = 1 if unit.endswith("?") else 2
+            words = _content_words(PLACEHOLDER_RE.sub("", unit))
+            if len(words) >= needed or _ERROR_LINE_RE.search(unit):
                 units.append(unit)
     return units
 
 
 def _question_priority(unit: str) -> int:
     if unit.endswith("?") or _INTERROGATIVE_RE.match(unit):
-        return 0
+        # "Can you check?" asks about this ticket; it goes last.
+        return 0 if len(_content_words(PLACEHOLDER_RE.sub("", unit))) >= 3 else 3
     if _ERROR_LINE_RE.search(unit):
         return 1
     return 2 if _PROBLEM_RE.search(unit) else 3
@@ -554,18 +477,25 @@ def _with_subject(question: str, subject: str, names: tuple[str, ...]) -> str:
     subject = redact(subject, names=names).strip()
     words = _content_words(subject)
     if len(words) < 2 or len(words - _content_words(question)) < 0.5 * len(words):
-        return question
-    return f"{subject.rstrip('.?!:')}: {question}" if question else subject
+        return question  # the question already says what the subject says
+    if not question:
+        return subject
+    with_subject = f"{subject.rstrip('.?!:')}: {question}"
+    return with_subject if len(with_subject) <= MAX_QUESTION_CHARS else question
 
 
 def _answer(answers: list[tuple[int, str]], names: tuple[str, ...]) -> tuple[str, list[int]]:
     paragraphs: list[str] = []
     indexes: list[int] = []
     length = 0
+    seen: set[str] = set()
     for index, text in answers:
-        for paragraph in _analyst_paragraphs(text, names):
-            if length + len(paragraph) + 2 > MAX_ANSWER_CHARS:
-                break
+        for paragraph in _analyst_paragraphs(text, names, seen):
+            room = MAX_ANSWER_CHARS - length - 2
+            if len(paragraph) > room:
+                paragraph = _cut_at_sentence(paragraph, room)
+            if not paragraph:
+                return "\n\n".join(paragraphs), indexes
             paragraphs.append(paragraph)
             length += len(paragraph) + 2
             if index not in indexes:
@@ -573,13 +503,26 @@ def _answer(answers: list[tuple[int, str]], names: tuple[str, ...]) -> tuple[str
     return "\n\n".join(paragraphs), indexes
 
 
-def _analyst_paragraphs(text: str, names: tuple[str, ...]) -> list[str]:
+def _cut_at_sentence(text: str, limit: int) -> str:
+    """The longest run of whole sentences or lines of ``text`` that fits in ``limit``."""
+    if limit < MIN_ANSWER_CHARS:
+        return ""
+    ends = [m.end() for m in re.finditer(r"[.!?`](?=\s)|\n", text[: limit + 1])]
+    return text[: ends[-1]].rstrip() if ends else ""
+
+
+def _analyst_paragraphs(text: str, names: tuple[str, ...], seen: set[str]) -> list[str]:
+    """The reusable sentences of one analyst turn, redacted, by paragraph."""
     paragraphs: list[list[str]] = [[]]
     for line in _lines(redact(_strip_noise(text, keep_urls=True), names=names)):
         if line.blank_before and paragraphs[-1]:
             paragraphs.append([])
-        kept = [_drop_names(_strip_fillers(unit)) for unit in line.units]
-        kept = [unit for unit in kept if unit and _is_reusable(unit)]
+        kept = []
+        for unit in line.units:
+            unit = _drop_names(_strip_fillers(unit))
+            if unit and unit.lower() not in seen and _is_reusable(unit):
+                seen.add(unit.lower())
+                kept.append(unit)
         if kept:
             paragraphs[-1].append(line.marker + " ".join(_capitalise(unit) for unit in kept))
     return ["\n".join(lines) for lines in paragraphs if lines]
@@ -616,6 +559,7 @@ def _is_pleasantry(unit: str) -> bool:
         return True
     return bool(
         _SIGNOFF_RE.match(stripped)
+        or _NAME_LINE_RE.match(stripped)
         or _GREETING_RE.fullmatch(stripped)
         or _CHASING_RE.search(stripped)
     )
@@ -638,7 +582,9 @@ def _strip_noise(text: str, *, keep_urls: bool = False) -> str:
         text = _URL_RE.sub("", text)
     text = _MENTION_RE.sub("", text)
     text = _TWEET_PREFIX_RE.sub("", text.strip())
-    lines = [_LOG_PREFIX_RE.sub("", line) for line in text.splitlines()]
+    text = _QUOTED_HISTORY_RE.split(text, maxsplit=1)[0]
+    # Quoted lines repeat someone else's words, often the customer's.
+    lines = [_LOG_PREFIX_RE.sub("", line) for line in text.splitlines() if not _is_quote(line)]
     text = "\n".join(lines).strip()
     # Sign-offs sit in the last few characters; only look there.
     head, tail = text[:-80], text[-80:]
@@ -646,6 +592,10 @@ def _strip_noise(text: str, *, keep_urls: bool = False) -> str:
     while previous != tail:
         previous, tail = tail, _TWEET_SIGNOFF_RE.sub("", tail).rstrip()
     return (head + tail).strip()
+
+
+def _is_quote(line: str) -> bool:
+    return line.lstrip().startswith(">")
 
 
 def _lines(text: str) -> list[_Line]:
@@ -683,6 +633,7 @@ def _split_sentences(text: str) -> list[str]:
     return [sentence for sentence in sentences if sentence]
 
 
+@lru_cache(maxsize=4096)
 def _strip_fillers(unit: str) -> str:
     previous = None
     while previous != unit:

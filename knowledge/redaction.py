@@ -192,7 +192,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "token",
         re.compile(
-            r"(?i)\b((?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret"
+            r"(?i)(?=[acst])\b((?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret"
             r"|auth[_-]?token|access[_-]?token|token)\s*[:=]\s*)[\"']?[A-Za-z0-9._~+/=-]{8,}[\"']?"
         ),
         _keep_prefix("<token>"),
@@ -220,17 +220,18 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "id",
         re.compile(
-            r"\b(?:i|vol|snap|sg|sgr|subnet|vpc|vnet|eni|ami|igw|nat|rtb|acl|eipalloc|lt|fs|db"
+            r"(?=[a-z])\b(?:"
+            r"(?:i|vol|snap|sg|sgr|subnet|vpc|vnet|eni|ami|igw|nat|rtb|acl|eipalloc|lt|fs|db"
             r"|org|acct|proj|tenant|cus|sub|inv|pi|ch|txn)-[0-9a-fA-F]{6,}\b"
-            r"|\b[a-z]{2,12}-(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,}\b"
-            r"|\b(?:req|request|trace|cus|sub|inv|txn|acct|ch|pi|evt)_[A-Za-z0-9]{6,}\b"
+            r"|[a-z]{2,12}-(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,}\b"
+            r"|(?:req|request|trace|cus|sub|inv|txn|acct|ch|pi|evt)_[A-Za-z0-9]{6,}\b)"
         ),
         _constant("<id>"),
     ),
     _Rule(
         "id",
         re.compile(
-            r"(?i)\b((?:request|req|trace|correlation|tracking)[ _-]?id\s*[:=#]?\s*)"
+            r"(?i)(?=[crt])\b((?:request|req|trace|correlation|tracking)[ _-]?id\s*[:=#]?\s*)"
             r"(?!<)[A-Za-z0-9][A-Za-z0-9_-]{5,}"
         ),
         _keep_prefix("<id>"),
@@ -238,7 +239,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "id",
         re.compile(
-            r"(?i)\b((?:account|acct|customer|tenant|subscription|project|member|client)"
+            r"(?i)(?=[acmpst])\b((?:account|acct|customer|tenant|subscription|project|member|client)"
             r"(?:\s+(?:id|number|no\.?|num|#))?\s*[:#]?\s*)\d{6,}\b"
         ),
         _keep_prefix("<id>"),
@@ -260,23 +261,27 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "phone",
         re.compile(
+            # The leading lookahead lets the engine skip most positions cheaply.
+            r"(?=[+(\d])(?:"
             r"(?<![\w+])\+\d{1,3}[ .\-]?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]?\d{2,4}){1,4}(?!\w)"
             r"|(?<![\w.-])\(\d{3}\)[ .\-]?\d{3}[ .\-]\d{4}(?![\w.-])"
             r"|(?<![\w.-])\d{3}([ .\-])\d{3}\1\d{4}(?![\w.-])"
             r"|(?<![\w.-])0\d(?:[ .]\d{2}){4}(?![\w.-])"
-            r"|(?<![\w.-])0\d{2,4}[ \-]\d{3,4}[ \-]?\d{3,4}(?![\w.-])"
+            r"|(?<![\w.-])0\d{2,4}[ \-]\d{3,4}[ \-]?\d{3,4}(?![\w.-]))"
         ),
         _phone,
     ),
     _Rule(
         "phone",
         re.compile(
-            r"(?i)\b((?:phone|tel|telephone|mobile|cell|whatsapp|fax|call me|reach me)"
+            r"(?i)(?=[cfmprtw])\b((?:phone|tel|telephone|mobile|cell|whatsapp|fax|call me|reach me)"
             r"(?:\s+(?:number|no\.?|on|at))?\s*[:#]?\s*)\(?\d[\d ().\-]{5,}\d"
         ),
         lambda match: _keep_prefix("<phone>")(match) if _phone(match) else None,
     ),
-    _Rule("id", re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{12,}\b"), _hex_id),
+    _Rule(
+        "id", re.compile(r"(?=[0-9a-fA-F])\b(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{12,}\b"), _hex_id
+    ),
     _Rule(
         "id",
         re.compile(r"\b([A-Z]{2,5})-(?:[A-Z0-9]+-)*\d{4,}(?:-[A-Z0-9]+)*\b"),

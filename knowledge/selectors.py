@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from pgvector.django import CosineDistance
 
 from knowledge.models import KnowledgeEntry, KnowledgeRevision
@@ -86,7 +86,7 @@ def knowledge_search(
 
         query_vector = llm.embed([query])[0]
     by_vector = _vector_ranking(base, query_vector, pool)
-    by_text = _text_ranking(base, query, pool)
+    by_text = _text_ranking(base, query, pool, also=[pk for pk, _ in by_vector])
     return _fuse(base, query_vector, by_vector, by_text, limit)
 
 
@@ -105,25 +105,44 @@ def _vector_ranking(base: QuerySet, vector: Sequence[float], pool: int) -> list[
     return [(pk, 1.0 - distance) for pk, distance in rows]
 
 
-def text_query(text: str) -> SearchQuery | None:
-    """Any of the words, stemmed (websearch syntax would require all of them)."""
+def text_query(text: str, *, every_word: bool = False) -> SearchQuery | None:
+    """The words of ``text``, stemmed: any of them, or (``every_word``) all of them."""
     words = {w.lower() for w in WORD_RE.findall(text) if len(w) > 1}
     if not words:
         return None
-    raw = " | ".join(sorted(f"'{w}'" for w in words))
+    raw = (" & " if every_word else " | ").join(sorted(f"'{w}'" for w in words))
     return SearchQuery(raw, search_type="raw", config="english")
 
 
-def _text_ranking(base: QuerySet, text: str, pool: int) -> list[tuple[int, float]]:
-    query = text_query(text)
-    if query is None:
+def _text_ranking(
+    base: QuerySet, text: str, pool: int, *, also: Sequence[int] = ()
+) -> list[tuple[int, float]]:
+    """Full-text rank of the entries that hold every word, and of the vector candidates
+    (``also``) that hold any of them. Ranking every entry that shares one common word would
+    cost a scan of most of the table; these two small sets carry the useful signal."""
+    any_word, every_word = text_query(text), text_query(text, every_word=True)
+    if any_word is None or every_word is None:
         return []
-    return list(
-        base.filter(search_vector=query)
-        .annotate(rank=SearchRank("search_vector", query, normalization=32))
+    ranked = list(
+        base.filter(search_vector=every_word)
+        .annotate(rank=SearchRank(F("search_vector"), any_word, normalization=32))
         .order_by("-rank", "pk")
         .values_list("pk", "rank")[:pool]
     )
+    seen = {pk for pk, _ in ranked}
+    candidates = [pk for pk in also if pk not in seen]
+    if candidates:
+        # Ranked by primary key, not matched through the GIN index: a rank of 0 means no word
+        # is shared, and the planner never wanders into the posting lists of common words.
+        ranked += [
+            (pk, rank)
+            for pk, rank in base.filter(pk__in=candidates)
+            .annotate(rank=SearchRank(F("search_vector"), any_word, normalization=32))
+            .values_list("pk", "rank")
+            if rank > 0
+        ]
+    ranked.sort(key=lambda row: (-row[1], row[0]))
+    return ranked
 
 
 def _fuse(

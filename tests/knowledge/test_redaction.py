@@ -1,0 +1,193 @@
+import pytest
+
+from knowledge.redaction import find_personal_data, redact
+
+PEOPLE = ["Priya Raman", "Sam Okafor", "Will Turner"]
+
+
+def test_it_redacts_emails():
+    text = "Write to priya.raman+ops@lumenworks.example or SAM@Support.Example.co.uk today."
+    assert redact(text) == "Write to <email> or <email> today."
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+44 20 7946 0958",
+        "+1-415-555-0100",
+        "+49 30 123456789",
+        "+44 (0)20 7946 0958",
+        "(415) 555-0100",
+        "415-555-0100",
+        "020 7946 0958",
+        "06 12 34 56 78",
+    ],
+)
+def test_it_redacts_international_and_local_phone_numbers(phone):
+    assert redact(f"Call me on {phone} after 5.") == "Call me on <phone> after 5."
+
+
+def test_it_redacts_a_phone_number_introduced_by_a_keyword():
+    assert redact("mobile: 07700900123") == "mobile: <phone>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Grow the volume to 200 GB, then 2048 MB of swap.",
+        "Refunds show within 5-10 business days, usually 30-60 seconds for status.",
+        "Invoice dated 2024-03-01 at 09:15 CET, next run 10:30:00.",
+        "Kernel 6.8.0-45-generic replaced 6.8.0-41; agent 2.4.2.",
+        "Costs $1,246.10 for 14,212 files.",
+    ],
+)
+def test_numbers_that_are_not_phone_numbers_survive(text):
+    assert redact(text) == text
+
+
+def test_it_redacts_ipv4_addresses():
+    text = "ssh nimbus@203.0.113.24 fails, and 10.0.3.17 too; traffic went to 192.0.2.0/24."
+    assert redact(text) == "ssh nimbus@<ip> fails, and <ip> too; traffic went to <ip>/24."
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["2001:db8::1", "fe80::1ff:fe23:4567:890a", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"],
+)
+def test_it_redacts_ipv6_addresses(address):
+    assert redact(f"Peer {address} is unreachable.") == "Peer <ip> is unreachable."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Upgrade from 1.28 to 1.29 is stuck.",
+        "Running kernel 6.8.0-45 with agent v2.3.1.",
+        "Bind to 0.0.0.0:8080 or 127.0.0.1 for local tests.",
+        "Chown to 1000:1000 at 12:30:45.",
+    ],
+)
+def test_version_strings_and_local_addresses_are_not_ip_addresses(text):
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "i-0a93f1e2b4c5d6e7f",
+        "vol-0123abcd",
+        "snap-09e4b7c21fd0a683",
+        "sg-0f12ab34",
+        "vnet-4c19d2",
+        "arn:aws:iam::123456789012:role/Admin",
+        "550e8400-e29b-41d4-a716-446655440000",
+        "req_8fJ2kLm9Qx",
+        "3f9a1c2b7d4e5f60",
+        "INV-20240301-8842",
+    ],
+)
+def test_it_redacts_resource_and_request_ids(resource):
+    assert redact(f"See {resource} for details.") == "See <id> for details."
+
+
+def test_it_redacts_request_ids_and_account_numbers_after_their_keyword():
+    text = "request id: 7KQ2-AB91X, account 123456789012, VAT IT04817290156"
+    assert redact(text) == "request id: <id>, account <id>, VAT <id>"
+
+
+def test_public_identifiers_are_not_ids():
+    text = "Patched for CVE-2024-3094; see RFC-7231."
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "sk-proj-abcdEFGH1234ijklMNOP5678",
+        "AKIAIOSFODNN7EXAMPLE",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        "dGhpcyBpcyBhIHNlY3JldCB2YWx1ZTEyMw==",
+        "q8Zr2LmX9vTb4NwK7pHs3YdE",
+    ],
+)
+def test_it_redacts_tokens_and_keys(secret):
+    assert redact(f"The key {secret} leaked.") == "The key <token> leaked."
+
+
+def test_it_redacts_bearer_tokens_and_keyword_secrets():
+    text = "Authorization: Bearer abc.def-123\napi_key=abcd1234efgh"
+    assert redact(text) == "Authorization: Bearer <token>\napi_key=<token>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password: hunter2",
+        "Password = hunter2!",
+        "pwd=S3cr3t!",
+        "passwd Tr0ub4dor",
+        "password is correcthorse",
+    ],
+)
+def test_it_redacts_passwords(text):
+    assert redact(f"Log in with {text}") == "Log in with password: <password>"
+
+
+def test_password_prose_and_the_passwd_command_survive():
+    text = "Reset your password in Settings, or run passwd nimbus on the VM."
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize("card", ["4111 1111 1111 1111", "5500-0000-0000-0004", "4012888888881881"])
+def test_it_redacts_card_numbers(card):
+    assert redact(f"Charged to {card} twice.") == "Charged to <card> twice."
+
+
+def test_it_redacts_full_and_first_names_as_whole_words_in_any_case():
+    text = "Hi PRIYA, Sam Okafor here. priya raman asked Samantha about it."
+    assert redact(text, names=PEOPLE) == "Hi <name>, <name> here. <name> asked Samantha about it."
+
+
+def test_first_names_that_are_words_are_only_names_when_capitalised():
+    text = "It will work. Thanks, Will."
+    assert redact(text, names=PEOPLE) == "It will work. Thanks, <name>."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sudo growpart /dev/vdb 1 && sudo resize2fs /dev/vdb1",
+        "cat deploy_2024.pub | sudo tee -a /mnt/home/nimbus/.ssh/authorized_keys",
+        "QuotaExceeded: vCPU limit of 64 reached for region us-east-1 (requested 16, in use 56)",
+        "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
+        "nimbus objects cp dump.sql.gz backups:db/ --multipart-chunk-size 256MB --profile backups",
+        "Resize m5.large to c3.xlarge in eu-west-2 and open port 443.",
+        "The metric compute.vcpu.quota_utilization is exported; see AmazonEC2ContainerServiceRole.",
+        "Edit /etc/ssh/sshd_config, then systemctl restart sshd.",
+        "kubectl get events -A --field-selector reason=EvictionBlocked",
+    ],
+)
+def test_technical_content_survives(text):
+    assert redact(text) == text
+
+
+def test_find_personal_data_reports_each_kind_and_what_matched():
+    text = "Priya (priya@lumenworks.example, +44 20 7946 0958) on i-0a93f1e2b4c5d6e7f, password: x1"
+    assert find_personal_data(text, names=PEOPLE) == [
+        ("password", "password: x1"),
+        ("email", "priya@lumenworks.example"),
+        ("id", "i-0a93f1e2b4c5d6e7f"),
+        ("phone", "+44 20 7946 0958"),
+        ("name", "Priya"),
+    ]
+
+
+def test_find_personal_data_is_empty_for_technical_text():
+    assert find_personal_data("Run `df -h /boot` on 6.8.0-45-generic in eu-west-2.") == []
+
+
+def test_redacting_twice_changes_nothing():
+    text = "Priya Raman <priya@x.example> on 203.0.113.24, card 4111 1111 1111 1111, i-0abc12345678"
+    once = redact(text, names=PEOPLE)
+    assert redact(once, names=PEOPLE) == once
