@@ -170,13 +170,16 @@ def import_rows(
         todo = [row for row in batch if _changed(existing.get(row.external_id), row)]
         texts = [services.embedding_text(row.question, row.answer) for row in todo]
         vectors = dict(zip([r.external_id for r in todo], llm.embed(texts), strict=True))
+        new = []
         for row in batch:
+            if row.external_id not in existing:
+                new.append(row)
+                continue
             try:
-                _import_row(
-                    row, existing.get(row.external_id), vectors, approve, team, actor, result
-                )
+                _update_row(row, existing[row.external_id], vectors, approve, actor, result)
             except services.KnowledgeError as exc:
                 result.errors.append(f"{row.where}: {exc}")
+        _create_rows(new, vectors, approve, team, actor, result)
         done += len(batch)
         progress(done)
     return result
@@ -186,32 +189,51 @@ def _changed(entry: KnowledgeEntry | None, row: Row) -> bool:
     return entry is None or (entry.question, entry.answer) != (row.question, row.answer)
 
 
-def _import_row(
-    row: Row,
-    entry: KnowledgeEntry | None,
+def _create_rows(
+    rows: list[Row],
     vectors: dict[str, list[float]],
     approve: bool,
     team: Team | None,
     actor: AbstractBaseUser | None,
     result: ImportResult,
 ) -> None:
-    status = Status.APPROVED if approve else Status.PROPOSED
-    if entry is None:
-        services.entry_create(
-            question=row.question,
-            answer=row.answer,
-            actor=actor,
-            team=team,
-            tags=row.tags,
-            source=KnowledgeEntry.Source.IMPORTED,
-            status=status,
-            external_id=row.external_id,
-            vector=vectors[row.external_id],
-            note=f"imported ({row.where})",
-        )
-        result.created += 1
-        result.approved += approve
-        return
+    valid = []
+    for row in rows:
+        try:
+            services.clean_text(row.question, row.answer)
+        except services.KnowledgeError as exc:
+            result.errors.append(f"{row.where}: {exc}")
+        else:
+            valid.append(row)
+    services.entries_create_many(
+        entries=[
+            services.NewEntry(
+                question=row.question,
+                answer=row.answer,
+                vector=vectors[row.external_id],
+                tags=row.tags,
+                external_id=row.external_id,
+                note=f"imported ({row.where})",
+            )
+            for row in valid
+        ],
+        actor=actor,
+        team=team,
+        source=KnowledgeEntry.Source.IMPORTED,
+        status=Status.APPROVED if approve else Status.PROPOSED,
+    )
+    result.created += len(valid)
+    result.approved += len(valid) if approve else 0
+
+
+def _update_row(
+    row: Row,
+    entry: KnowledgeEntry,
+    vectors: dict[str, list[float]],
+    approve: bool,
+    actor: AbstractBaseUser | None,
+    result: ImportResult,
+) -> None:
     if _changed(entry, row) or sorted(entry.tags) != sorted(services.clean_tags(row.tags)):
         services.entry_edit(
             entry=entry,

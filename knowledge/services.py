@@ -1,6 +1,7 @@
 """Writes to the knowledge base. Every change is recorded in the entry's revision history."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -40,7 +41,8 @@ def _actor_name(actor: AbstractBaseUser | None) -> str:
     return full or actor.get_username()
 
 
-def _clean(question: str, answer: str) -> tuple[str, str]:
+def clean_text(question: str, answer: str) -> tuple[str, str]:
+    """The stripped question and answer, or KnowledgeError saying what is wrong."""
     question, answer = (question or "").strip(), (answer or "").strip()
     if not question:
         raise KnowledgeError("An entry needs a question.")
@@ -102,7 +104,7 @@ def entry_create(
     note: str = "",
 ) -> KnowledgeEntry:
     """Create an entry, embedded, with its first revision."""
-    question, answer = _clean(question, answer)
+    question, answer = clean_text(question, answer)
     if vector is None:
         vector, model = _embed(question, answer)
     else:
@@ -131,6 +133,69 @@ def entry_create(
     return entry
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    question: str
+    answer: str
+    vector: Sequence[float]
+    tags: Sequence[str] = ()
+    external_id: str | None = None
+    note: str = ""
+
+
+def entries_create_many(
+    *,
+    entries: Sequence[NewEntry],
+    actor: AbstractBaseUser | None,
+    team: Team | None,
+    source: str,
+    status: str,
+) -> list[KnowledgeEntry]:
+    """``entry_create`` for many entries at once (imports): one insert for the entries and one
+    for their history. Raises KnowledgeError, creating nothing, if any entry is incomplete."""
+    from copilot import llm
+
+    model = llm.embedding_model_name()
+    approved = status == Status.APPROVED
+    now = timezone.now()
+    objects = []
+    for item in entries:
+        question, answer = clean_text(item.question, item.answer)
+        objects.append(
+            KnowledgeEntry(
+                question=question,
+                answer=answer,
+                team=team,
+                tags=clean_tags(item.tags),
+                source=source,
+                status=status,
+                external_id=item.external_id,
+                embedding=list(item.vector),
+                embedding_model=model,
+                created_by=actor,
+                reviewed_by=actor if approved else None,
+                reviewed_at=now if approved else None,
+            )
+        )
+    kinds = [Kind.CREATED, Kind.APPROVED] if approved else [Kind.CREATED]
+    with transaction.atomic():
+        created = KnowledgeEntry.objects.bulk_create(objects)
+        KnowledgeRevision.objects.bulk_create(
+            KnowledgeRevision(
+                entry=entry,
+                kind=kind,
+                actor=actor,
+                actor_name=_actor_name(actor),
+                question=entry.question,
+                answer=entry.answer,
+                note=item.note[:300],
+            )
+            for entry, item in zip(created, entries, strict=True)
+            for kind in kinds
+        )
+    return created
+
+
 def entry_edit(
     *,
     entry: KnowledgeEntry,
@@ -143,7 +208,7 @@ def entry_edit(
     vector: Sequence[float] | None = None,
 ) -> KnowledgeEntry:
     """Change an entry's text (re-embedded), tags or scope. ``team=False`` keeps the scope."""
-    question, answer = _clean(question, answer)
+    question, answer = clean_text(question, answer)
     fields = ["question", "answer", "tags", "updated_at"]
     text_changed = (question, answer) != (entry.question, entry.answer)
     entry.question, entry.answer = question, answer
@@ -304,7 +369,7 @@ def revision_propose(
     note: str = "",
 ) -> KnowledgeRevision:
     """A proposed new text for an entry (an analyst's edited answer), waiting for a curator."""
-    question, answer = _clean(question or entry.question, answer)
+    question, answer = clean_text(question or entry.question, answer)
     return _log(
         entry,
         Kind.PROPOSAL,

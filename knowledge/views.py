@@ -243,7 +243,7 @@ def _revision_context(revision: KnowledgeRevision, **extra: Any) -> dict[str, An
     }
 
 
-ACTIONS = {"approve", "edit-approve", "merge", "replace", "reject"}
+ACTIONS = {"approve", "edit-approve", "merge", "replace", "reject", "archive"}
 
 
 @require_POST
@@ -275,6 +275,9 @@ def _apply(request: HttpRequest, entry: KnowledgeEntry, action: str) -> str:
             answer=form.cleaned_data["answer"] or None,
         )
         return "approved"
+    if action == "archive":
+        services.entry_archive(entry=entry, actor=user, note="archived from the review queue")
+        return "archived"
     if action == "reject":
         form = forms.RejectForm(request.POST)
         if not form.is_valid():

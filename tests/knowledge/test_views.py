@@ -191,3 +191,20 @@ def test_curators_write_edit_and_archive_entries(client, curator, team):
     client.post(reverse("knowledge:archive", args=[entry.pk]))
     entry.refresh_from_db()
     assert entry.status == Status.ARCHIVED
+
+
+def test_flagged_approved_entries_can_be_kept_or_archived(client, curator, small_kb):
+    entry = small_kb["kb-credits"]
+    for _ in range(3):
+        services.entries_record_outcome(entry_ids=[entry.pk], outcome="dismissed")
+    client.force_login(curator)
+    page = client.get(reverse("knowledge:curation") + "?flagged=1").text
+    assert f'id="entry-row-{entry.pk}"' in page
+    assert "Keep and clear the flag" in page
+    client.post(act(entry, "approve"), {}, headers=HX)
+    entry.refresh_from_db()
+    assert not entry.flagged
+    assert entry.status == Status.APPROVED
+    client.post(act(entry, "archive"), {}, headers=HX)
+    entry.refresh_from_db()
+    assert entry.status == Status.ARCHIVED
