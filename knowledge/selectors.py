@@ -204,6 +204,17 @@ def nearest_entries(
     )
 
 
+def filter_entries(entries: QuerySet, *, team: str = "", source: str = "") -> QuerySet:
+    """A page's filters: ``team`` is a team's slug or "all" (the all-teams entries)."""
+    if team == "all":
+        entries = entries.filter(team__isnull=True)
+    elif team:
+        entries = entries.filter(team__slug=team)
+    if source in KnowledgeEntry.Source.values:
+        entries = entries.filter(source=source)
+    return entries
+
+
 def curation_queue(*, team: str = "", source: str = "", flagged: bool = False) -> QuerySet:
     """Proposed entries (and approved ones flagged for review), oldest first."""
     entries = KnowledgeEntry.objects.select_related("team", "related_entry")
@@ -211,13 +222,7 @@ def curation_queue(*, team: str = "", source: str = "", flagged: bool = False) -
         entries = entries.filter(flagged=True, status__in=[Status.PROPOSED, Status.APPROVED])
     else:
         entries = entries.filter(status=Status.PROPOSED)
-    if team == "all":
-        entries = entries.filter(team__isnull=True)
-    elif team:
-        entries = entries.filter(team__slug=team)
-    if source in KnowledgeEntry.Source.values:
-        entries = entries.filter(source=source)
-    return entries.order_by("created_at", "pk")
+    return filter_entries(entries, team=team, source=source).order_by("created_at", "pk")
 
 
 def pending_revisions(*, team: str = "") -> QuerySet:

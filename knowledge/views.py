@@ -1,11 +1,8 @@
 """Knowledge pages: browse and search for everyone with a role, curation for curators."""
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,21 +14,13 @@ from knowledge import diff, forms, selectors, services
 from knowledge.models import KnowledgeEntry, KnowledgeRevision
 from tickets import roles
 from tickets.selectors import teams_for_user
-from tickets.views import HtmxHttpRequest, staff_required
+from tickets.views import HtmxHttpRequest, role_required, staff_required
 
 Status = KnowledgeEntry.Status
 View = Callable[..., HttpResponse]
 
 
-def curator_required(view: View) -> View:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.can_curate(request.user):
-            raise PermissionDenied("Only curators and admins can change knowledge.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+curator_required = role_required(roles.can_curate, "Only curators and admins can change knowledge.")
 
 
 def _get_entry(request: HttpRequest, entry_id: int) -> KnowledgeEntry:
@@ -60,12 +49,7 @@ def entry_list(request: HtmxHttpRequest) -> HttpResponse:
     entries = KnowledgeEntry.objects.select_related("team").order_by("-updated_at", "-pk")
     if status in Status.values:
         entries = entries.filter(status=status)
-    if team == "all":
-        entries = entries.filter(team__isnull=True)
-    elif team:
-        entries = entries.filter(team__slug=team)
-    if source in KnowledgeEntry.Source.values:
-        entries = entries.filter(source=source)
+    entries = selectors.filter_entries(entries, team=team, source=source)
     scope = selectors.scope_for_user(request.user)
     entries = entries.filter(pk__in=selectors.in_scope(scope, statuses=Status.values))
     hits = None

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +19,21 @@ from tickets.models import Message, Ticket
 from tickets.selectors import parse_int
 from tickets.views import HtmxHttpRequest, idempotency_key, portal_path
 
+PortalView = Callable[[HtmxHttpRequest, Ticket, str], HttpResponse]
 
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/link_invalid.html", status=403)
+
+def portal_ticket(view: PortalView) -> Callable[..., HttpResponse]:
+    """Resolve the signed link to its ticket; a forged or tampered link gets 403."""
+
+    @wraps(view)
+    def wrapper(request: HtmxHttpRequest, token: str) -> HttpResponse:
+        try:
+            ticket = selectors.ticket_get_for_portal(token)
+        except selectors.PortalLinkInvalid:
+            return render(request, "portal/link_invalid.html", status=403)
+        return view(request, ticket, token)
+
+    return wrapper
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,21 +89,15 @@ def _rate_limited(email: str, ip: str | None) -> bool:
 
 
 @require_GET
-def ticket_page(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    try:
-        ticket = selectors.ticket_get_for_portal(token)
-    except selectors.PortalLinkInvalid:
-        return _forbidden(request)
+@portal_ticket
+def ticket_page(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpResponse:
     form = forms.PortalReplyForm(initial={"client_token": uuid.uuid4().hex})
     return render(request, "portal/ticket_page.html", _context(request, ticket, token, form))
 
 
 @require_GET
-def ticket_conversation(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    try:
-        ticket = selectors.ticket_get_for_portal(token)
-    except selectors.PortalLinkInvalid:
-        return _forbidden(request)
+@portal_ticket
+def ticket_conversation(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpResponse:
     after = parse_int(request.GET.get("after", "0")) or 0
     messages_list = selectors.conversation_for_customer(ticket).filter(pk__gt=after)
     context = {"ticket": ticket, "token": token, "messages_list": messages_list}
@@ -97,11 +105,8 @@ def ticket_conversation(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-def ticket_reply(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    try:
-        ticket = selectors.ticket_get_for_portal(token)
-    except selectors.PortalLinkInvalid:
-        return _forbidden(request)
+@portal_ticket
+def ticket_reply(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpResponse:
     form = forms.PortalReplyForm(request.POST)
     message = None
     if form.is_valid():

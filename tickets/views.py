@@ -30,17 +30,25 @@ class HtmxHttpRequest(HttpRequest):
 View = Callable[..., HttpResponse]
 
 
-def staff_required(view: View) -> View:
-    """Logged in with any Vigil role; anyone else gets 403."""
+def role_required(allowed: Callable[[Any], bool], refusal: str) -> Callable[[View], View]:
+    """Logged in, and ``allowed(user)``; anyone else gets 403 with ``refusal``."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.can_view_tickets(request.user):
-            raise PermissionDenied("Your account has no Vigil role. Ask an admin for one.")
-        return view(request, *args, **kwargs)
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not allowed(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+staff_required = role_required(
+    roles.can_view_tickets, "Your account has no Vigil role. Ask an admin for one."
+)
 
 
 def _get_ticket_for_user(request: HttpRequest, ticket_id: int) -> Ticket:
