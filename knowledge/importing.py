@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from knowledge import services
 from knowledge.models import KnowledgeEntry
@@ -154,7 +154,7 @@ def import_rows(
     *,
     approve: bool,
     team: Team | None,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     result: ImportResult,
     progress: Callable[[int], None] = lambda done: None,
 ) -> ImportResult:
@@ -194,7 +194,7 @@ def _create_rows(
     vectors: dict[str, list[float]],
     approve: bool,
     team: Team | None,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     result: ImportResult,
 ) -> None:
     valid = []
@@ -231,7 +231,7 @@ def _update_row(
     entry: KnowledgeEntry,
     vectors: dict[str, list[float]],
     approve: bool,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     result: ImportResult,
 ) -> None:
     if _changed(entry, row) or sorted(entry.tags) != sorted(services.clean_tags(row.tags)):

@@ -23,7 +23,7 @@ Status = KnowledgeEntry.Status
 SAME_QUESTION = 0.90  # cosine of question+answer embeddings above which two entries are "the same"
 SAME_ANSWER = 0.80
 RELATED = 0.75
-ROLE_OF_KIND = {
+ROLE_OF_KIND: dict[str, str] = {
     Message.Kind.CUSTOMER: "customer",
     Message.Kind.ANALYST: "analyst",
     Message.Kind.COPILOT: "copilot",
@@ -101,7 +101,8 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
     nearest = next((h for h in hits if h.similarity is not None), None)
     tags = [*candidate.tags, *ticket.tags]
     with transaction.atomic():
-        if nearest and nearest.similarity >= SAME_QUESTION:
+        similarity = nearest.similarity if nearest else None
+        if nearest and similarity is not None and similarity >= SAME_QUESTION:
             same_answer = _answer_similarity(nearest.entry, answer_vector) >= SAME_ANSWER
             if same_answer:
                 entry = services.entry_add_evidence(
@@ -120,7 +121,7 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
             note=f"learned from ticket #{ticket.pk}",
         )
         services.link_sources(entry, ticket, sources)
-        if nearest and nearest.similarity >= RELATED:
+        if nearest and similarity is not None and similarity >= RELATED:
             same_answer = _answer_similarity(nearest.entry, answer_vector) >= SAME_ANSWER
             entry.related_entry = nearest.entry
             entry.relation = (

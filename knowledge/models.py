@@ -101,7 +101,7 @@ class KnowledgeEntry(models.Model):
 
     @property
     def scope_label(self) -> str:
-        return self.team.name if self.team_id else "All teams"
+        return self.team.name if self.team is not None else "All teams"
 
 
 class KnowledgeSource(models.Model):

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -18,7 +18,7 @@ from knowledge.models import KnowledgeEntry, KnowledgeRevision
 from tickets import roles
 from tickets.models import Team
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 Status = KnowledgeEntry.Status
 # How much a full-text match lifts an entry, next to cosine similarity (0..1). Tuned on the
 # paraphrase tests: meaning must lead, words break near-ties.
@@ -59,7 +59,7 @@ def in_scope(team: Scope, *, statuses: Sequence[str] = (Status.APPROVED,)) -> Qu
 def scope_for_user(user: AnyUser) -> Scope:
     if roles.sees_all_teams(user) or roles.can_curate(user):
         return ALL_TEAMS
-    return list(Team.objects.filter(members=user))
+    return list(Team.objects.filter(members=user.pk))
 
 
 def knowledge_search(

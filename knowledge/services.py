@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,7 +34,7 @@ def _embed(question: str, answer: str) -> tuple[list[float], str]:
     return llm.embed([embedding_text(question, answer)])[0], llm.embedding_model_name()
 
 
-def _actor_name(actor: AbstractBaseUser | None) -> str:
+def _actor_name(actor: User | None) -> str:
     if actor is None:
         return "Vigil"
     full = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
@@ -68,7 +68,7 @@ def clean_tags(tags: Iterable[str] | str) -> list[str]:
 def _log(
     entry: KnowledgeEntry,
     kind: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     *,
     note: str = "",
     ticket: Ticket | None = None,
@@ -93,7 +93,7 @@ def entry_create(
     *,
     question: str,
     answer: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     team: Team | None = None,
     tags: Iterable[str] | str = (),
     source: str = KnowledgeEntry.Source.MANUAL,
@@ -146,7 +146,7 @@ class NewEntry:
 def entries_create_many(
     *,
     entries: Sequence[NewEntry],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     team: Team | None,
     source: str,
     status: str,
@@ -199,7 +199,7 @@ def entries_create_many(
 def entry_edit(
     *,
     entry: KnowledgeEntry,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     question: str,
     answer: str,
     tags: Iterable[str] | str | None = None,
@@ -231,7 +231,7 @@ def entry_edit(
     return entry
 
 
-def _review(entry: KnowledgeEntry, status: str, actor: AbstractBaseUser | None) -> list[str]:
+def _review(entry: KnowledgeEntry, status: str, actor: User | None) -> list[str]:
     entry.status = status
     entry.reviewed_by = actor
     entry.reviewed_at = timezone.now()
@@ -241,7 +241,7 @@ def _review(entry: KnowledgeEntry, status: str, actor: AbstractBaseUser | None) 
 def entry_approve(
     *,
     entry: KnowledgeEntry,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     question: str | None = None,
     answer: str | None = None,
     note: str = "",
@@ -261,7 +261,7 @@ def entry_approve(
     return entry
 
 
-def entry_reject(*, entry: KnowledgeEntry, actor: AbstractBaseUser | None, reason: str) -> None:
+def entry_reject(*, entry: KnowledgeEntry, actor: User | None, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise KnowledgeError("Say why the entry is rejected; the reason helps the next curator.")
@@ -274,7 +274,7 @@ def entry_reject(*, entry: KnowledgeEntry, actor: AbstractBaseUser | None, reaso
         _log(entry, Kind.REJECTED, actor, note=reason)
 
 
-def entry_archive(*, entry: KnowledgeEntry, actor: AbstractBaseUser | None, note: str = "") -> None:
+def entry_archive(*, entry: KnowledgeEntry, actor: User | None, note: str = "") -> None:
     if entry.status == Status.ARCHIVED:
         return
     with transaction.atomic():
@@ -282,7 +282,7 @@ def entry_archive(*, entry: KnowledgeEntry, actor: AbstractBaseUser | None, note
         _log(entry, Kind.ARCHIVED, actor, note=note)
 
 
-def entry_restore(*, entry: KnowledgeEntry, actor: AbstractBaseUser | None) -> None:
+def entry_restore(*, entry: KnowledgeEntry, actor: User | None) -> None:
     if entry.status != Status.ARCHIVED:
         raise KnowledgeError("Only archived entries can be restored.")
     with transaction.atomic():
@@ -291,7 +291,7 @@ def entry_restore(*, entry: KnowledgeEntry, actor: AbstractBaseUser | None) -> N
 
 
 def entry_merge(
-    *, entry: KnowledgeEntry, into: KnowledgeEntry, actor: AbstractBaseUser | None
+    *, entry: KnowledgeEntry, into: KnowledgeEntry, actor: User | None
 ) -> KnowledgeEntry:
     """Fold a proposed entry into an existing one: its evidence and sources move over."""
     if entry.pk == into.pk:
@@ -316,7 +316,7 @@ def entry_merge(
 
 
 def entry_replace(
-    *, entry: KnowledgeEntry, replaced: KnowledgeEntry, actor: AbstractBaseUser | None
+    *, entry: KnowledgeEntry, replaced: KnowledgeEntry, actor: User | None
 ) -> KnowledgeEntry:
     """Approve ``entry`` in place of ``replaced``, which is archived."""
     if entry.pk == replaced.pk:
@@ -339,7 +339,7 @@ def entry_add_evidence(
     entry: KnowledgeEntry,
     ticket: Ticket,
     messages: Sequence[Message],
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> KnowledgeEntry:
     """Another resolved ticket supports this entry: count it and link its messages."""
     with transaction.atomic():
@@ -362,7 +362,7 @@ def link_sources(entry: KnowledgeEntry, ticket: Ticket, messages: Sequence[Messa
 def revision_propose(
     *,
     entry: KnowledgeEntry,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     answer: str,
     question: str | None = None,
     ticket: Ticket | None = None,
@@ -382,9 +382,7 @@ def revision_propose(
     )
 
 
-def revision_apply(
-    *, revision: KnowledgeRevision, actor: AbstractBaseUser | None
-) -> KnowledgeEntry:
+def revision_apply(*, revision: KnowledgeRevision, actor: User | None) -> KnowledgeEntry:
     if revision.state != KnowledgeRevision.State.PENDING:
         raise KnowledgeError("This revision was already decided.")
     with transaction.atomic():
@@ -401,9 +399,7 @@ def revision_apply(
     return entry
 
 
-def revision_decline(
-    *, revision: KnowledgeRevision, actor: AbstractBaseUser | None, reason: str
-) -> None:
+def revision_decline(*, revision: KnowledgeRevision, actor: User | None, reason: str) -> None:
     if revision.state != KnowledgeRevision.State.PENDING:
         raise KnowledgeError("This revision was already decided.")
     reason = (reason or "").strip()
@@ -430,7 +426,7 @@ def entries_record_outcome(
     *,
     entry_ids: Sequence[int],
     outcome: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     edited_answer: str = "",
     ticket: Ticket | None = None,
 ) -> None:
@@ -439,11 +435,12 @@ def entries_record_outcome(
     An edited answer becomes a proposed revision of each cited entry; entries whose
     suggestions keep being dismissed are flagged for review.
     """
-    counter = {
+    counters: dict[str, str] = {
         Outcome.ACCEPTED: "times_accepted",
         Outcome.EDITED: "times_edited",
         Outcome.DISMISSED: "times_dismissed",
-    }.get(outcome)
+    }
+    counter = counters.get(outcome)
     if counter is None:
         raise KnowledgeError(f"Unknown outcome {outcome!r}.")
     with transaction.atomic():

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,7 +23,7 @@ View = Callable[..., HttpResponse]
 curator_required = role_required(roles.can_curate, "Only curators and admins can change knowledge.")
 
 
-def _get_entry(request: HttpRequest, entry_id: int) -> KnowledgeEntry:
+def _get_entry(request: HtmxHttpRequest, entry_id: int) -> KnowledgeEntry:
     """Curators see every entry; others see approved ones only."""
     try:
         entry = selectors.entry_get(entry_id)
@@ -34,7 +34,7 @@ def _get_entry(request: HttpRequest, entry_id: int) -> KnowledgeEntry:
     return entry
 
 
-def _param(request: HttpRequest, name: str, default: str = "") -> str:
+def _param(request: HtmxHttpRequest, name: str, default: str = "") -> str:
     return request.GET.get(name, default).replace("\x00", "").strip()[:200]
 
 
@@ -85,7 +85,7 @@ def entry_detail(request: HtmxHttpRequest, entry_id: int) -> HttpResponse:
 
 
 def _detail_context(
-    request: HttpRequest, entry: KnowledgeEntry, form: forms.EntryForm | None = None
+    request: HtmxHttpRequest, entry: KnowledgeEntry, form: forms.EntryForm | None = None
 ) -> dict[str, Any]:
     initial = {
         "question": entry.question,
@@ -246,27 +246,27 @@ def curation_action(request: HtmxHttpRequest, entry_id: int, action: str) -> Htt
     return _row(request, entry, decided=decided)
 
 
-def _apply(request: HttpRequest, entry: KnowledgeEntry, action: str) -> str:
+def _apply(request: HtmxHttpRequest, entry: KnowledgeEntry, action: str) -> str:
     user = request.user
     if action in {"approve", "edit-approve"}:
-        form = forms.ApproveForm(request.POST)
-        if not form.is_valid():
-            raise services.KnowledgeError(_errors(form))
+        approval = forms.ApproveForm(request.POST)
+        if not approval.is_valid():
+            raise services.KnowledgeError(_errors(approval))
         services.entry_approve(
             entry=entry,
             actor=user,
-            question=form.cleaned_data["question"] or None,
-            answer=form.cleaned_data["answer"] or None,
+            question=approval.cleaned_data["question"] or None,
+            answer=approval.cleaned_data["answer"] or None,
         )
         return "approved"
     if action == "archive":
         services.entry_archive(entry=entry, actor=user, note="archived from the review queue")
         return "archived"
     if action == "reject":
-        form = forms.RejectForm(request.POST)
-        if not form.is_valid():
+        rejection = forms.RejectForm(request.POST)
+        if not rejection.is_valid():
             raise services.KnowledgeError("Say why the entry is rejected.")
-        services.entry_reject(entry=entry, actor=user, reason=form.cleaned_data["reason"])
+        services.entry_reject(entry=entry, actor=user, reason=rejection.cleaned_data["reason"])
         return "rejected"
     form = forms.TargetForm(request.POST)
     if not form.is_valid():

@@ -21,7 +21,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 class MessageInline(admin.TabularInline):
     model = Message
-    fields = ["created_at", "kind", "internal", "author_name", "body"]
+    fields = ("created_at", "kind", "internal", "author_name", "body")
     readonly_fields = fields
     extra = 0
     can_delete = False

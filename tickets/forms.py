@@ -45,7 +45,7 @@ class PortalReplyForm(forms.Form):
 
 
 class TeamChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Team) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Team) -> str:
         return f"{obj.name} — {obj.description}" if obj.description else obj.name
 
 

@@ -44,7 +44,7 @@ def publish_ticket_changed(ticket_id: int) -> None:
 
 
 def _send(group: str, kind: str, message: Message, html: str) -> None:
-    event = {"type": kind, "id": message_dom_id(message), "html": html}
+    event: dict[str, object] = {"type": kind, "id": message_dom_id(message), "html": html}
     _group_send(group, event)
 
 

@@ -1,6 +1,6 @@
 """Vigil's four roles, kept as Django groups, and what each may do with tickets."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 ANALYST = "analyst"
 CURATOR = "curator"
@@ -8,7 +8,7 @@ MANAGER = "manager"
 ADMIN = "admin"
 ALL_ROLES = (ANALYST, CURATOR, MANAGER, ADMIN)
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def user_roles(user: AnyUser) -> frozenset[str]:
@@ -20,7 +20,7 @@ def user_roles(user: AnyUser) -> frozenset[str]:
         if user.is_superuser:
             names.add(ADMIN)
         cached = frozenset(names)
-        user._vigil_roles = cached  # type: ignore[union-attr]
+        setattr(user, "_vigil_roles", cached)  # noqa: B010  (a cache on the request's user)
     return cached
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -63,7 +63,7 @@ def _teams() -> dict[str, Team]:
     return teams
 
 
-def _accounts(teams: dict[str, Team], password: str) -> dict[str, AbstractUser]:
+def _accounts(teams: dict[str, Team], password: str) -> dict[str, User]:
     User = get_user_model()
     users = {}
     for username, first, last, role_names, team_slugs in ACCOUNTS:
@@ -87,7 +87,7 @@ def _ticket(
     spec: dict[str, Any],
     teams: dict[str, Team],
     customers: dict[str, Any],
-    users: dict[str, AbstractUser],
+    users: dict[str, User],
     now: dt.datetime,
 ) -> Ticket:
     opened = now - dt.timedelta(hours=spec["opened_hours_ago"])
@@ -116,7 +116,7 @@ def _ticket(
     return ticket
 
 
-def _message(ticket: Ticket, item: dict[str, Any], staff: AbstractUser, at: dt.datetime) -> None:
+def _message(ticket: Ticket, item: dict[str, Any], staff: User, at: dt.datetime) -> None:
     role = item["role"]
     if role == "customer":
         services.message_create(
@@ -147,7 +147,7 @@ def _message(ticket: Ticket, item: dict[str, Any], staff: AbstractUser, at: dt.d
 
 
 def _reach_status(
-    ticket: Ticket, target: str, staff: AbstractUser, last_at: dt.datetime, now: dt.datetime
+    ticket: Ticket, target: str, staff: User, last_at: dt.datetime, now: dt.datetime
 ) -> None:
     steps = {
         "new": [],

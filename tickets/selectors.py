@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -12,7 +12,7 @@ from tickets.models import Message, Team, Ticket, TicketEvent, TicketRead
 
 PORTAL_SALT = "vigil.portal.ticket"
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 class TicketNotFound(Exception):
@@ -28,7 +28,7 @@ def teams_for_user(user: AnyUser) -> QuerySet[Team]:
         return Team.objects.all()
     if not roles.can_view_tickets(user):
         return Team.objects.none()
-    return Team.objects.filter(members=user)
+    return Team.objects.filter(members=user.pk)
 
 
 def tickets_for_user(user: AnyUser) -> QuerySet[Ticket]:
@@ -36,7 +36,7 @@ def tickets_for_user(user: AnyUser) -> QuerySet[Ticket]:
         return Ticket.objects.all()
     if not roles.can_view_tickets(user):
         return Ticket.objects.none()
-    return Ticket.objects.filter(team__in=Team.objects.filter(members=user))
+    return Ticket.objects.filter(team__in=Team.objects.filter(members=user.pk))
 
 
 def ticket_get_for_user(user: AnyUser, ticket_id: int | str) -> Ticket:
@@ -121,7 +121,7 @@ def ticket_queue(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(team__slug=filters.team)
     assignee_id, priority = parse_int(filters.assignee), parse_int(filters.priority)
     if filters.assignee == "me":
-        tickets = tickets.filter(assignee=user)
+        tickets = tickets.filter(assignee_id=user.pk)
     elif filters.assignee == "none":
         tickets = tickets.filter(assignee__isnull=True)
     elif assignee_id is not None:
@@ -130,7 +130,7 @@ def ticket_queue(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(priority=priority)
     if filters.q:
         tickets = tickets.filter(_search(filters.q))
-    last_read = TicketRead.objects.filter(user_id=user.pk, ticket=OuterRef("pk"))
+    last_read = TicketRead.objects.filter(user_id=user.pk or 0, ticket=OuterRef("pk"))
     tickets = tickets.annotate(last_read_at=Subquery(last_read.values("last_read_at")[:1]))
     sort = filters.sort if filters.sort in QUEUE_SORTS else "-last_message_at"
     secondary = "-last_message_at" if sort == "-priority" else "-id"
@@ -139,12 +139,13 @@ def ticket_queue(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
 
 def _search(text: str) -> Q:
     text = text.strip()
+    in_messages = Exists(Message.objects.filter(ticket=OuterRef("pk"), body__icontains=text))
     condition = (
         Q(subject__icontains=text)
         | Q(customer__name__icontains=text)
         | Q(customer__email__icontains=text)
         | Q(tags__contains=[text.lower()])
-        | Exists(Message.objects.filter(ticket=OuterRef("pk"), body__icontains=text))
+        | Q(in_messages)
     )
     number = parse_int(text.lstrip("#"))
     if number is not None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -33,7 +33,7 @@ class TicketError(Exception):
     """A change that cannot be made; the message is fit to show to the person who asked."""
 
 
-def display_name(user: AbstractBaseUser) -> str:
+def display_name(user: User) -> str:
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
     return full or user.get_username()
 
@@ -139,7 +139,7 @@ def message_create(
     ticket: Ticket,
     kind: str,
     body: str,
-    author: AbstractBaseUser | None = None,
+    author: User | None = None,
     author_name: str = "",
     internal: bool = False,
     external_id: str | None = None,
@@ -177,7 +177,7 @@ def message_create(
     return message, True
 
 
-def _after_message(ticket: Ticket, message: Message, *, actor: AbstractBaseUser | None) -> None:
+def _after_message(ticket: Ticket, message: Message, *, actor: User | None) -> None:
     fields = ["last_message_at", "updated_at"]
     ticket.last_message_at = max(ticket.last_message_at, message.created_at)
     ticket.updated_at = message.created_at
@@ -195,7 +195,7 @@ def _after_message(ticket: Ticket, message: Message, *, actor: AbstractBaseUser 
 
 
 def ticket_change_status(
-    *, ticket: Ticket, actor: AbstractBaseUser, status: str, at: dt.datetime | None = None
+    *, ticket: Ticket, actor: User, status: str, at: dt.datetime | None = None
 ) -> Ticket:
     if status not in Status.values:
         raise TicketError(f"Unknown status {status!r}.")
@@ -220,7 +220,7 @@ def _apply_status(
     ticket: Ticket,
     status: str,
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     name: str,
     at: dt.datetime,
 ) -> list[str]:
@@ -245,9 +245,7 @@ def _apply_status(
     return fields
 
 
-def ticket_assign(
-    *, ticket: Ticket, actor: AbstractBaseUser, assignee: AbstractBaseUser | None
-) -> Ticket:
+def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Ticket:
     def change(locked: Ticket) -> Change | None:
         if assignee is not None and not _may_be_assigned(locked, assignee):
             raise TicketError(f"{display_name(assignee)} cannot work {locked.team.name} tickets.")
@@ -260,13 +258,13 @@ def ticket_assign(
     return _update(ticket, actor, change)
 
 
-def _may_be_assigned(ticket: Ticket, user: AbstractBaseUser) -> bool:
+def _may_be_assigned(ticket: Ticket, user: User) -> bool:
     if not user.is_active or not roles.can_work_tickets(user):
         return False
     return roles.sees_all_teams(user) or ticket.team.members.filter(pk=user.pk).exists()
 
 
-def ticket_set_priority(*, ticket: Ticket, actor: AbstractBaseUser, priority: int) -> Ticket:
+def ticket_set_priority(*, ticket: Ticket, actor: User, priority: int) -> Ticket:
     if priority not in Ticket.Priority.values:
         raise TicketError(f"Unknown priority {priority!r}.")
 
@@ -291,7 +289,7 @@ def normalise_tags(raw: str | list[str]) -> list[str]:
     return tags
 
 
-def ticket_set_tags(*, ticket: Ticket, actor: AbstractBaseUser, tags: str | list[str]) -> Ticket:
+def ticket_set_tags(*, ticket: Ticket, actor: User, tags: str | list[str]) -> Ticket:
     cleaned = normalise_tags(tags)
 
     def change(locked: Ticket) -> Change | None:
@@ -303,7 +301,7 @@ def ticket_set_tags(*, ticket: Ticket, actor: AbstractBaseUser, tags: str | list
     return _update(ticket, actor, change)
 
 
-def ticket_move(*, ticket: Ticket, actor: AbstractBaseUser, team: Team) -> Ticket:
+def ticket_move(*, ticket: Ticket, actor: User, team: Team) -> Ticket:
     def change(locked: Ticket) -> Change | None:
         if locked.team_id == team.pk:
             return None
@@ -325,9 +323,7 @@ class Change:
     fields: dict[str, object]
 
 
-def _update(
-    ticket: Ticket, actor: AbstractBaseUser, change: Callable[[Ticket], Change | None]
-) -> Ticket:
+def _update(ticket: Ticket, actor: User, change: Callable[[Ticket], Change | None]) -> Ticket:
     now = timezone.now()
     with transaction.atomic():
         locked = (
@@ -352,7 +348,7 @@ def _update(
 def _record(
     ticket: Ticket,
     kind: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     old: str,
     new: str,
     *,
@@ -377,8 +373,7 @@ def _refresh(target: Ticket, source: Ticket) -> None:
     """Copy the saved state back onto the caller's instance."""
     for field in Ticket._meta.concrete_fields:
         setattr(target, field.attname, getattr(source, field.attname))
-    for name in ("assignee", "team"):
-        field = Ticket._meta.get_field(name)
+    for field in (Ticket.assignee.field, Ticket.team.field):
         if field.is_cached(target):
             field.delete_cached_value(target)
 
@@ -388,7 +383,7 @@ def _announce_message(message: Message) -> None:
     message_created.send(sender=Message, message=message)
 
 
-def ticket_mark_read(*, ticket: Ticket, user: AbstractBaseUser) -> None:
+def ticket_mark_read(*, ticket: Ticket, user: User) -> None:
     # One upsert: this runs on every ticket page view.
     TicketRead.objects.bulk_create(
         [TicketRead(user=user, ticket=ticket, last_read_at=timezone.now())],

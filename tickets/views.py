@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,6 +25,9 @@ from tickets.selectors import parse_int
 
 
 class HtmxHttpRequest(HttpRequest):
+    """A request that passed the role checks: a logged-in user, and htmx details."""
+
+    user: User
     htmx: HtmxDetails
 
 
@@ -36,7 +40,7 @@ def role_required(allowed: Callable[[Any], bool], refusal: str) -> Callable[[Vie
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not allowed(request.user):
                 raise PermissionDenied(refusal)
             return view(request, *args, **kwargs)
@@ -51,14 +55,14 @@ staff_required = role_required(
 )
 
 
-def _get_ticket_for_user(request: HttpRequest, ticket_id: int) -> Ticket:
+def _get_ticket_for_user(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
     try:
         return selectors.ticket_get_for_user(request.user, ticket_id)
     except selectors.TicketNotFound:
         raise Http404(f"There is no ticket #{ticket_id} in your teams.") from None
 
 
-def _get_ticket_to_work(request: HttpRequest, ticket_id: int) -> Ticket:
+def _get_ticket_to_work(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
     ticket = _get_ticket_for_user(request, ticket_id)
     if not roles.can_work_tickets(request.user):
         raise PermissionDenied("Your role can read tickets but not change them.")
@@ -95,7 +99,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _param(request: HttpRequest, name: str, default: str = "") -> str:
+def _param(request: HtmxHttpRequest, name: str, default: str = "") -> str:
     # PostgreSQL refuses NUL characters in text; a filter value never needs one.
     return request.GET.get(name, default).replace("\x00", "").strip()[:200]
 
@@ -226,19 +230,19 @@ def ticket_team(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     return _after_change(request, ticket)
 
 
-def _change_status(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
+def _change_status(request: HtmxHttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
     services.ticket_change_status(ticket=ticket, actor=request.user, status=data["status"])
 
 
-def _change_priority(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
+def _change_priority(request: HtmxHttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
     services.ticket_set_priority(ticket=ticket, actor=request.user, priority=data["priority"])
 
 
-def _change_tags(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
+def _change_tags(request: HtmxHttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
     services.ticket_set_tags(ticket=ticket, actor=request.user, tags=data["tags"])
 
 
-def _change_assignee(request: HttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
+def _change_assignee(request: HtmxHttpRequest, ticket: Ticket, data: dict[str, Any]) -> None:
     value = data["assignee"]
     if value == "me":
         assignee = request.user
@@ -256,12 +260,12 @@ def _change(
     request: HtmxHttpRequest,
     ticket_id: int,
     form_class: type[forms.forms.Form],
-    apply: Callable[[HttpRequest, Ticket, dict[str, Any]], None],
+    apply: Callable[[HtmxHttpRequest, Ticket, dict[str, Any]], None],
 ) -> HttpResponse:
     ticket = _get_ticket_to_work(request, ticket_id)
     form = form_class(request.POST)
     if not form.is_valid():
-        error = "; ".join(e for errors in form.errors.values() for e in errors)
+        error = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         return _sidebar(request, ticket, error=error, status=422)
     try:
         apply(request, ticket, form.cleaned_data)
@@ -285,7 +289,7 @@ def _sidebar(
     return render(request, "tickets/ticket_detail.html#sidebar", context, status=status)
 
 
-def _sidebar_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+def _sidebar_context(request: HtmxHttpRequest, ticket: Ticket) -> dict[str, Any]:
     allowed = services.TRANSITIONS[ticket.status]
     return {
         "ticket": ticket,
@@ -311,7 +315,9 @@ def _transition_label(current: str, target: str) -> str:
     }.get(target, target)
 
 
-def _page_context(request: HttpRequest, ticket: Ticket, form: forms.ReplyForm) -> dict[str, Any]:
+def _page_context(
+    request: HtmxHttpRequest, ticket: Ticket, form: forms.ReplyForm
+) -> dict[str, Any]:
     return {
         **_sidebar_context(request, ticket),
         "messages_list": selectors.conversation_for_staff(ticket),
