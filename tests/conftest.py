@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from tests.factories import CustomerFactory, TeamFactory, TicketFactory, UserFactory
@@ -81,3 +83,19 @@ def reply(analyst):
         return message
 
     return send
+
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "knowledge_small.jsonl"
+
+
+@pytest.fixture
+def small_kb(db):
+    """The project's small knowledge base, imported and approved (scope: all teams)."""
+    from knowledge import importing
+    from knowledge.models import KnowledgeEntry
+
+    result = importing.ImportResult()
+    rows = importing.read_rows(FIXTURE, result.errors)
+    importing.import_rows(rows, approve=True, team=None, actor=None, result=result)
+    assert not result.errors
+    return {entry.external_id: entry for entry in KnowledgeEntry.objects.all()}

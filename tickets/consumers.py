@@ -56,6 +56,10 @@ class TicketConsumer(_ForwardingConsumer):
         if await self._still_allowed():
             await super().ticket_changed(event)
 
+    async def copilot_changed(self, event: dict[str, Any]) -> None:
+        if await self._still_allowed():
+            await self.send_json({"type": "copilot"})
+
     async def _still_allowed(self) -> bool:
         """Access is checked again for every event: a ticket moved to another team, a user
         removed from a team, logged out or deactivated stops receiving at once."""

@@ -43,6 +43,11 @@ def publish_ticket_changed(ticket_id: int) -> None:
         _group_send(group, event)
 
 
+def publish_copilot_changed(ticket_id: int) -> None:
+    """The copilot panel of this ticket changed: staff pages refresh it (never the portal)."""
+    _group_send(staff_group(ticket_id), {"type": "copilot.changed", "ticket": ticket_id})
+
+
 def _send(group: str, kind: str, message: Message, html: str) -> None:
     event: dict[str, object] = {"type": kind, "id": message_dom_id(message), "html": html}
     _group_send(group, event)

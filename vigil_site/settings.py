@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "vigil_site",
     "tickets",
     "knowledge",
+    "copilot",
 ]
 
 MIDDLEWARE = [

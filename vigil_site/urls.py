@@ -11,4 +11,5 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("support/", include("tickets.portal_urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("copilot/", include("copilot.urls")),
 ]

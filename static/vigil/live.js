@@ -27,6 +27,15 @@
     document.body.dispatchEvent(new CustomEvent("vigil:message", { detail: { id: id } }));
   }
 
+  // "Insert to edit": the suggestion's text goes into the reply box, ready to be changed.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const form = event.target.closest ? event.target.closest(".insert-form") : null;
+    const box = document.querySelector("#reply-box textarea[name=body]");
+    if (!form || !box) return;
+    box.value = form.dataset.insertText;
+    box.focus();
+  });
+
   // Messages the page's own form just sent come back in the htmx response as templates.
   document.addEventListener("htmx:afterSwap", function () {
     document.querySelectorAll("template.vigil-append").forEach(function (tpl) {
@@ -73,6 +82,7 @@
         const data = JSON.parse(event.data);
         if (data.type === "message") append(data.id, data.html);
         else if (data.type === "changed" && window.htmx) window.htmx.trigger(document.body, "vigil:changed");
+        else if (data.type === "copilot" && window.htmx) window.htmx.trigger(document.body, "vigil:copilot");
       };
       socket.onclose = function (event) {
         // 4401/4403: not logged in or no access; retrying cannot help.

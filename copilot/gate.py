@@ -1,0 +1,79 @@
+"""The local gate: is the newest customer turn something the copilot may answer?
+
+A small logistic model over cheap features, so most messages cost no LLM call. The weights
+are a hand-set starting point; replays of a team's own tickets are what calibrate them.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+
+from knowledge.extraction import is_question_or_problem, is_status_talk
+
+INTERROGATIVE_RE = re.compile(
+    r"^\s*(how|what|why|when|where|which|who|can|could|is|are|do|does|did|should|will|would)\b",
+    re.IGNORECASE,
+)
+STATUS_RE = re.compile(
+    r"\b(any (update|news|progress)|status( update)?|still waiting|eta\b|how long|"
+    r"what'?s happening|heard back|follow(ing)? up|any word)\b",
+    re.IGNORECASE,
+)
+THANKS_RE = re.compile(
+    r"^\W*((ok(ay)?|thanks?|thank you|so much|a lot|thx|great|perfect|awesome|cool|got it|"
+    r"cheers|that worked|it works|works now|solved|all good|that'?s it)[\s,.!:)]*)+$",
+    re.IGNORECASE,
+)
+PROBLEM_RE = re.compile(
+    r"\b(error|fail(s|ed|ing|ure)?|broken|crash(es|ed)?|can'?t|cannot|unable|doesn'?t|won'?t|"
+    r"not working|denied|timeout|stuck|charged|refund|invoice|exception|panic)\b",
+    re.IGNORECASE,
+)
+WEIGHTS = {
+    "bias": -1.6,
+    "question_mark": 1.6,
+    "interrogative": 1.0,
+    "problem": 1.1,
+    "question_or_problem": 1.2,
+    "log_words": 0.35,
+    "thanks_only": -4.0,
+    "status_talk": -1.5,
+}
+
+
+@dataclass(frozen=True)
+class GateResult:
+    probability: float
+    status_request: bool
+    reason: str
+
+
+def features(text: str) -> dict[str, float]:
+    words = len(text.split())
+    return {
+        "bias": 1.0,
+        "question_mark": float("?" in text),
+        "interrogative": float(bool(INTERROGATIVE_RE.search(text))),
+        "problem": float(bool(PROBLEM_RE.search(text))),
+        "question_or_problem": float(is_question_or_problem(text)),
+        "log_words": math.log1p(min(words, 200)),
+        "thanks_only": float(bool(THANKS_RE.match(text))),
+        "status_talk": float(is_status_talk(text)),
+    }
+
+
+def classify(text: str) -> GateResult:
+    """Probability that ``text`` is a question or problem report the copilot could answer."""
+    text = (text or "").strip()
+    if STATUS_RE.search(text) and len(text.split()) <= 25:
+        return GateResult(1.0, True, "asks for a status update")
+    values = features(text)
+    z = sum(WEIGHTS[name] * value for name, value in values.items())
+    probability = 1.0 / (1.0 + math.exp(-z))
+    if values["thanks_only"]:
+        reason = "thanks or acknowledgement"
+    elif probability < 0.5:
+        reason = "not a question or problem report"
+    else:
+        reason = "a question or problem report"
+    return GateResult(probability, False, reason)

@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.db import models
+
+from knowledge.models import KnowledgeEntry
+from tickets.models import Message, Team, Ticket
+
+
+class TeamCopilotSettings(models.Model):
+    """How the copilot behaves for one team. A team without a row gets the defaults."""
+
+    class Mode(models.TextChoices):
+        OFF = "off", "Off"
+        SUGGEST = "suggest", "Suggest to analysts"
+        AUTO = "auto", "Reply to customers above the auto threshold"
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="copilot_settings")
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SUGGEST)
+    threshold = models.FloatField(
+        default=0.6, help_text="Answerability score from which a suggestion is shown."
+    )
+    auto_threshold = models.FloatField(
+        default=0.85, help_text="Score from which the copilot answers the customer itself."
+    )
+    target_precision = models.FloatField(default=0.8)
+
+    class Meta:
+        verbose_name_plural = "team copilot settings"
+
+    def __str__(self) -> str:
+        return f"Copilot settings of {self.team}"
+
+
+class CopilotRun(models.Model):
+    """One decision of the copilot on one customer message: spoken or silent, and why."""
+
+    class Decision(models.TextChoices):
+        SPEAK = "speak", "Spoke"
+        SILENT = "silent", "Stayed silent"
+
+    class Kind(models.TextChoices):
+        ANSWER = "answer", "Answer"
+        STATUS_UPDATE = "status_update", "Status update"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="copilot_runs")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="copilot_runs")
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    reason = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
+    engine = models.CharField(max_length=16, default="local")
+    gate_probability = models.FloatField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    query = models.TextField(blank=True)
+    considered = models.ManyToManyField(KnowledgeEntry, related_name="+", blank=True)
+    model = models.CharField(max_length=120, blank=True)
+    llm_calls = models.PositiveSmallIntegerField(default=0)
+    tokens = models.PositiveIntegerField(default=0)
+    latency_ms = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["ticket", "-created_at"], name="copilot_run_ticket"),
+            models.Index(fields=["decision", "created_at"], name="copilot_run_decision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} on message {self.message_id}: {self.reason}"
+
+
+class Suggestion(models.Model):
+    """What the copilot offered, and what the analyst did with it."""
+
+    class State(models.TextChoices):
+        SHOWN = "shown", "Shown"
+        INSERTED = "inserted", "Inserted into the reply box"
+        SENT = "sent", "Sent as is"
+        EDITED = "edited", "Edited and sent"
+        DISMISSED = "dismissed", "Dismissed"
+        AUTO_SENT = "auto_sent", "Sent to the customer by the copilot"
+        SUPERSEDED = "superseded", "Superseded"
+
+    class DismissReason(models.TextChoices):
+        WRONG = "wrong", "Wrong"
+        NOT_RELEVANT = "not_relevant", "Not relevant"
+        OUTDATED = "outdated", "Outdated"
+        ALREADY_ANSWERED = "already_answered", "Already answered"
+        OTHER = "other", "Other"
+
+    run = models.OneToOneField(CopilotRun, on_delete=models.CASCADE, related_name="suggestion")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(max_length=16, choices=CopilotRun.Kind.choices)
+    text = models.TextField()
+    label = models.CharField(max_length=60, default="Knowledge match")
+    citations = models.ManyToManyField(KnowledgeEntry, related_name="suggestions", blank=True)
+    score = models.FloatField(null=True, blank=True)
+    why = models.CharField(max_length=300, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SHOWN)
+    dismiss_reason = models.CharField(max_length=20, choices=DismissReason.choices, blank=True)
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    acted_at = models.DateTimeField(null=True, blank=True)
+    sent_message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["ticket", "state"], name="suggestion_ticket_state")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} suggestion on #{self.ticket_id} ({self.state})"

@@ -1,0 +1,174 @@
+"""The proactive pipeline: decide whether to speak about a customer message, and what to say.
+
+Each step is a small function over the run's state; any step may end the run with a recorded
+reason by raising ``Silent``. Every run is stored, spoken or silent, with its scores, the
+entries it considered, its engine, calls, tokens and latency.
+"""
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from copilot import gate
+from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from copilot.status import compose_status_update
+from knowledge import selectors as knowledge
+from knowledge.redaction import PLACEHOLDER_RE, redact
+from tickets.models import Message, Ticket
+
+Kind = CopilotRun.Kind
+GREETING_RE = re.compile(
+    r"^\s*(hi|hello|hey|dear [\w ]+|good (morning|afternoon|evening))\b[,!.]*", re.IGNORECASE
+)
+MIN_QUERY_WORDS = 4
+
+
+class Silent(Exception):
+    """Ends a run without speaking; the message is the recorded reason."""
+
+
+@dataclass
+class RunState:
+    message: Message
+    ticket: Ticket
+    settings: TeamCopilotSettings
+    gate_probability: float | None = None
+    kind: str = Kind.ANSWER
+    query: str = ""
+    hits: list[knowledge.Hit] = field(default_factory=list)
+    score: float | None = None
+    text: str = ""
+    label: str = ""
+    why: str = ""
+    cited: list[int] = field(default_factory=list)
+
+
+def settings_for(ticket: Ticket) -> TeamCopilotSettings:
+    found = TeamCopilotSettings.objects.filter(team=ticket.team_id).first()
+    return found or TeamCopilotSettings(team=ticket.team)
+
+
+def check_still_current(state: RunState) -> None:
+    later = state.ticket.messages.filter(created_at__gt=state.message.created_at)
+    if later.filter(kind=Message.Kind.CUSTOMER).exists():
+        raise Silent("superseded by a newer customer message")
+    if later.filter(kind=Message.Kind.ANALYST, internal=False).exists():
+        raise Silent("an analyst replied meanwhile")
+
+
+def step_gate(state: RunState) -> None:
+    if state.settings.mode == TeamCopilotSettings.Mode.OFF:
+        raise Silent("copilot is off for this team")
+    result = gate.classify(state.message.body)
+    state.gate_probability = result.probability
+    if result.status_request:
+        state.kind = Kind.STATUS_UPDATE
+        return
+    if result.probability < 0.5:
+        raise Silent(result.reason)
+
+
+def step_rewrite(state: RunState) -> None:
+    """A self-contained query: greetings and identifiers out, the subject in when it is short."""
+    if state.kind != Kind.ANSWER:
+        return
+    names = [state.ticket.customer.name]
+    text = PLACEHOLDER_RE.sub(" ", redact(state.message.body, names=names))
+    text = GREETING_RE.sub("", text).strip()
+    if len(text.split()) < MIN_QUERY_WORDS:
+        text = f"{state.ticket.subject}. {text}".strip()
+    state.query = " ".join(text.split())[:1000]
+
+
+def step_retrieve(state: RunState) -> None:
+    if state.kind != Kind.ANSWER:
+        return
+    state.hits = knowledge.knowledge_search(state.query, team=state.ticket.team, limit=5)
+    if not state.hits:
+        raise Silent("no approved knowledge for this team")
+
+
+def step_answerability(state: RunState) -> None:
+    if state.kind != Kind.ANSWER:
+        return
+    best = state.hits[0]
+    state.score = best.score
+    if best.score < state.settings.threshold:
+        raise Silent(
+            f"no knowledge above threshold ({best.score:.2f} < {state.settings.threshold})"
+        )
+
+
+def step_dedup(state: RunState) -> None:
+    previous = Suggestion.objects.filter(ticket=state.ticket).exclude(
+        state__in=[Suggestion.State.DISMISSED, Suggestion.State.SUPERSEDED]
+    )
+    if state.kind == Kind.STATUS_UPDATE:
+        recent = previous.filter(kind=Kind.STATUS_UPDATE, state=Suggestion.State.SHOWN)
+        if recent.exists():
+            raise Silent("a status update is already waiting in the panel")
+        return
+    if previous.filter(citations=state.hits[0].entry).exists():
+        raise Silent("already answered with this entry in this ticket")
+
+
+def step_compose(state: RunState) -> None:
+    if state.kind == Kind.STATUS_UPDATE:
+        state.text = compose_status_update(state.ticket)
+        state.label = "Status update"
+        state.why = "the customer asked for news; composed from this ticket's timeline"
+        return
+    best = state.hits[0]
+    state.text = best.entry.answer
+    state.label = "Knowledge match"
+    state.cited = [best.entry.pk]
+    state.why = f"matches #{best.entry.pk}: {'; '.join(best.reasons)}"
+
+
+STEPS = (
+    step_gate,
+    step_rewrite,
+    step_retrieve,
+    step_answerability,
+    step_dedup,
+    step_compose,
+)
+
+
+def run(message: Message) -> CopilotRun:
+    """Decide on ``message`` and record the run; a spoken run gets a suggestion."""
+    started = time.perf_counter()
+    ticket = Ticket.objects.select_related("team", "customer").get(pk=message.ticket_id)
+    state = RunState(message=message, ticket=ticket, settings=settings_for(ticket))
+    decision, reason, error = CopilotRun.Decision.SPEAK, "", ""
+    try:
+        check_still_current(state)
+        for step in STEPS:
+            step(state)
+        reason = state.why
+    except Silent as silent:
+        decision, reason = CopilotRun.Decision.SILENT, str(silent)
+    except Exception as exc:  # the copilot degrades; the console never does
+        decision, reason, error = CopilotRun.Decision.SILENT, "copilot error", repr(exc)[:2000]
+    with transaction.atomic():
+        record = CopilotRun.objects.create(
+            ticket=ticket,
+            message=message,
+            decision=decision,
+            reason=reason[:200],
+            kind=state.kind if decision == CopilotRun.Decision.SPEAK else "",
+            gate_probability=state.gate_probability,
+            score=state.score,
+            threshold=state.settings.threshold,
+            query=state.query,
+            error=error,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+        record.considered.set([hit.entry.pk for hit in state.hits])
+        if decision == CopilotRun.Decision.SPEAK:
+            from copilot import delivery
+
+            delivery.deliver(record, state)
+    return record

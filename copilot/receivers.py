@@ -1,0 +1,19 @@
+"""Listens to the tickets app: each customer message is queued for the copilot."""
+
+from typing import Any
+
+from django.dispatch import receiver
+from django_q.tasks import async_task
+
+from copilot import services
+from tickets.models import Message
+from tickets.signals import message_created
+
+
+@receiver(message_created, dispatch_uid="copilot.on_message")
+def on_message(sender: Any, message: Message, **kwargs: Any) -> None:
+    if message.kind == Message.Kind.CUSTOMER:
+        # Never in the request: the worker decides, the customer's message is already saved.
+        async_task("copilot.tasks.run_copilot", message.pk)
+    elif message.kind == Message.Kind.ANALYST and not message.internal:
+        services.resolve_inserted(message)

@@ -1,0 +1,36 @@
+"""Reads for the copilot panel. Callers load the ticket through tickets.selectors first."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from copilot.models import CopilotRun, Suggestion
+from tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class Panel:
+    open: list[Suggestion]
+    done: list[Suggestion]
+    silent: list[CopilotRun]
+    silent_count: int
+
+
+def suggestion_for_ticket(ticket: Ticket, suggestion_id: int) -> Suggestion | None:
+    return Suggestion.objects.filter(ticket=ticket, pk=suggestion_id).first()
+
+
+def _with_citations(suggestions: QuerySet) -> QuerySet:
+    return suggestions.prefetch_related("citations").select_related("acted_by")
+
+
+def panel_for(ticket: Ticket) -> Panel:
+    suggestions = _with_citations(Suggestion.objects.filter(ticket=ticket))
+    open_states = [Suggestion.State.SHOWN, Suggestion.State.INSERTED]
+    silent = CopilotRun.objects.filter(ticket=ticket, decision=CopilotRun.Decision.SILENT)
+    return Panel(
+        open=list(suggestions.filter(state__in=open_states)[:3]),
+        done=list(suggestions.exclude(state__in=open_states)[:5]),
+        silent=list(silent.select_related("message")[:10]),
+        silent_count=silent.count(),
+    )

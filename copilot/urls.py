@@ -1,0 +1,14 @@
+from django.urls import path
+
+from copilot import views
+
+app_name = "copilot"
+
+urlpatterns = [
+    path("tickets/<int:ticket_id>/panel/", views.panel, name="panel"),
+    path(
+        "tickets/<int:ticket_id>/suggestions/<int:suggestion_id>/<slug:action>/",
+        views.act,
+        name="act",
+    ),
+]

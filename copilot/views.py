@@ -1,0 +1,74 @@
+"""The copilot side panel on the ticket page and the analyst's actions on suggestions."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from copilot import selectors, services
+from copilot.models import Suggestion
+from tickets import roles
+from tickets import selectors as ticket_selectors
+from tickets.models import Ticket
+from tickets.views import HtmxHttpRequest, role_required, staff_required
+
+analyst_required = role_required(
+    roles.can_work_tickets, "Your role can read tickets but not act on suggestions."
+)
+
+
+def _get_ticket_for_user(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
+    try:
+        return ticket_selectors.ticket_get_for_user(request.user, ticket_id)
+    except ticket_selectors.TicketNotFound:
+        raise Http404(f"There is no ticket #{ticket_id} in your teams.") from None
+
+
+def _get_suggestion(ticket: Ticket, suggestion_id: int) -> Suggestion:
+    suggestion = selectors.suggestion_for_ticket(ticket, suggestion_id)
+    if suggestion is None:
+        raise Http404("No such suggestion on this ticket.")
+    return suggestion
+
+
+@require_GET
+@staff_required
+def panel(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _get_ticket_for_user(request, ticket_id)
+    return _panel(request, ticket)
+
+
+def _panel(
+    request: HtmxHttpRequest, ticket: Ticket, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "ticket": ticket,
+        "panel": selectors.panel_for(ticket),
+        "can_act": roles.can_work_tickets(request.user),
+        "dismiss_reasons": Suggestion.DismissReason.choices,
+        "panel_error": error,
+    }
+    return render(request, "copilot/partials/panel.html", context, status=status)
+
+
+@require_POST
+@analyst_required
+def act(request: HtmxHttpRequest, ticket_id: int, suggestion_id: int, action: str) -> HttpResponse:
+    ticket = _get_ticket_for_user(request, ticket_id)
+    suggestion = _get_suggestion(ticket, suggestion_id)
+    try:
+        if action == "send":
+            services.suggestion_send(suggestion=suggestion, actor=request.user)
+        elif action == "insert":
+            services.suggestion_insert(suggestion=suggestion, actor=request.user)
+        elif action == "dismiss":
+            reason = request.POST.get("reason", "")
+            services.suggestion_dismiss(suggestion=suggestion, actor=request.user, reason=reason)
+        else:
+            raise Http404(f"Unknown action {action!r}.")
+    except services.SuggestionError as exc:
+        if not request.htmx:
+            return render(request, "tickets/ticket_error.html", {"error": str(exc)}, status=422)
+        return _panel(request, ticket, error=str(exc), status=422)
+    if not request.htmx:
+        return redirect("tickets:detail", ticket.pk)
+    return _panel(request, ticket)

@@ -1,0 +1,58 @@
+import pytest
+from playwright.sync_api import expect
+
+from knowledge import services as knowledge_services
+from knowledge.models import KnowledgeEntry
+from tests.browser.base import BrowserTestCase
+from tickets import selectors, services
+from tickets.models import Customer, Team
+
+pytestmark = pytest.mark.browser
+ANSWER = (
+    "Stop the instance, boot it in rescue mode, mount the root disk at /mnt and append your new "
+    "public key to /mnt/home/USER/.ssh/authorized_keys; then leave rescue mode and start it."
+)
+
+
+class CopilotPanelTests(BrowserTestCase):
+    def setUp(self) -> None:
+        team = Team.objects.create(name="Compute", slug="compute")
+        self.make_user("sam", "analyst", [team])
+        knowledge_services.entry_create(
+            question="How can I regain SSH access to an instance after losing my key?",
+            answer=ANSWER,
+            actor=None,
+            status=KnowledgeEntry.Status.APPROVED,
+        )
+        customer = Customer.objects.create(name="Priya Raman", email="priya@example.com")
+        self.ticket = services.ticket_create(
+            team=team, customer=customer, subject="Locked out", body="Hello, I need help."
+        )
+        token = selectors.portal_token_for(self.ticket)
+        self.portal_url = f"{self.live_server_url}/support/t/{token}/"
+
+    def test_a_suggestion_reaches_the_panel_and_the_customer_gets_it(self) -> None:
+        analyst = self.new_page()
+        self.login(analyst, "sam")
+        analyst.goto(f"{self.live_server_url}/tickets/{self.ticket.pk}/")
+        self.wait_live(analyst)
+        expect(analyst.locator("#copilot-panel")).to_contain_text("Nothing to suggest")
+
+        customer = self.new_page()
+        customer.goto(self.portal_url)
+        self.wait_live(customer)
+        customer.fill(
+            "#reply-box textarea[name=body]",
+            "I lost my SSH private key and cannot log into my server any more. What can I do?",
+        )
+        customer.click("#reply-box button[type=submit]")
+
+        panel = analyst.locator("#copilot-panel")
+        expect(panel.locator(".suggestion")).to_contain_text("rescue mode", timeout=15_000)
+        expect(panel).to_contain_text("Knowledge match")
+        self.screenshot(analyst, "copilot-suggestion")
+        panel.locator("button:has-text('Send as is')").click()
+
+        expect(customer.locator("#conversation")).to_contain_text("boot it in rescue mode")
+        expect(analyst.locator("#conversation .msg--analyst")).to_contain_text("rescue mode")
+        expect(panel).to_contain_text("Earlier suggestions (1)")

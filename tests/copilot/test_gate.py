@@ -1,0 +1,39 @@
+import pytest
+
+from copilot import gate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I resize my volume?",
+        "My instance won't boot after the kernel update, it shows a kernel panic",
+        "I was charged twice this month",
+        "Can you tell me how to restore a snapshot",
+        "error: Permission denied (publickey) when I ssh in",
+    ],
+)
+def test_it_passes_questions_and_problem_reports(text):
+    result = gate.classify(text)
+    assert result.probability >= 0.5
+    assert not result.status_request
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Thanks!", "thanks or acknowledgement"),
+        ("ok that worked", "thanks or acknowledgement"),
+        ("Great, thank you so much", "thanks or acknowledgement"),
+        ("I will try it tomorrow morning.", "not a question or problem report"),
+    ],
+)
+def test_it_stops_what_needs_no_answer(text, reason):
+    result = gate.classify(text)
+    assert result.probability < 0.5
+    assert result.reason == reason
+
+
+@pytest.mark.parametrize("text", ["Any update?", "Still waiting on this", "what's the status?"])
+def test_it_recognises_status_requests(text):
+    assert gate.classify(text).status_request

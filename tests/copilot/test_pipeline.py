@@ -1,0 +1,129 @@
+import pytest
+
+from copilot import pipeline
+from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from knowledge import services as knowledge_services
+from knowledge.models import KnowledgeEntry
+from tickets import services
+from tickets.models import Message
+
+SPEAK, SILENT = CopilotRun.Decision.SPEAK, CopilotRun.Decision.SILENT
+
+
+def ask(ticket, body):
+    message, _ = services.message_create(ticket=ticket, kind=Message.Kind.CUSTOMER, body=body)
+    return pipeline.run(message)
+
+
+def test_it_answers_a_question_the_knowledge_covers(small_kb, ticket):
+    run = ask(ticket, "Hi, I lost my ssh private key and can't log into the server anymore")
+    assert run.decision == SPEAK
+    suggestion = run.suggestion
+    expected = small_kb["kb-ssh-reset"]
+    assert list(suggestion.citations.all()) == [expected]
+    assert suggestion.text == expected.answer
+    assert suggestion.label == "Knowledge match"
+    assert suggestion.state == Suggestion.State.SHOWN
+    assert run.score >= run.threshold
+    assert run.llm_calls == 0
+    assert "Hi" not in run.query
+    assert expected.pk in set(run.considered.values_list("pk", flat=True))
+    expected.refresh_from_db()
+    assert expected.times_suggested == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("Thanks a lot!", "thanks or acknowledgement"),
+        ("I will try it tomorrow morning.", "not a question or problem report"),
+    ],
+)
+def test_it_stays_silent_with_a_reason(small_kb, ticket, body, reason):
+    run = ask(ticket, body)
+    assert (run.decision, run.reason) == (SILENT, reason)
+    assert not Suggestion.objects.exists()
+
+
+def test_without_knowledge_it_says_so(ticket):
+    run = ask(ticket, "How do I resize my volume?")
+    assert (run.decision, run.reason) == (SILENT, "no approved knowledge for this team")
+
+
+def test_below_the_threshold_it_stays_silent(small_kb, ticket, team):
+    TeamCopilotSettings.objects.create(team=team, threshold=0.99)
+    run = ask(ticket, "How do I resize my volume?")
+    assert run.decision == SILENT
+    assert run.reason.startswith("no knowledge above threshold")
+    assert run.score is not None
+
+
+def test_proposed_knowledge_is_never_used(ticket):
+    knowledge_services.entry_create(
+        question="How do I resize a volume?",
+        answer="Click resize.",
+        actor=None,
+        status=KnowledgeEntry.Status.PROPOSED,
+    )
+    assert ask(ticket, "How do I resize my volume?").decision == SILENT
+
+
+def test_it_does_not_repeat_itself(small_kb, ticket):
+    assert ask(ticket, "How do I resize my volume?").decision == SPEAK
+    again = ask(ticket, "how can I make the volume bigger?")
+    assert (again.decision, again.reason) == (
+        SILENT,
+        "already answered with this entry in this ticket",
+    )
+
+
+def test_a_newer_message_or_an_analyst_reply_wins(small_kb, ticket, reply):
+    first, _ = services.message_create(ticket=ticket, kind="customer", body="How do I resize it?")
+    services.message_create(ticket=ticket, kind="customer", body="The volume, I mean")
+    assert pipeline.run(first).reason == "superseded by a newer customer message"
+    question, _ = services.message_create(ticket=ticket, kind="customer", body="Charged twice?")
+    reply(ticket, "Looking into it")
+    assert pipeline.run(question).reason == "an analyst replied meanwhile"
+
+
+def test_status_requests_get_a_status_update(ticket, reply):
+    reply(ticket, "We are checking the host.")
+    run = ask(ticket, "Any update?")
+    assert run.decision == SPEAK
+    assert run.kind == CopilotRun.Kind.STATUS_UPDATE
+    assert f"Status of ticket #{ticket.pk}: open." in run.suggestion.text
+    assert "Our last reply was" in run.suggestion.text
+
+
+def test_a_team_can_turn_it_off(small_kb, ticket, team):
+    TeamCopilotSettings.objects.create(team=team, mode=TeamCopilotSettings.Mode.OFF)
+    run = ask(ticket, "How do I resize my volume?")
+    assert (run.decision, run.reason) == (SILENT, "copilot is off for this team")
+
+
+def test_auto_reply_mode_answers_the_customer(small_kb, ticket, team):
+    TeamCopilotSettings.objects.create(
+        team=team, mode=TeamCopilotSettings.Mode.AUTO, auto_threshold=0.3
+    )
+    run = ask(ticket, "I lost my ssh key and can't log into my server")
+    assert run.suggestion.state == Suggestion.State.AUTO_SENT
+    sent = ticket.messages.get(kind=Message.Kind.COPILOT)
+    assert sent.body == small_kb["kb-ssh-reset"].answer
+    assert not sent.internal
+
+
+def test_a_failure_is_recorded_and_the_message_kept(small_kb, ticket, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("embedding model missing")
+
+    monkeypatch.setattr(pipeline.knowledge, "knowledge_search", broken)
+    run = ask(ticket, "How do I resize my volume?")
+    assert (run.decision, run.reason) == (SILENT, "copilot error")
+    assert "embedding model missing" in run.error
+    assert ticket.messages.filter(body="How do I resize my volume?").exists()
+
+
+def test_customer_messages_queue_a_run(small_kb, ticket, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_create(ticket=ticket, kind="customer", body="How do I resize my volume?")
+    assert CopilotRun.objects.get().decision == SPEAK

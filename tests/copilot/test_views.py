@@ -1,0 +1,130 @@
+import pytest
+from django.urls import reverse
+
+from copilot import pipeline
+from copilot.models import Suggestion
+from knowledge.models import KnowledgeRevision
+from tickets import services
+from tickets.models import Message
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def suggestion(small_kb, ticket):
+    message, _ = services.message_create(
+        ticket=ticket, kind=Message.Kind.CUSTOMER, body="How do I make my volume bigger?"
+    )
+    return pipeline.run(message).suggestion
+
+
+def act(suggestion, action):
+    return reverse("copilot:act", args=[suggestion.ticket_id, suggestion.pk, action])
+
+
+def panel(ticket):
+    return reverse("copilot:panel", args=[ticket.pk])
+
+
+def test_the_panel_shows_the_suggestion_its_citation_and_why(client, analyst, suggestion):
+    client.force_login(analyst)
+    response = client.get(panel(suggestion.ticket))
+    assert response.status_code == 200
+    assert 'id="copilot-panel"' in response.text
+    assert f'id="suggestion-{suggestion.pk}"' in response.text
+    cited = suggestion.citations.get()
+    assert reverse("knowledge:detail", args=[cited.pk]) in response.text
+    assert "Why: matches" in response.text
+    assert "Send as is" in response.text
+
+
+def test_the_panel_lists_silent_decisions(client, analyst, small_kb, ticket):
+    message, _ = services.message_create(ticket=ticket, kind="customer", body="Thanks!")
+    pipeline.run(message)
+    client.force_login(analyst)
+    text = client.get(panel(ticket)).text
+    assert "Stayed silent (1)" in text
+    assert "thanks or acknowledgement" in text
+
+
+def test_send_as_is_replies_and_counts_an_acceptance(client, analyst, suggestion):
+    client.force_login(analyst)
+    response = client.post(act(suggestion, "send"), headers=HX)
+    assert response.status_code == 200
+    suggestion.refresh_from_db()
+    assert suggestion.state == Suggestion.State.SENT
+    assert suggestion.sent_message.kind == Message.Kind.ANALYST
+    assert suggestion.sent_message.author == analyst
+    assert suggestion.sent_message.body == suggestion.text
+    assert suggestion.citations.get().times_accepted == 1
+    again = client.post(act(suggestion, "send"), headers=HX)
+    assert again.status_code == 422
+    assert "already sent as is" in again.text
+    assert suggestion.ticket.messages.filter(kind="analyst").count() == 1
+
+
+def test_an_edited_insert_becomes_a_proposed_revision(
+    client, analyst, suggestion, django_capture_on_commit_callbacks
+):
+    client.force_login(analyst)
+    assert client.post(act(suggestion, "insert"), headers=HX).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("tickets:reply", args=[suggestion.ticket_id]),
+            {"body": "Resize it in the console, then run growpart and xfs_growfs."},
+            headers=HX,
+        )
+    suggestion.refresh_from_db()
+    assert suggestion.state == Suggestion.State.EDITED
+    entry = suggestion.citations.get()
+    assert entry.times_edited == 1
+    revision = entry.revisions.get(kind=KnowledgeRevision.Kind.PROPOSAL)
+    assert "xfs_growfs" in revision.answer
+    assert revision.ticket_id == suggestion.ticket_id
+
+
+def test_an_unchanged_insert_counts_as_sent(
+    client, analyst, suggestion, django_capture_on_commit_callbacks
+):
+    client.force_login(analyst)
+    client.post(act(suggestion, "insert"), headers=HX)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("tickets:reply", args=[suggestion.ticket_id]), {"body": suggestion.text}
+        )
+    suggestion.refresh_from_db()
+    assert suggestion.state == Suggestion.State.SENT
+
+
+def test_dismiss_needs_a_known_reason_and_counts_against_the_entry(client, analyst, suggestion):
+    client.force_login(analyst)
+    refused = client.post(act(suggestion, "dismiss"), {"reason": "meh"}, headers=HX)
+    assert refused.status_code == 422
+    assert "Choose why" in refused.text
+    assert (
+        client.post(act(suggestion, "dismiss"), {"reason": "outdated"}, headers=HX).status_code
+        == 200
+    )
+    suggestion.refresh_from_db()
+    assert (suggestion.state, suggestion.dismiss_reason) == ("dismissed", "outdated")
+    assert suggestion.citations.get().times_dismissed == 1
+
+
+def test_only_analysts_of_the_team_act(client, curator, other_analyst, suggestion):
+    client.force_login(curator)
+    assert client.get(panel(suggestion.ticket)).status_code == 200
+    assert client.post(act(suggestion, "send"), headers=HX).status_code == 403
+    client.force_login(other_analyst)
+    assert client.get(panel(suggestion.ticket)).status_code == 404
+    assert client.post(act(suggestion, "send"), headers=HX).status_code == 404
+    suggestion.refresh_from_db()
+    assert suggestion.state == Suggestion.State.SHOWN
+
+
+def test_unknown_suggestions_and_actions(client, analyst, suggestion, make_ticket):
+    client.force_login(analyst)
+    other = make_ticket()
+    wrong_ticket = reverse("copilot:act", args=[other.pk, suggestion.pk, "send"])
+    assert client.post(wrong_ticket, headers=HX).status_code == 404
+    assert client.post(act(suggestion, "explode"), headers=HX).status_code == 404
+    assert client.get(act(suggestion, "send")).status_code == 405
