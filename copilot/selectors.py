@@ -14,6 +14,7 @@ class Panel:
     done: list[Suggestion]
     silent: list[CopilotRun]
     silent_count: int
+    failed: CopilotRun | None  # the latest run, when it failed
 
 
 def suggestion_for_ticket(ticket: Ticket, suggestion_id: int) -> Suggestion | None:
@@ -28,9 +29,11 @@ def panel_for(ticket: Ticket) -> Panel:
     suggestions = _with_citations(Suggestion.objects.filter(ticket=ticket))
     open_states = [Suggestion.State.SHOWN, Suggestion.State.INSERTED]
     silent = CopilotRun.objects.filter(ticket=ticket, decision=CopilotRun.Decision.SILENT)
+    latest = CopilotRun.objects.filter(ticket=ticket).first()
     return Panel(
         open=list(suggestions.filter(state__in=open_states)[:3]),
         done=list(suggestions.exclude(state__in=open_states)[:5]),
         silent=list(silent.select_related("message")[:10]),
         silent_count=silent.count(),
+        failed=latest if latest is not None and latest.error else None,
     )

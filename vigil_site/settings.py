@@ -1,5 +1,6 @@
 """Vigil settings. Every value comes from the environment; see .env.example for the list."""
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -76,7 +77,10 @@ def _database_url() -> str:
 
 DATABASE_URL = _database_url()
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-if env_bool("VIGIL_DB_POOL", default=True):
+# django-q2 forks its workers: a pool opened before the fork would be shared by processes
+# and mix up their results. The worker gets plain connections.
+_IS_TASK_WORKER = sys.argv[1:2] == ["qcluster"]
+if env_bool("VIGIL_DB_POOL", default=not _IS_TASK_WORKER):
     # A connection pool, not persistent connections: under ASGI every sync_to_async hop would
     # otherwise open a new connection (about 10 ms each on a websocket event).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

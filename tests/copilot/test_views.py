@@ -128,3 +128,16 @@ def test_unknown_suggestions_and_actions(client, analyst, suggestion, make_ticke
     assert client.post(wrong_ticket, headers=HX).status_code == 404
     assert client.post(act(suggestion, "explode"), headers=HX).status_code == 404
     assert client.get(act(suggestion, "send")).status_code == 405
+
+
+def test_the_panel_says_when_the_copilot_is_unavailable(
+    client, analyst, small_kb, ticket, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("provider down")
+
+    monkeypatch.setattr(pipeline.knowledge, "knowledge_search", broken)
+    message, _ = services.message_create(ticket=ticket, kind="customer", body="How do I resize?")
+    pipeline.run(message)
+    client.force_login(analyst)
+    assert "The copilot is unavailable right now" in client.get(panel(ticket)).text
