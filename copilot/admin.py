@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+
+
+@admin.register(TeamCopilotSettings)
+class TeamCopilotSettingsAdmin(admin.ModelAdmin):
+    list_display = ["team", "mode", "threshold", "auto_threshold", "target_precision"]
+
+
+@admin.register(CopilotRun)
+class CopilotRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "ticket", "decision", "reason", "score", "latency_ms"]
+    list_filter = ["decision", "kind", "engine"]
+    search_fields = ["reason", "query"]
+    raw_id_fields = ["ticket", "message"]
+    filter_horizontal = ["considered"]
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "ticket", "kind", "state", "dismiss_reason", "score"]
+    list_filter = ["state", "kind", "dismiss_reason"]
+    raw_id_fields = ["run", "ticket", "sent_message", "acted_by"]
