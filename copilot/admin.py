@@ -5,7 +5,9 @@ from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 
 @admin.register(TeamCopilotSettings)
 class TeamCopilotSettingsAdmin(admin.ModelAdmin):
-    list_display = ["team", "mode", "threshold", "auto_threshold", "target_precision"]
+    list_display = ["team", "mode", "threshold", "target_precision", "calibration_note"]
+    # The numbers the last tuning used, for admins to check (`manage.py calibrate_copilot`).
+    readonly_fields = ["calibrated_at", "calibration_note"]
 
 
 @admin.register(CopilotRun)

@@ -21,7 +21,14 @@ class TeamCopilotSettings(models.Model):
     auto_threshold = models.FloatField(
         default=0.85, help_text="Score from which the copilot answers the customer itself."
     )
-    target_precision = models.FloatField(default=0.8)
+    target_precision = models.FloatField(
+        default=0.8, help_text="Share of shown suggestions that analysts should send."
+    )
+    min_samples = models.PositiveIntegerField(
+        default=30, help_text="Decided suggestions needed before the threshold is tuned."
+    )
+    calibrated_at = models.DateTimeField(null=True, blank=True)
+    calibration_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name_plural = "team copilot settings"

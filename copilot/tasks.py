@@ -11,3 +11,10 @@ def run_copilot(message_id: int) -> str:
         return "no such customer message"
     record = pipeline.run(message)
     return f"{record.decision}: {record.reason}"
+
+
+def calibrate_thresholds() -> str:
+    """Periodic: tune every team's threshold to its precision target."""
+    from copilot import calibration
+
+    return "; ".join(f"{c.team.slug}: {c.note}" for c in calibration.calibrate_all())
