@@ -36,7 +36,7 @@ def outcomes(team: Team) -> list[tuple[float, bool]]:
         state__in=[*RIGHT, *WRONG],
         score__isnull=False,
     ).values_list("score", "state")
-    return [(score, state in RIGHT) for score, state in decided]
+    return [(score, state in RIGHT) for score, state in decided if score is not None]
 
 
 def choose_threshold(
