@@ -1,9 +1,11 @@
 """Delivering a spoken run: a suggestion in the analysts' panel, or a reply to the customer."""
 
+import time
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from copilot import llm, llm_engine
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from knowledge import services as knowledge_services
 from tickets import realtime
@@ -14,9 +16,12 @@ if TYPE_CHECKING:
     from copilot.pipeline import RunState
 
 COPILOT_NAME = "Vigil copilot"
+# How often, in streamed pieces, a newer customer message is looked for.
+SUPERSEDE_CHECK_EVERY = 20
 
 
 def deliver(run: CopilotRun, state: "RunState") -> Suggestion:
+    """Create the suggestion. A streamed answer starts empty and is written by write_streamed."""
     suggestion = Suggestion.objects.create(
         run=run,
         ticket=run.ticket,
@@ -26,6 +31,14 @@ def deliver(run: CopilotRun, state: "RunState") -> Suggestion:
         score=state.score,
         why=state.why[:300],
     )
+    if not state.streams:
+        _finish(suggestion, state)
+    ticket_id = run.ticket_id
+    transaction.on_commit(lambda: realtime.publish_copilot_changed(ticket_id))
+    return suggestion
+
+
+def _finish(suggestion: Suggestion, state: "RunState") -> None:
     suggestion.citations.set(state.cited)
     knowledge_services.entries_record_suggested(state.cited)
     auto = (
@@ -35,13 +48,66 @@ def deliver(run: CopilotRun, state: "RunState") -> Suggestion:
     )
     if auto:
         message, _ = ticket_services.message_create(
-            ticket=run.ticket,
+            ticket=suggestion.ticket,
             kind=Message.Kind.COPILOT,
-            body=state.text,
+            body=suggestion.text,
             author_name=COPILOT_NAME,
         )
         suggestion.state, suggestion.sent_message = Suggestion.State.AUTO_SENT, message
         suggestion.save(update_fields=["state", "sent_message"])
-    ticket_id = run.ticket_id
-    transaction.on_commit(lambda: realtime.publish_copilot_changed(ticket_id))
-    return suggestion
+
+
+def _superseded(run: CopilotRun) -> bool:
+    return (
+        Message.objects.filter(
+            ticket=run.ticket_id, kind=Message.Kind.CUSTOMER, created_at__gt=run.message.created_at
+        )
+        .exclude(pk=run.message_id)
+        .exists()
+    )
+
+
+def write_streamed(
+    run: CopilotRun, suggestion: Suggestion, state: "RunState", started: float
+) -> None:
+    """Write the answer into the panel piece by piece, then keep it with its citations."""
+    seen = 0
+    stopped = False
+
+    def on_piece(piece: str) -> bool:
+        nonlocal seen, stopped
+        seen += 1
+        realtime.publish_copilot_piece(run.ticket_id, suggestion.pk, piece)
+        if seen % SUPERSEDE_CHECK_EVERY == 0 and _superseded(run):
+            stopped = True
+            return False
+        return True
+
+    try:
+        text = llm_engine.compose(state, on_piece)
+    except llm.LLMError as exc:
+        with transaction.atomic():
+            suggestion.delete()
+            run.decision, run.kind = CopilotRun.Decision.SILENT, ""
+            run.reason, run.error = "copilot error", str(exc)[:2000]
+            _save_stats(run, state, started, ["decision", "kind", "reason", "error"])
+        realtime.publish_copilot_changed(run.ticket_id)
+        return
+    with transaction.atomic():
+        suggestion.text = text
+        fields = ["text"]
+        if stopped:
+            suggestion.state = Suggestion.State.SUPERSEDED
+            run.reason = "superseded by a newer customer message while writing"
+            fields.append("state")
+        suggestion.save(update_fields=fields)
+        if not stopped:
+            _finish(suggestion, state)
+        _save_stats(run, state, started, ["reason"])
+    realtime.publish_copilot_changed(run.ticket_id)
+
+
+def _save_stats(run: CopilotRun, state: "RunState", started: float, fields: list[str]) -> None:
+    run.llm_calls, run.tokens, run.model = state.llm_calls, state.tokens, state.model
+    run.latency_ms = (time.perf_counter() - started) * 1000
+    run.save(update_fields=[*fields, "llm_calls", "tokens", "model", "latency_ms"])

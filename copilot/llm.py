@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -101,6 +101,78 @@ def complete(
         mock_response=mock_response,
         extra={},
     )
+
+
+class CompletionStream:
+    """The answer's pieces as the model writes them; ``completion`` once all were read."""
+
+    def __init__(self, model: str, raw: Any, messages: list[dict[str, str]], started: float):
+        self.model = model
+        self.completion: Completion | None = None
+        self._raw = raw
+        self._messages = messages
+        self._started = started
+
+    def __iter__(self) -> Iterator[str]:
+        pieces: list[str] = []
+        try:
+            for chunk in self._raw:
+                delta = chunk.choices[0].delta.content or ""
+                if delta:
+                    pieces.append(delta)
+                    yield delta
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise _as_llm_error(exc) from exc
+        text = "".join(pieces)
+        litellm = _litellm()
+        self.completion = Completion(
+            text=text,
+            model=self.model,
+            prompt_tokens=_count_tokens(litellm, self.model, messages=self._messages),
+            completion_tokens=_count_tokens(litellm, self.model, text=text),
+            latency_ms=(time.perf_counter() - self._started) * 1000,
+        )
+
+
+def _count_tokens(litellm: Any, model: str, **what: Any) -> int:
+    try:
+        return int(litellm.token_counter(model=model, **what))
+    except Exception:  # a count is nice to have, never worth failing an answer over
+        return 0
+
+
+def stream(
+    *,
+    purpose: str,
+    messages: list[dict[str, str]],
+    max_tokens: int = 512,
+    temperature: float = 0.0,
+    mock_response: str | None = None,
+) -> CompletionStream:
+    """Like `complete`, but the answer arrives piece by piece: iterate over the result.
+
+    Starting the stream is retried like `complete`; a failure midway raises `LLMError`.
+    """
+    model = model_for(purpose)
+    if model is None:
+        raise LLMError(f"No LLM is configured for {purpose!r} (VIGIL_LLM_MODEL).", retryable=False)
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "messages": messages,
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+        "timeout": _timeout(),
+        "max_retries": 0,
+        "drop_params": True,
+        "stream": True,
+    }
+    if mock_response is not None:
+        kwargs["mock_response"] = mock_response
+    started = time.perf_counter()
+    raw = _with_retries(lambda: _litellm_completion(**kwargs))
+    return CompletionStream(model, raw, messages, started)
 
 
 def complete_json(

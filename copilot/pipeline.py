@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from copilot import gate
+from copilot import delivery, gate, llm, llm_engine
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.status import compose_status_update
 from knowledge import selectors as knowledge
+from knowledge.models import KnowledgeEntry
 from knowledge.redaction import PLACEHOLDER_RE, redact
 from tickets.models import Message, Ticket
 
@@ -43,6 +44,21 @@ class RunState:
     label: str = ""
     why: str = ""
     cited: list[int] = field(default_factory=list)
+    chosen: list[KnowledgeEntry] = field(default_factory=list)
+    engine: str = "local"
+    model: str = ""
+    llm_calls: int = 0
+    tokens: int = 0
+
+    def count_call(self, completion: llm.Completion) -> None:
+        self.llm_calls += 1
+        self.tokens += completion.prompt_tokens + completion.completion_tokens
+        self.model = completion.model
+
+    @property
+    def streams(self) -> bool:
+        """An LLM answer is written while the analyst watches; everything else is whole."""
+        return self.engine == "llm" and self.kind == Kind.ANSWER
 
 
 def settings_for(ticket: Ticket) -> TeamCopilotSettings:
@@ -93,6 +109,9 @@ def step_retrieve(state: RunState) -> None:
 def step_answerability(state: RunState) -> None:
     if state.kind != Kind.ANSWER:
         return
+    if state.engine == "llm":
+        llm_engine.assess(state, Silent)
+        return
     best = state.hits[0]
     state.score = best.score
     if best.score < state.settings.threshold:
@@ -110,7 +129,8 @@ def step_dedup(state: RunState) -> None:
         if recent.exists():
             raise Silent("a status update is already waiting in the panel")
         return
-    if previous.filter(citations=state.hits[0].entry).exists():
+    best = state.chosen[0] if state.chosen else state.hits[0].entry
+    if previous.filter(citations=best).exists():
         raise Silent("already answered with this entry in this ticket")
 
 
@@ -120,6 +140,11 @@ def step_compose(state: RunState) -> None:
         state.label = "Status update"
         state.why = "the customer asked for news; composed from this ticket's timeline"
         return
+    if state.streams:
+        numbers = ", ".join(f"#{e.pk}" for e in state.chosen)
+        state.label = "Answer"
+        state.why = f"the model judged {numbers} a definite answer (confidence {state.score:.2f})"
+        return  # written in run(), streamed to the panel
     best = state.hits[0]
     state.text = best.entry.answer
     state.label = "Knowledge match"
@@ -142,6 +167,7 @@ def run(message: Message) -> CopilotRun:
     started = time.perf_counter()
     ticket = Ticket.objects.select_related("team", "customer").get(pk=message.ticket_id)
     state = RunState(message=message, ticket=ticket, settings=settings_for(ticket))
+    state.engine = "llm" if llm_engine.enabled() else "local"
     decision, reason, error = CopilotRun.Decision.SPEAK, "", ""
     try:
         check_still_current(state)
@@ -159,16 +185,20 @@ def run(message: Message) -> CopilotRun:
             decision=decision,
             reason=reason[:200],
             kind=state.kind if decision == CopilotRun.Decision.SPEAK else "",
+            engine=state.engine,
             gate_probability=state.gate_probability,
             score=state.score,
             threshold=state.settings.threshold,
             query=state.query,
+            model=state.model,
+            llm_calls=state.llm_calls,
+            tokens=state.tokens,
             error=error,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
         record.considered.set([hit.entry.pk for hit in state.hits])
         if decision == CopilotRun.Decision.SPEAK:
-            from copilot import delivery
-
-            delivery.deliver(record, state)
+            suggestion = delivery.deliver(record, state)
+    if decision == CopilotRun.Decision.SPEAK and state.streams:
+        delivery.write_streamed(record, suggestion, state, started)
     return record

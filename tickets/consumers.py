@@ -18,6 +18,11 @@ CLOSE_FORBIDDEN = 4403
 
 class _ForwardingConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
+    closed = False
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self.closed = True
+        await super().close(code=code, reason=reason)
 
     async def disconnect(self, code: int) -> None:
         if self.group:
@@ -59,6 +64,14 @@ class TicketConsumer(_ForwardingConsumer):
     async def copilot_changed(self, event: dict[str, Any]) -> None:
         if await self._still_allowed():
             await self.send_json({"type": "copilot"})
+
+    async def copilot_piece(self, event: dict[str, Any]) -> None:
+        # Pieces follow a "copilot" event that checked access; checking each token again
+        # would cost a query per word. Losing access mid-answer stops at the next event.
+        if not self.closed:
+            await self.send_json(
+                {"type": "piece", "suggestion": event["suggestion"], "text": event["text"]}
+            )
 
     async def _still_allowed(self) -> bool:
         """Access is checked again for every event: a ticket moved to another team, a user

@@ -48,6 +48,12 @@ def publish_copilot_changed(ticket_id: int) -> None:
     _group_send(staff_group(ticket_id), {"type": "copilot.changed", "ticket": ticket_id})
 
 
+def publish_copilot_piece(ticket_id: int, suggestion_id: int, text: str) -> None:
+    """A piece of an answer the copilot is writing, for the staff pages to append."""
+    event = {"type": "copilot.piece", "suggestion": suggestion_id, "text": text}
+    _group_send(staff_group(ticket_id), event)
+
+
 def _send(group: str, kind: str, message: Message, html: str) -> None:
     event: dict[str, object] = {"type": kind, "id": message_dom_id(message), "html": html}
     _group_send(group, event)

@@ -1,5 +1,7 @@
 """Test settings: only what tests need differs from the real ones."""
 
+import os
+
 from vigil_site.settings import *  # noqa: F403
 from vigil_site.settings import Q_CLUSTER
 
@@ -8,5 +10,6 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
 
-# Named explicitly so the live-server process of browser tests finds the same database.
-DATABASES["default"]["TEST"] = {"NAME": "test_" + DATABASES["default"]["NAME"]}  # noqa: F405
+# Named explicitly so the live-server process of browser tests (forked from this one) finds the
+# same database, and per process so that two test runs on one server never share one.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}  # noqa: F405

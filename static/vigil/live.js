@@ -44,6 +44,14 @@
     });
   });
 
+  // A piece of an answer the copilot is still writing.
+  function appendPiece(suggestionId, text) {
+    const box = document.querySelector("#suggestion-" + suggestionId + " .suggestion-text");
+    if (!box) return;
+    box.querySelectorAll(".writing").forEach((n) => n.remove());
+    box.appendChild(document.createTextNode(text));
+  }
+
   function lastMessageId() {
     let last = 0;
     document.querySelectorAll("#conversation > li[id^='message-']").forEach(function (li) {
@@ -83,6 +91,7 @@
         if (data.type === "message") append(data.id, data.html);
         else if (data.type === "changed" && window.htmx) window.htmx.trigger(document.body, "vigil:changed");
         else if (data.type === "copilot" && window.htmx) window.htmx.trigger(document.body, "vigil:copilot");
+        else if (data.type === "piece") appendPiece(data.suggestion, data.text);
       };
       socket.onclose = function (event) {
         // 4401/4403: not logged in or no access; retrying cannot help.
