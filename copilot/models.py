@@ -24,6 +24,10 @@ class TeamCopilotSettings(models.Model):
     target_precision = models.FloatField(
         default=0.8, help_text="Share of shown suggestions that analysts should send."
     )
+    update_interval_minutes = models.PositiveIntegerField(
+        default=240,
+        help_text="After a customer waited this long for us, the copilot drafts a status update.",
+    )
     min_samples = models.PositiveIntegerField(
         default=30, help_text="Decided suggestions needed before the threshold is tuned."
     )

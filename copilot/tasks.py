@@ -18,3 +18,26 @@ def calibrate_thresholds() -> str:
     from copilot import calibration
 
     return "; ".join(f"{c.team.slug}: {c.note}" for c in calibration.calibrate_all())
+
+
+def draft_overdue_updates() -> int:
+    """Periodic: a status update drafted for each customer who waited longer than their team's
+    update interval. Returns how many were drafted."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from copilot import summary
+    from tickets.models import Ticket
+
+    drafted = 0
+    now = timezone.now()
+    waiting = Ticket.objects.filter(status__in=["new", "open"]).select_related("team")
+    for ticket in waiting.order_by("last_message_at")[:500]:
+        interval = dt.timedelta(minutes=pipeline.settings_for(ticket).update_interval_minutes)
+        last = ticket.messages.filter(internal=False).order_by("-created_at", "-id").first()
+        if last is None or last.kind != Message.Kind.CUSTOMER or now - last.created_at < interval:
+            continue
+        reason = f"the customer has waited more than {interval.total_seconds() / 3600:g} h"
+        drafted += summary.draft_status_update(ticket, reason=reason) is not None
+    return drafted

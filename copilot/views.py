@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from copilot import selectors, services
+from copilot import summary as summaries
 from copilot.models import Suggestion
 from tickets import roles
 from tickets import selectors as ticket_selectors
@@ -38,9 +39,15 @@ def panel(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 
 
 def _panel(
-    request: HtmxHttpRequest, ticket: Ticket, *, error: str = "", status: int = 200
+    request: HtmxHttpRequest,
+    ticket: Ticket,
+    *,
+    error: str = "",
+    status: int = 200,
+    summary: summaries.Summary | None = None,
 ) -> HttpResponse:
     context = {
+        "summary": summary,
         "ticket": ticket,
         "panel": selectors.panel_for(ticket),
         "can_act": roles.can_work_tickets(request.user),
@@ -72,3 +79,21 @@ def act(request: HtmxHttpRequest, ticket_id: int, suggestion_id: int, action: st
     if not request.htmx:
         return redirect("tickets:detail", ticket.pk)
     return _panel(request, ticket)
+
+
+@require_POST
+@staff_required
+def summarise(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _get_ticket_for_user(request, ticket_id)
+    return _panel(request, ticket, summary=summaries.summarise(ticket))
+
+
+@require_POST
+@analyst_required
+def draft_status_update(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = _get_ticket_for_user(request, ticket_id)
+    drafted = summaries.draft_status_update(ticket, reason="an analyst asked for a status update")
+    error = "" if drafted else "A status update is already waiting in the panel."
+    if not request.htmx:
+        return redirect("tickets:detail", ticket.pk)
+    return _panel(request, ticket, error=error, status=200 if drafted else 422)

@@ -141,3 +141,8 @@ def test_the_panel_says_when_the_copilot_is_unavailable(
     pipeline.run(message)
     client.force_login(analyst)
     assert "The copilot is unavailable right now" in client.get(panel(ticket)).text
+
+
+def test_unknown_tickets_and_other_teams_get_no_summary(client, other_analyst, ticket):
+    client.force_login(other_analyst)
+    assert client.post(reverse("copilot:summary", args=[ticket.pk]), headers=HX).status_code == 404

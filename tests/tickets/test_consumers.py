@@ -139,3 +139,23 @@ async def test_losing_access_stops_the_stream(ticket, analyst, other_team, how):
         assert output == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
     finally:
         await ws.disconnect()
+
+
+async def test_pieces_of_a_streamed_answer_reach_staff_but_not_the_portal(ticket, analyst):
+    from tickets import realtime
+
+    staff = communicator(f"/ws/tickets/{ticket.pk}/", await session_cookie(analyst))
+    token = await database_sync_to_async(selectors.portal_token_for)(ticket)
+    portal = communicator(f"/ws/support/{token}/")
+    assert (await staff.connect())[0]
+    assert (await portal.connect())[0]
+    try:
+        await database_sync_to_async(realtime.publish_copilot_changed)(ticket.pk)
+        await database_sync_to_async(realtime.publish_copilot_piece)(ticket.pk, 7, "Boot ")
+        assert await staff.receive_json_from(timeout=3) == {"type": "copilot"}
+        piece = await staff.receive_json_from(timeout=3)
+        assert piece == {"type": "piece", "suggestion": 7, "text": "Boot "}
+        assert await portal.receive_nothing(timeout=0.3)
+    finally:
+        await staff.disconnect()
+        await portal.disconnect()

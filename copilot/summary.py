@@ -1,0 +1,116 @@
+"""On-demand help for the analyst: a summary of the ticket, and a draft status update."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from copilot import llm
+from copilot.models import CopilotRun, Suggestion
+from copilot.status import compose_status_update
+from tickets import realtime
+from tickets.models import Message, Ticket
+
+MAX_TRIED = 4
+
+
+@dataclass(frozen=True)
+class Summary:
+    problem: str
+    tried: list[str]
+    state: str
+    engine: str
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    head = text.strip().split("\n")[0]
+    for stop in (". ", "? ", "! "):
+        if stop in head:
+            head = head.split(stop)[0] + stop.strip()
+            break
+    return head if len(head) <= limit else head[: limit - 1] + "…"
+
+
+def summarise(ticket: Ticket) -> Summary:
+    """Problem, what was tried, current state. The LLM writes it when one is configured."""
+    messages = list(ticket.messages.filter(internal=False).order_by("created_at", "id"))
+    state = _state(ticket, messages)
+    if llm.llm_configured("summary"):
+        try:
+            return _summarise_with_llm(ticket, messages, state)
+        except llm.LLMError:
+            pass  # the local summary below is still useful
+    customer = [m for m in messages if m.kind == Message.Kind.CUSTOMER]
+    problem = (
+        f"{ticket.subject}: {_first_sentence(customer[0].body)}" if customer else ticket.subject
+    )
+    tried = [
+        _first_sentence(m.body)
+        for m in messages
+        if m.kind in {Message.Kind.ANALYST, Message.Kind.COPILOT}
+    ][-MAX_TRIED:]
+    return Summary(problem=problem, tried=tried, state=state, engine="local")
+
+
+def _state(ticket: Ticket, messages: list[Message]) -> str:
+    now = timezone.now()
+    text = f"{ticket.get_status_display()}"
+    if messages:
+        last = messages[-1]
+        who = "the customer" if last.kind == Message.Kind.CUSTOMER else last.author_name
+        text += f"; last message from {who}, {timesince(last.created_at, now)} ago"
+        if last.kind == Message.Kind.CUSTOMER:
+            text += " (waiting for us)"
+    return text
+
+
+def _summarise_with_llm(ticket: Ticket, messages: list[Message], state: str) -> Summary:
+    from copilot.llm_engine import fence
+
+    turns = [
+        {
+            "role": "customer" if m.kind == Message.Kind.CUSTOMER else "support",
+            "text": fence(m.body),
+        }
+        for m in messages[-20:]
+    ]
+    prompt = llm.render_prompt("ticket_summary.txt", subject=fence(ticket.subject), turns=turns)
+    schema = {"type": "object", "required": ["problem", "tried"]}
+    result = llm.complete_json(
+        purpose="summary", messages=[{"role": "user", "content": prompt}], schema=schema
+    )
+    tried = [str(t) for t in result.data.get("tried", []) if str(t).strip()][:MAX_TRIED]
+    return Summary(problem=str(result.data["problem"]), tried=tried, state=state, engine="llm")
+
+
+def draft_status_update(ticket: Ticket, *, reason: str) -> Suggestion | None:
+    """A status update in the panel, composed from the timeline; None if one is waiting."""
+    waiting = Suggestion.objects.filter(
+        ticket=ticket,
+        kind=CopilotRun.Kind.STATUS_UPDATE,
+        state__in=[Suggestion.State.SHOWN, Suggestion.State.INSERTED],
+    )
+    last_customer = (
+        ticket.messages.filter(kind=Message.Kind.CUSTOMER).order_by("-created_at").first()
+    )
+    if waiting.exists() or last_customer is None:
+        return None
+    with transaction.atomic():
+        run = CopilotRun.objects.create(
+            ticket=ticket,
+            message=last_customer,
+            decision=CopilotRun.Decision.SPEAK,
+            reason=reason,
+            kind=CopilotRun.Kind.STATUS_UPDATE,
+        )
+        suggestion = Suggestion.objects.create(
+            run=run,
+            ticket=ticket,
+            kind=CopilotRun.Kind.STATUS_UPDATE,
+            text=compose_status_update(ticket),
+            label="Status update",
+            why=reason,
+        )
+        transaction.on_commit(lambda: realtime.publish_copilot_changed(ticket.pk))
+    return suggestion

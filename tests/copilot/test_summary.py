@@ -1,0 +1,60 @@
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+from django_q.tasks import async_task, result
+
+from copilot import summary
+from copilot.models import Suggestion, TeamCopilotSettings
+from tickets import services
+from tickets.models import Message
+
+HX = {"HX-Request": "true"}
+
+
+def test_the_summary_gives_problem_what_was_tried_and_state(ticket, reply):
+    reply(ticket, "Please try booting the previous kernel. It usually helps.")
+    services.message_create(ticket=ticket, kind="customer", body="Tried it, same panic.")
+    result_ = summary.summarise(ticket)
+    assert result_.problem == "VM will not boot: My VM is stuck."
+    assert result_.tried == ["Please try booting the previous kernel."]
+    assert result_.state.startswith("Open; last message from the customer")
+    assert "(waiting for us)" in result_.state
+    assert result_.engine == "local"
+
+
+def test_the_panel_shows_a_summary_on_request(client, analyst, curator, ticket):
+    client.force_login(curator)  # reading is enough to ask for a summary
+    response = client.post(reverse("copilot:summary", args=[ticket.pk]), headers=HX)
+    assert response.status_code == 200
+    assert "<b>Problem</b>" in response.text
+    assert "VM will not boot" in response.text
+
+
+def test_an_analyst_drafts_a_status_update_once(client, analyst, curator, ticket):
+    url = reverse("copilot:status_update", args=[ticket.pk])
+    client.force_login(curator)
+    assert client.post(url, headers=HX).status_code == 403
+    client.force_login(analyst)
+    response = client.post(url, headers=HX)
+    assert response.status_code == 200
+    draft = Suggestion.objects.get(kind="status_update")
+    assert draft.text.startswith(f"Status of ticket #{ticket.pk}: new.")
+    assert "Status update" in response.text
+    again = client.post(url, headers=HX)
+    assert again.status_code == 422
+    assert "already waiting" in again.text
+
+
+def test_customers_waiting_too_long_get_a_drafted_update(ticket, make_ticket, team, reply):
+    TeamCopilotSettings.objects.create(team=team, update_interval_minutes=60)
+    Message.objects.filter(ticket=ticket).update(created_at=timezone.now() - dt.timedelta(hours=3))
+    answered = make_ticket(subject="answered")
+    reply(answered, "Here is the fix.")
+    fresh = make_ticket(subject="fresh")
+    assert result(async_task("copilot.tasks.draft_overdue_updates")) == 1
+    draft = Suggestion.objects.get()
+    assert draft.ticket == ticket
+    assert "waited more than 1 h" in draft.why
+    assert not Suggestion.objects.filter(ticket__in=[answered, fresh]).exists()
+    assert result(async_task("copilot.tasks.draft_overdue_updates")) == 0
