@@ -68,8 +68,9 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        # Closing the terminal (SIGHUP) must stop everything cleanly too, the servers included.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, stop)
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.3)
         crashed = [child for child in children if child.poll() not in (None, 0)]
