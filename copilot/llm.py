@@ -155,21 +155,8 @@ def stream(
 
     Starting the stream is retried like `complete`; a failure midway raises `LLMError`.
     """
-    model = model_for(purpose)
-    if model is None:
-        raise LLMError(f"No LLM is configured for {purpose!r} (VIGIL_LLM_MODEL).", retryable=False)
-    kwargs: dict[str, Any] = {
-        "model": model,
-        "messages": messages,
-        "max_tokens": max_tokens,
-        "temperature": temperature,
-        "timeout": _timeout(),
-        "max_retries": 0,
-        "drop_params": True,
-        "stream": True,
-    }
-    if mock_response is not None:
-        kwargs["mock_response"] = mock_response
+    kwargs = _call_kwargs(purpose, messages, max_tokens, temperature, mock_response, stream=True)
+    model = kwargs["model"]
     started = time.perf_counter()
     raw = _with_retries(lambda: _litellm_completion(**kwargs))
     return CompletionStream(model, raw, messages, started)
@@ -297,6 +284,34 @@ def _complete(
     mock_response: str | None,
     extra: dict[str, Any],
 ) -> Completion:
+    kwargs = _call_kwargs(purpose, messages, max_tokens, temperature, mock_response, **extra)
+    model = kwargs["model"]
+    started = time.perf_counter()
+    response = _with_retries(lambda: _litellm_completion(**kwargs))
+    latency_ms = (time.perf_counter() - started) * 1000
+    try:
+        text = response.choices[0].message.content or ""
+        usage = getattr(response, "usage", None)
+        return Completion(
+            text=text,
+            model=model,
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            latency_ms=latency_ms,
+        )
+    except (AttributeError, IndexError, TypeError, ValueError) as exc:
+        raise LLMError(f"Unexpected response from {model}: {exc}", retryable=False) from exc
+
+
+def _call_kwargs(
+    purpose: str,
+    messages: list[dict[str, str]],
+    max_tokens: int,
+    temperature: float,
+    mock_response: str | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """litellm.completion's arguments for `purpose`; LLMError when no model is configured."""
     model = model_for(purpose)
     if model is None:
         raise LLMError(f"No LLM is configured for {purpose!r} (VIGIL_LLM_MODEL).", retryable=False)
@@ -314,21 +329,7 @@ def _complete(
     }
     if mock_response is not None:
         kwargs["mock_response"] = mock_response
-    started = time.perf_counter()
-    response = _with_retries(lambda: _litellm_completion(**kwargs))
-    latency_ms = (time.perf_counter() - started) * 1000
-    try:
-        text = response.choices[0].message.content or ""
-        usage = getattr(response, "usage", None)
-        return Completion(
-            text=text,
-            model=model,
-            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            latency_ms=latency_ms,
-        )
-    except (AttributeError, IndexError, TypeError, ValueError) as exc:
-        raise LLMError(f"Unexpected response from {model}: {exc}", retryable=False) from exc
+    return kwargs
 
 
 def _embed_remote(model: str, texts: list[str]) -> list[list[float]]:

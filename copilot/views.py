@@ -8,20 +8,12 @@ from copilot import selectors, services
 from copilot import summary as summaries
 from copilot.models import Suggestion
 from tickets import roles
-from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
-from tickets.views import HtmxHttpRequest, role_required, staff_required
+from tickets.views import HtmxHttpRequest, get_ticket_for_user, role_required, staff_required
 
 analyst_required = role_required(
     roles.can_work_tickets, "Your role can read tickets but not act on suggestions."
 )
-
-
-def _get_ticket_for_user(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
-    try:
-        return ticket_selectors.ticket_get_for_user(request.user, ticket_id)
-    except ticket_selectors.TicketNotFound:
-        raise Http404(f"There is no ticket #{ticket_id} in your teams.") from None
 
 
 def _get_suggestion(ticket: Ticket, suggestion_id: int) -> Suggestion:
@@ -34,7 +26,7 @@ def _get_suggestion(ticket: Ticket, suggestion_id: int) -> Suggestion:
 @require_GET
 @staff_required
 def panel(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _get_ticket_for_user(request, ticket_id)
+    ticket = get_ticket_for_user(request, ticket_id)
     return _panel(request, ticket)
 
 
@@ -60,7 +52,7 @@ def _panel(
 @require_POST
 @analyst_required
 def act(request: HtmxHttpRequest, ticket_id: int, suggestion_id: int, action: str) -> HttpResponse:
-    ticket = _get_ticket_for_user(request, ticket_id)
+    ticket = get_ticket_for_user(request, ticket_id)
     suggestion = _get_suggestion(ticket, suggestion_id)
     try:
         if action == "send":
@@ -84,14 +76,14 @@ def act(request: HtmxHttpRequest, ticket_id: int, suggestion_id: int, action: st
 @require_POST
 @staff_required
 def summarise(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _get_ticket_for_user(request, ticket_id)
+    ticket = get_ticket_for_user(request, ticket_id)
     return _panel(request, ticket, summary=summaries.summarise(ticket))
 
 
 @require_POST
 @analyst_required
 def draft_status_update(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _get_ticket_for_user(request, ticket_id)
+    ticket = get_ticket_for_user(request, ticket_id)
     drafted = summaries.draft_status_update(ticket, reason="an analyst asked for a status update")
     error = "" if drafted else "A status update is already waiting in the panel."
     if not request.htmx:

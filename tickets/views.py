@@ -55,7 +55,7 @@ staff_required = role_required(
 )
 
 
-def _get_ticket_for_user(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
+def get_ticket_for_user(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
     try:
         return selectors.ticket_get_for_user(request.user, ticket_id)
     except selectors.TicketNotFound:
@@ -63,7 +63,7 @@ def _get_ticket_for_user(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
 
 
 def _get_ticket_to_work(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
-    ticket = _get_ticket_for_user(request, ticket_id)
+    ticket = get_ticket_for_user(request, ticket_id)
     if not roles.can_work_tickets(request.user):
         raise PermissionDenied("Your role can read tickets but not change them.")
     return ticket
@@ -107,7 +107,7 @@ def _param(request: HtmxHttpRequest, name: str, default: str = "") -> str:
 @require_GET
 @staff_required
 def ticket_detail(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _get_ticket_for_user(request, ticket_id)
+    ticket = get_ticket_for_user(request, ticket_id)
     context = _page_context(request, ticket, forms.ReplyForm(initial=_fresh_token()))
     response = render(request, "tickets/ticket_detail.html", context)
     services.ticket_mark_read(ticket=ticket, user=request.user)
@@ -117,7 +117,7 @@ def ticket_detail(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 def ticket_sidebar(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _get_ticket_for_user(request, ticket_id)
+    ticket = get_ticket_for_user(request, ticket_id)
     services.ticket_mark_read(ticket=ticket, user=request.user)
     return _sidebar(request, ticket)
 
@@ -126,7 +126,7 @@ def ticket_sidebar(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 @staff_required
 def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     """Messages after ``?after=<id>``: how a page catches up when its websocket (re)connects."""
-    ticket = _get_ticket_for_user(request, ticket_id)
+    ticket = get_ticket_for_user(request, ticket_id)
     after = parse_int(_param(request, "after", "0")) or 0
     messages_list = selectors.conversation_for_staff(ticket).filter(pk__gt=after)
     context = {"ticket": ticket, "messages_list": messages_list}
