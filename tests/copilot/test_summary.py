@@ -58,3 +58,40 @@ def test_customers_waiting_too_long_get_a_drafted_update(ticket, make_ticket, te
     assert "waited more than 1 h" in draft.why
     assert not Suggestion.objects.filter(ticket__in=[answered, fresh]).exists()
     assert result(async_task("copilot.tasks.draft_overdue_updates")) == 0
+
+
+def test_with_an_llm_the_summary_is_written_by_it(ticket, settings, monkeypatch):
+    import json
+
+    from copilot import llm
+
+    settings.VIGIL_LLM_MODELS = {"default": "openai/gpt-4o-mini"}
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    prompts = []
+    real = llm.complete_json
+    reply = {"problem": "The VM hangs at boot.", "tried": ["Reboot from the console"]}
+
+    def fake(**kwargs):
+        prompts.append(kwargs["messages"][0]["content"])
+        return real(**kwargs, mock_response=json.dumps(reply))
+
+    monkeypatch.setattr(llm, "complete_json", fake)
+    result_ = summary.summarise(ticket)
+    assert (result_.problem, result_.tried, result_.engine) == (
+        "The VM hangs at boot.",
+        ["Reboot from the console"],
+        "llm",
+    )
+    assert "CUSTOMER: <<<My VM is stuck.>>>" in prompts[0]
+
+
+def test_a_failing_llm_falls_back_to_the_local_summary(ticket, settings, monkeypatch):
+    from copilot import llm
+
+    settings.VIGIL_LLM_MODELS = {"default": "openai/gpt-4o-mini"}
+
+    def down(**kwargs):
+        raise llm.LLMError("timeout", retryable=True)
+
+    monkeypatch.setattr(llm, "complete_json", down)
+    assert summary.summarise(ticket).engine == "local"
