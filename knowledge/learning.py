@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from knowledge import extraction, selectors, services
-from knowledge.models import KnowledgeEntry, KnowledgeSource, TeamKnowledgePolicy
+from knowledge.models import KnowledgeEntry, TeamKnowledgePolicy
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -160,7 +160,3 @@ def _maybe_auto_approve(entry: KnowledgeEntry, ticket: Ticket) -> None:
             actor=None,
             note=f"approved automatically: {entry.evidence_count} resolved tickets support it",
         )
-
-
-def sources_of(entry: KnowledgeEntry) -> list[KnowledgeSource]:
-    return list(entry.sources.select_related("message", "ticket"))

@@ -303,15 +303,15 @@ def entry_merge(
             KnowledgeSource.objects.get_or_create(
                 entry=into, message_id=source.message_id, defaults={"ticket_id": source.ticket_id}
             )
-        KnowledgeEntry.objects.filter(pk=into.pk).update(
-            evidence_count=F("evidence_count") + entry.evidence_count
+        _retire(
+            entry,
+            into,
+            KnowledgeEntry.Relation.MERGED,
+            Kind.MERGED,
+            actor,
+            note=f"merged into entry #{into.pk}",
         )
-        into.refresh_from_db()
         _log(into, Kind.MERGED, actor, note=f"merged entry #{entry.pk} into this one")
-        fields = _review(entry, Status.ARCHIVED, actor)
-        entry.related_entry, entry.relation = into, KnowledgeEntry.Relation.MERGED
-        entry.save(update_fields=[*fields, "related_entry", "relation"])
-        _log(entry, Kind.MERGED, actor, note=f"merged into entry #{into.pk}")
     return into
 
 
@@ -323,15 +323,35 @@ def entry_replace(
         raise KnowledgeError("An entry cannot replace itself.")
     with transaction.atomic():
         entry_approve(entry=entry, actor=actor, note=f"replaces entry #{replaced.pk}")
-        KnowledgeEntry.objects.filter(pk=entry.pk).update(
-            evidence_count=F("evidence_count") + replaced.evidence_count
+        _retire(
+            replaced,
+            entry,
+            KnowledgeEntry.Relation.REPLACED,
+            Kind.REPLACED,
+            actor,
+            note=f"replaced by entry #{entry.pk}",
         )
-        entry.refresh_from_db()
-        fields = _review(replaced, Status.ARCHIVED, actor)
-        replaced.related_entry, replaced.relation = entry, KnowledgeEntry.Relation.REPLACED
-        replaced.save(update_fields=[*fields, "related_entry", "relation"])
-        _log(replaced, Kind.REPLACED, actor, note=f"replaced by entry #{entry.pk}")
     return entry
+
+
+def _retire(
+    old: KnowledgeEntry,
+    successor: KnowledgeEntry,
+    relation: str,
+    kind: str,
+    actor: User | None,
+    *,
+    note: str,
+) -> None:
+    """``old`` is archived, pointing at ``successor``, which takes over its evidence."""
+    KnowledgeEntry.objects.filter(pk=successor.pk).update(
+        evidence_count=F("evidence_count") + old.evidence_count
+    )
+    successor.refresh_from_db()
+    fields = _review(old, Status.ARCHIVED, actor)
+    old.related_entry, old.relation = successor, relation
+    old.save(update_fields=[*fields, "related_entry", "relation"])
+    _log(old, kind, actor, note=note)
 
 
 def entry_add_evidence(

@@ -324,7 +324,3 @@ def revision_action(request: HtmxHttpRequest, revision_id: int, action: str) -> 
         return redirect(reverse("knowledge:curation"))
     context = _revision_context(revision, row_error=error)
     return render(request, "knowledge/partials/revision_row.html", context, status=status)
-
-
-def entry_url(entry: KnowledgeEntry) -> str:
-    return reverse("knowledge:detail", args=[entry.pk])
