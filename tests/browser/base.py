@@ -6,6 +6,7 @@ from asgiref.sync import SyncToAsync
 from channels.layers import channel_layers
 from channels.testing import ChannelsLiveServerTestCase
 from django.contrib.auth.models import Group
+from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("VIGIL_CHROMIUM", "/usr/bin/chromium")
@@ -33,6 +34,12 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         # the fork (its sync_to_async calls would wait forever).
         channel_layers.backends.clear()
         SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+        # Nor the database connection pool: parent and child would read each other's results
+        # on the same sockets. Each side opens its own pool after the fork.
+        for connection in connections.all():
+            connection.close()
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
         super().setUpClass()
         cls._playwright = sync_playwright().start()
         cls.browser = cls._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
