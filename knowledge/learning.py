@@ -35,6 +35,7 @@ ROLE_OF_KIND: dict[str, str] = {
 class Learned:
     entry: KnowledgeEntry
     action: str  # "created", "evidence", "related", "skipped"
+    candidate: extraction.Candidate | None = None
 
 
 def turns_of(messages: Sequence[Message]) -> list[extraction.Turn]:
@@ -76,7 +77,8 @@ def learn_from_ticket(ticket: Ticket) -> list[Learned]:
     results = []
     for candidate in candidates_for(ticket, messages):
         sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
-        results.append(_place(ticket, candidate, sources))
+        placed = _place(ticket, candidate, sources)
+        results.append(Learned(placed.entry, placed.action, candidate))
     return results
 
 

@@ -1,0 +1,80 @@
+"""A database of the replay's own, so that it never touches live tickets and knowledge.
+
+The replay's database sits next to the live one on the same server, named after it and the
+replaying process, is migrated from scratch and dropped at the end. A replay killed outright
+leaves its database behind; the next replay drops it.
+"""
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psutil
+from django.conf import settings
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+
+def replay_database_prefix() -> str:
+    return f"{connection.settings_dict['NAME']}_replay_"
+
+
+def drop_abandoned_databases() -> list[str]:
+    """Drop replay databases whose process is gone."""
+    prefix = replay_database_prefix()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix])
+        names = [row[0] for row in cursor.fetchall()]
+    dropped = []
+    for name in names:
+        pid = name.removeprefix(prefix)
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            dropped.append(name)
+    return dropped
+
+
+def quiet_side_effects() -> None:
+    """Nothing the replay does may reach live processes: no websocket events, and
+    background tasks run inline against the replay's database."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {}  # no layer: nothing is published (nobody watches a replay)
+    channel_layers.backends.clear()
+    settings.Q_CLUSTER = {
+        key: value for key, value in settings.Q_CLUSTER.items() if key != "redis"
+    } | {"sync": True, "orm": "default"}
+
+
+@contextmanager
+def isolated_database() -> Iterator[str]:
+    """Switch this process to a fresh, migrated database; drop it afterwards."""
+    for name in drop_abandoned_databases():
+        logger.info("dropped the abandoned replay database %s", name)
+    live_name = connection.settings_dict["NAME"]
+    name = f"{replay_database_prefix()}{os.getpid()}"
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    configured_test_name = test_settings.get("NAME")
+    test_settings["NAME"] = name
+    # A connection pool keeps handing out connections to the database it was opened for.
+    connection.close()
+    connection.close_pool()
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_database()")
+            current = cursor.fetchone()[0]
+            if current != name:
+                raise RuntimeError(f"refusing to replay into {current!r}: not its own database")
+            # A throwaway database need not wait for the disk at every commit.
+            cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+        connection.close()
+        yield name
+    finally:
+        connection.close()
+        connection.close_pool()
+        connection.creation.destroy_test_db(live_name, verbosity=0)
+        test_settings["NAME"] = configured_test_name
