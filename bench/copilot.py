@@ -37,7 +37,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models.signals import post_save  # noqa: E402
 
-from copilot import llm  # noqa: E402
+from copilot import gate, llm  # noqa: E402
 from copilot.models import CopilotRun, Suggestion  # noqa: E402
 from knowledge.models import KnowledgeEntry  # noqa: E402
 from tickets import services  # noqa: E402
@@ -159,7 +159,7 @@ def bench_replay(path: Path, conversations: int) -> dict[str, float]:
         "gate_rejected_with_calls": sum(
             1
             for r in runs
-            if r.gate_probability is not None and r.gate_probability < 0.5 and r.llm_calls
+            if r.gate_probability is not None and r.gate_probability < gate.CUTOFF and r.llm_calls
         ),
         "tokens_per_message": sum(r.tokens for r in runs) / len(runs),
         "spoke": sum(1 for r in runs if r.decision == CopilotRun.Decision.SPEAK) / len(runs),

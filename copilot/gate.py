@@ -1,7 +1,10 @@
 """The local gate: is the newest customer turn something the copilot may answer?
 
 A small logistic model over cheap features, so most messages cost no LLM call. The weights
-are a hand-set starting point; replays of a team's own tickets are what calibrate them.
+were fitted (``manage.py fit_gate``) on 14,884 customer messages of real support conversations
+(IRC help channel and brand support) and checked on 6,254 later ones: messages given
+probability p were answered by a human about p of the time (docs/evaluation.md has the table).
+Refit them on a team's own recorded conversations with the same command.
 """
 
 import math
@@ -30,15 +33,20 @@ PROBLEM_RE = re.compile(
     re.IGNORECASE,
 )
 WEIGHTS = {
-    "bias": -1.6,
-    "question_mark": 1.6,
-    "interrogative": 1.0,
-    "problem": 1.1,
-    "question_or_problem": 1.2,
-    "log_words": 0.35,
-    "thanks_only": -4.0,
-    "status_talk": -1.5,
+    "bias": -1.355,
+    "question_mark": 0.767,
+    "interrogative": 0.271,
+    "problem": 0.0,
+    "question_or_problem": 0.037,
+    "log_words": 0.479,
+    "thanks_only": -0.895,
+    "status_talk": 0.039,
 }
+# A message goes on when messages like it were answered by a human at least this often. The
+# gate favours recall: the answerability step, not the gate, keeps precision. On held-out
+# conversations this passes 65% (IRC) and 87% (brand support) of customer messages, keeping
+# 78% and 89% of those a human answered.
+CUTOFF = 0.4
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,7 @@ def classify(text: str) -> GateResult:
     probability = 1.0 / (1.0 + math.exp(-z))
     if values["thanks_only"]:
         reason = "thanks or acknowledgement"
-    elif probability < 0.5:
+    elif probability < CUTOFF:
         reason = "not a question or problem report"
     else:
         reason = "a question or problem report"

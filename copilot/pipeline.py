@@ -15,6 +15,7 @@ from copilot import delivery, gate, llm, llm_engine
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.status import compose_status_update
 from knowledge import selectors as knowledge
+from knowledge.extraction import is_non_answer
 from knowledge.models import KnowledgeEntry
 from knowledge.redaction import PLACEHOLDER_RE, redact
 from tickets.models import Message, Ticket
@@ -24,6 +25,9 @@ GREETING_RE = re.compile(
     r"^\s*(hi|hello|hey|dear [\w ]+|good (morning|afternoon|evening))\b[,!.]*", re.IGNORECASE
 )
 MIN_QUERY_WORDS = 4
+# The LLM engine asks the model only about knowledge at least this close (the local score):
+# below it, the entries are about something else and a call would be wasted.
+ASK_MODEL_FROM = 0.45
 
 
 class Silent(Exception):
@@ -82,7 +86,7 @@ def step_gate(state: RunState) -> None:
     if result.status_request:
         state.kind = Kind.STATUS_UPDATE
         return
-    if result.probability < 0.5:
+    if result.probability < gate.CUTOFF:
         raise Silent(result.reason)
 
 
@@ -101,18 +105,27 @@ def step_rewrite(state: RunState) -> None:
 def step_retrieve(state: RunState) -> None:
     if state.kind != Kind.ANSWER:
         return
-    state.hits = knowledge.knowledge_search(state.query, team=state.ticket.team, limit=5)
-    if not state.hits:
+    hits = knowledge.knowledge_search(state.query, team=state.ticket.team, limit=5)
+    if not hits:
         raise Silent("no approved knowledge for this team")
+    # An entry that only says "I don't know" is no answer, however well it matches.
+    state.hits = [hit for hit in hits if not is_non_answer(hit.entry.answer)]
+    if not state.hits:
+        raise Silent("the matching knowledge holds no answer")
 
 
 def step_answerability(state: RunState) -> None:
     if state.kind != Kind.ANSWER:
         return
+    best = state.hits[0]
     if state.engine == "llm":
+        if best.score < ASK_MODEL_FROM:
+            state.score = best.score
+            raise Silent(
+                f"no knowledge close to the question ({best.score:.2f} < {ASK_MODEL_FROM})"
+            )
         llm_engine.assess(state, Silent)
         return
-    best = state.hits[0]
     state.score = best.score
     if best.score < state.settings.threshold:
         raise Silent(

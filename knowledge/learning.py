@@ -76,6 +76,8 @@ def learn_from_ticket(ticket: Ticket) -> list[Learned]:
     messages = list(ticket.messages.order_by("created_at", "id"))
     results = []
     for candidate in candidates_for(ticket, messages):
+        if extraction.is_non_answer(candidate.answer):
+            continue  # "I don't know" teaches nothing
         sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
         placed = _place(ticket, candidate, sources)
         results.append(Learned(placed.entry, placed.action, candidate))

@@ -49,6 +49,12 @@ def quiet_side_effects() -> None:
     } | {"sync": True, "orm": "default"}
 
 
+def _close_pool() -> None:
+    """A connection pool keeps handing out connections to the database it was opened for."""
+    connection.close()
+    connection.close_pool()  # type: ignore[attr-defined]
+
+
 @contextmanager
 def isolated_database() -> Iterator[str]:
     """Switch this process to a fresh, migrated database; drop it afterwards."""
@@ -59,9 +65,7 @@ def isolated_database() -> Iterator[str]:
     test_settings = connection.settings_dict.setdefault("TEST", {})
     configured_test_name = test_settings.get("NAME")
     test_settings["NAME"] = name
-    # A connection pool keeps handing out connections to the database it was opened for.
-    connection.close()
-    connection.close_pool()
+    _close_pool()
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         with connection.cursor() as cursor:
@@ -74,7 +78,6 @@ def isolated_database() -> Iterator[str]:
         connection.close()
         yield name
     finally:
-        connection.close()
-        connection.close_pool()
+        _close_pool()
         connection.creation.destroy_test_db(live_name, verbosity=0)
         test_settings["NAME"] = configured_test_name

@@ -32,7 +32,7 @@ KIND_OF_ROLE = {
 REPLAY_ACCOUNT = "replay"
 SUBJECT_WORDS = 12
 # Silence reasons that depend on the threshold: below it, these runs would have spoken.
-BELOW_THRESHOLD = "no knowledge above threshold"
+BELOW_THRESHOLD = ("no knowledge above threshold", "not confident enough")
 
 
 @dataclass

@@ -16,6 +16,18 @@ from knowledge.extraction.patterns import (
 from knowledge.extraction.text import _has_words, _split_sentences, _strip_fillers, _strip_noise
 from knowledge.redaction import PLACEHOLDER_RE
 
+_NON_ANSWER_RE = re.compile(
+    r"^\W*(sorry\W+)?(i|we)\s+(really\s+)?((don'?t|do not)\s+know|have no idea|can'?t help)\b"
+    r"|\b(dunno|no idea)\b|\bi don'?t know anything about\b",
+    re.IGNORECASE,
+)
+
+
+def is_non_answer(text: str) -> bool:
+    """True when an answer only says that its author does not know ("Sorry, I don't know
+    anything about X", "no idea, try searching..."): nothing to offer a customer."""
+    return bool(_NON_ANSWER_RE.search(text or ""))
+
 
 def is_question_or_problem(text: str) -> bool:
     """True when ``text`` asks something or reports a problem, not just thanks or status."""

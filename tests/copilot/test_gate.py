@@ -15,7 +15,7 @@ from copilot import gate
 )
 def test_it_passes_questions_and_problem_reports(text):
     result = gate.classify(text)
-    assert result.probability >= 0.5
+    assert result.probability >= gate.CUTOFF
     assert not result.status_request
 
 
@@ -30,7 +30,7 @@ def test_it_passes_questions_and_problem_reports(text):
 )
 def test_it_stops_what_needs_no_answer(text, reason):
     result = gate.classify(text)
-    assert result.probability < 0.5
+    assert result.probability < gate.CUTOFF
     assert result.reason == reason
 
 

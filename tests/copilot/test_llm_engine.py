@@ -112,10 +112,18 @@ def test_the_model_can_only_choose_entries_it_was_given(small_kb, ticket, calls)
 
 def test_out_of_scope_and_low_confidence_stay_silent(small_kb, ticket, calls, make_ticket):
     calls["assessment"] = {**ASSESSMENT, "in_scope": False}
-    assert ask(ticket, "Can you write me a poem about clouds?").reason == "out of scope for support"
+    poem = "Can you write me a poem about making a block volume bigger?"
+    assert ask(ticket, poem).reason == "out of scope for support"
     calls["assessment"] = {**ASSESSMENT, "confidence": 0.2}
     run = ask(make_ticket(), "I lost my ssh key and cannot log in")
     assert run.reason == "not confident enough (0.20 < 0.6)"
+
+
+def test_knowledge_far_from_the_question_costs_no_call(small_kb, ticket, calls):
+    run = ask(ticket, "Can you write me a poem about clouds and the sea?")
+    assert run.reason.startswith("no knowledge close to the question")
+    assert run.llm_calls == 0
+    assert calls["assess"] == []
 
 
 def test_a_failing_llm_degrades_the_copilot_only(small_kb, ticket, calls, monkeypatch):

@@ -68,6 +68,18 @@ def test_proposed_knowledge_is_never_used(ticket):
     assert ask(ticket, "How do I resize my volume?").decision == SILENT
 
 
+def test_an_entry_that_only_says_it_does_not_know_is_no_answer(ticket):
+    knowledge_services.entry_create(
+        question="resize volume",
+        answer="Sorry, I don't know anything about resize volume - try searching the wiki",
+        actor=None,
+        status=KnowledgeEntry.Status.APPROVED,
+    )
+    run = ask(ticket, "How do I resize my volume?")
+    assert run.decision == SILENT
+    assert run.reason == "the matching knowledge holds no answer"
+
+
 def test_it_does_not_repeat_itself(small_kb, ticket):
     assert ask(ticket, "How do I resize my volume?").decision == SPEAK
     again = ask(ticket, "how can I make the volume bigger?")

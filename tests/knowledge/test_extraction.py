@@ -348,3 +348,21 @@ def test_the_demo_tickets_give_the_expected_lessons():
     [duplicate] = by_subject["charged twice"]
     assert "refunded" not in duplicate.answer
     assert "5-10 business days" in duplicate.answer
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sorry, I don't know anything about alsa-utils - try searching the factoids", True),
+        ("I don't know, try searching the forums", True),
+        ("Bugger all, I dunno.", True),
+        ("We have no idea yet", True),
+        ("Resize the volume, then run growpart.", False),
+        ("If you don't know your password, reset it under Settings.", False),
+        ("We do not store card numbers.", False),
+    ],
+)
+def test_answers_that_only_say_they_do_not_know(text, expected):
+    from knowledge.extraction import is_non_answer
+
+    assert is_non_answer(text) is expected
