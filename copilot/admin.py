@@ -5,7 +5,14 @@ from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 
 @admin.register(TeamCopilotSettings)
 class TeamCopilotSettingsAdmin(admin.ModelAdmin):
-    list_display = ["team", "mode", "threshold", "target_precision", "calibration_note"]
+    list_display = [
+        "team",
+        "mode",
+        "threshold",
+        "target_precision",
+        "exploration_share",
+        "calibration_note",
+    ]
     # The numbers the last tuning used, for admins to check (`manage.py calibrate_copilot`).
     readonly_fields = ["calibrated_at", "calibration_note"]
 
@@ -13,7 +20,7 @@ class TeamCopilotSettingsAdmin(admin.ModelAdmin):
 @admin.register(CopilotRun)
 class CopilotRunAdmin(admin.ModelAdmin):
     list_display = ["created_at", "ticket", "decision", "reason", "score", "latency_ms"]
-    list_filter = ["decision", "kind", "engine"]
+    list_filter = ["decision", "kind", "engine", "explored"]
     search_fields = ["reason", "query"]
     raw_id_fields = ["ticket", "message"]
     filter_horizontal = ["considered"]

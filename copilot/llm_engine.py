@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from copilot import llm
+from copilot import exploration, llm
 from knowledge.models import KnowledgeEntry
 from tickets.models import Message
 
@@ -84,7 +84,7 @@ def assess(state: "RunState", silent: Callable[[str], Exception]) -> None:
     ]
     if not data["answerable"] or not chosen:
         raise silent("the knowledge does not answer this question")
-    if confidence < state.settings.threshold:
+    if confidence < state.settings.threshold and not exploration.explore(state):
         raise silent(f"not confident enough ({confidence:.2f} < {state.settings.threshold})")
     question = str(data.get("question") or "").strip()
     state.query = question[:1000] or state.query

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from knowledge.models import KnowledgeEntry
@@ -32,6 +33,19 @@ class TeamCopilotSettings(models.Model):
     )
     min_samples = models.PositiveIntegerField(
         default=30, help_text="Decided suggestions needed before the threshold is tuned."
+    )
+    exploration_share = models.FloatField(
+        default=0.05,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=(
+            "Share of runs scoring a little under the threshold that are shown anyway, labelled "
+            "as exploring, so that tuning can also lower the threshold. 0 turns it off."
+        ),
+    )
+    exploration_margin = models.FloatField(
+        default=0.15,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="How far under the threshold a score may be and still be explored.",
     )
     calibrated_at = models.DateTimeField(null=True, blank=True)
     calibration_note = models.CharField(max_length=300, blank=True)
@@ -70,6 +84,9 @@ class CopilotRun(models.Model):
     tokens = models.PositiveIntegerField(default=0)
     latency_ms = models.FloatField(default=0.0)
     error = models.TextField(blank=True)
+    explored = models.BooleanField(
+        default=False, help_text="Spoke although the score was under the threshold (exploring)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -212,11 +229,11 @@ class ReplayRun(models.Model):
 
     @property
     def conversations_name(self) -> str:
-        return self.conversations.name.rsplit("/", 1)[-1] if self.conversations else ""
+        return (self.conversations.name or "").rsplit("/", 1)[-1]
 
     @property
     def knowledge_name(self) -> str:
-        return self.knowledge.name.rsplit("/", 1)[-1] if self.knowledge else ""
+        return (self.knowledge.name or "").rsplit("/", 1)[-1]
 
     @property
     def percent_done(self) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from copilot import delivery, gate, llm, llm_engine
+from copilot import answerability, delivery, exploration, gate, llm, llm_engine
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.status import compose_status_update
 from knowledge import selectors as knowledge
@@ -25,9 +25,6 @@ GREETING_RE = re.compile(
     r"^\s*(hi|hello|hey|dear [\w ]+|good (morning|afternoon|evening))\b[,!.]*", re.IGNORECASE
 )
 MIN_QUERY_WORDS = 4
-# The LLM engine asks the model only about knowledge at least this close (the local score):
-# below it, the entries are about something else and a call would be wasted.
-ASK_MODEL_FROM = 0.45
 
 
 class Silent(Exception):
@@ -50,6 +47,7 @@ class RunState:
     cited: list[int] = field(default_factory=list)
     chosen: list[KnowledgeEntry] = field(default_factory=list)
     engine: str = "local"
+    explored: bool = False
     model: str = ""
     llm_calls: int = 0
     tokens: int = 0
@@ -119,17 +117,17 @@ def step_answerability(state: RunState) -> None:
         return
     best = state.hits[0]
     if state.engine == "llm":
-        if best.score < ASK_MODEL_FROM:
-            state.score = best.score
+        if best.score < answerability.RELEVANT_FROM:
             raise Silent(
-                f"no knowledge close to the question ({best.score:.2f} < {ASK_MODEL_FROM})"
+                f"no knowledge close to the question "
+                f"({best.score:.2f} < {answerability.RELEVANT_FROM})"
             )
         llm_engine.assess(state, Silent)
         return
     state.score = best.score
-    if best.score < state.settings.threshold:
+    if state.score < state.settings.threshold and not exploration.explore(state):
         raise Silent(
-            f"no knowledge above threshold ({best.score:.2f} < {state.settings.threshold})"
+            f"no knowledge above threshold ({state.score:.2f} < {state.settings.threshold})"
         )
 
 
@@ -172,6 +170,7 @@ STEPS = (
     step_answerability,
     step_dedup,
     step_compose,
+    exploration.step_label,
 )
 
 
@@ -208,6 +207,7 @@ def run(message: Message) -> CopilotRun:
             tokens=state.tokens,
             error=error,
             latency_ms=(time.perf_counter() - started) * 1000,
+            explored=state.explored and decision == CopilotRun.Decision.SPEAK,
         )
         record.considered.set([hit.entry.pk for hit in state.hits])
         if decision == CopilotRun.Decision.SPEAK:
