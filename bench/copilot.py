@@ -39,6 +39,7 @@ from django.db.models.signals import post_save  # noqa: E402
 
 from copilot import gate, llm  # noqa: E402
 from copilot.models import CopilotRun, Suggestion  # noqa: E402
+from knowledge.extraction import is_non_answer  # noqa: E402
 from knowledge.models import KnowledgeEntry  # noqa: E402
 from tickets import services  # noqa: E402
 from tickets.models import Customer, Message, Team  # noqa: E402
@@ -84,7 +85,7 @@ async def bench_latency(questions: list[str], first: str) -> list[float]:
         from copilot.models import TeamCopilotSettings
 
         team, _ = Team.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-        # Every message speaks: this measures delivery, not the decision.
+        # No threshold: this measures delivery, not the decision (silent runs are not counted).
         TeamCopilotSettings.objects.get_or_create(team=team, defaults={"threshold": 0.0})
         user, _ = User.objects.get_or_create(username=f"bench-{first}")
         user.groups.add(Group.objects.get_or_create(name="analyst")[0])
@@ -107,9 +108,24 @@ async def bench_latency(questions: list[str], first: str) -> list[float]:
     post_save.connect(on_save, sender=Message, weak=False)
 
     @database_sync_to_async
-    def ask(text: str) -> None:
+    def ask(text: str) -> bool:
+        """Save a customer message; True when the copilot spoke on it."""
         Suggestion.objects.filter(ticket=ticket).update(state=Suggestion.State.DISMISSED)
-        services.message_create(ticket=ticket, kind=Message.Kind.CUSTOMER, body=text)
+        message, _ = services.message_create(ticket=ticket, kind=Message.Kind.CUSTOMER, body=text)
+        return CopilotRun.objects.filter(
+            message=message, decision=CopilotRun.Decision.SPEAK
+        ).exists()
+
+    async def spoke(asking: asyncio.Future) -> bool:
+        """Wait for the first event of kind ``first``; False when the copilot stayed silent."""
+        while True:
+            receiving = asyncio.ensure_future(ws.receive_json_from(timeout=20))
+            await asyncio.wait({receiving, asking}, return_when=asyncio.FIRST_COMPLETED)
+            if not receiving.done() and not asking.result():
+                receiving.cancel()
+                return False
+            if (await receiving)["type"] == first:
+                return True
 
     headers = [(b"origin", b"http://localhost"), (b"cookie", cookie)]
     ws = WebsocketCommunicator(application, f"/ws/tickets/{ticket.pk}/", headers=headers)
@@ -118,11 +134,8 @@ async def bench_latency(questions: list[str], first: str) -> list[float]:
     try:
         for text in questions:
             task = asyncio.ensure_future(ask(text))
-            while True:
-                event = await ws.receive_json_from(timeout=20)
-                if event["type"] == first:
-                    latencies.append((time.perf_counter() - saved_at[-1]) * 1000)
-                    break
+            if await spoke(task):
+                latencies.append((time.perf_counter() - saved_at[-1]) * 1000)
             await task
             await ws.receive_nothing(timeout=0.05)  # drain the rest of this answer
             while not await ws.receive_nothing(timeout=0.01):
@@ -185,8 +198,13 @@ def main() -> None:
     try:
         kb.bench_import(args.import_file)
         kb.grow_corpus(args.entries, np.random.default_rng(7))
-        base = list(KnowledgeEntry.objects.values_list("question", flat=True)[: args.messages])
-        questions = [f"How do I {q.split(' (')[0]}?" for q in base]
+        # Questions the copilot can speak on: the gate passes them, their entry holds an answer.
+        base = KnowledgeEntry.objects.order_by("pk").values_list("question", "answer")
+        questions = [
+            f"How do I {q.split(' (')[0]}?" for q, a in base[:2000] if not is_non_answer(a)
+        ]
+        questions = [q for q in questions if gate.classify(q).probability >= gate.CUTOFF]
+        questions = questions[: args.messages]
         questions = (questions * (args.messages // max(len(questions), 1) + 1))[: args.messages]
         print(f"cores: {os.cpu_count()}  entries: {KnowledgeEntry.objects.count():,}")
         for engine, first in (("local", "copilot"), ("llm", "piece")):
@@ -196,6 +214,7 @@ def main() -> None:
                 f"{engine} engine: saved -> first bytes on the websocket over {len(latencies)} "
                 f"messages: p50 {percentile(latencies, 50):.1f} ms, "
                 f"p95 {percentile(latencies, 95):.1f} ms"
+                f" ({len(questions) - len(latencies)} silent, not measured)"
             )
         mock_llm(True)
         figures = bench_replay(args.replay, args.conversations)

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 COPILOT_NAME = "Vigil copilot"
 # How often, in streamed pieces, a newer customer message is looked for.
 SUPERSEDE_CHECK_EVERY = 20
+# After the first piece, pieces arriving within this many seconds travel as one event: each
+# event is a channel-layer round trip from the worker, and a model writes a piece every few ms.
+PIECE_INTERVAL = 0.05
 
 
 def deliver(run: CopilotRun, state: "RunState") -> Suggestion:
@@ -44,6 +47,7 @@ def _finish(suggestion: Suggestion, state: "RunState") -> None:
     auto = (
         state.settings.mode == TeamCopilotSettings.Mode.AUTO
         and state.kind == CopilotRun.Kind.ANSWER
+        and not state.explored  # shown to learn from the analysts, whatever the auto threshold
         and (state.score or 0.0) >= state.settings.auto_threshold
     )
     if auto:
@@ -73,11 +77,22 @@ def write_streamed(
     """Write the answer into the panel piece by piece, then keep it with its citations."""
     seen = 0
     stopped = False
+    pending: list[str] = []
+    sent_at = 0.0
+
+    def publish() -> None:
+        nonlocal sent_at
+        if pending:
+            realtime.publish_copilot_piece(run.ticket_id, suggestion.pk, "".join(pending))
+            pending.clear()
+        sent_at = time.monotonic()
 
     def on_piece(piece: str) -> bool:
         nonlocal seen, stopped
         seen += 1
-        realtime.publish_copilot_piece(run.ticket_id, suggestion.pk, piece)
+        pending.append(piece)
+        if seen == 1 or time.monotonic() - sent_at >= PIECE_INTERVAL:
+            publish()
         if seen % SUPERSEDE_CHECK_EVERY == 0 and _superseded(run):
             stopped = True
             return False
@@ -85,12 +100,13 @@ def write_streamed(
 
     try:
         text = llm_engine.compose(state, on_piece)
+        publish()
     except llm.LLMError as exc:
         with transaction.atomic():
             suggestion.delete()
-            run.decision, run.kind = CopilotRun.Decision.SILENT, ""
+            run.decision, run.kind, run.explored = CopilotRun.Decision.SILENT, "", False
             run.reason, run.error = "copilot error", str(exc)[:2000]
-            _save_stats(run, state, started, ["decision", "kind", "reason", "error"])
+            _save_stats(run, state, started, ["decision", "kind", "explored", "reason", "error"])
         realtime.publish_copilot_changed(run.ticket_id)
         return
     with transaction.atomic():

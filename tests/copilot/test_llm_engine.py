@@ -3,7 +3,7 @@ import json
 import pytest
 
 from copilot import delivery, llm, pipeline
-from copilot.models import CopilotRun, Suggestion
+from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeEntry
 from tickets import realtime, services
@@ -61,7 +61,7 @@ def test_it_assesses_then_streams_a_cited_answer(small_kb, ticket, calls, pieces
     suggestion = run.suggestion
     assert suggestion.text == ANSWER
     assert "".join(pieces) == ANSWER
-    assert len(pieces) > 3  # it really arrived in pieces
+    assert len(pieces[0]) < len(ANSWER)  # the first piece went out before the rest was written
     cited = list(suggestion.citations.all())
     assert len(cited) == 1
     assert cited[0].question in calls["compose"][0]
@@ -159,3 +159,37 @@ def test_a_newer_message_supersedes_an_answer_being_written(
     assert run.suggestion.state == Suggestion.State.SUPERSEDED
     assert len(pieces) == 1
     assert CopilotRun.objects.count() == 1
+
+
+def test_pieces_written_in_quick_succession_travel_together(
+    small_kb, make_ticket, calls, pieces, monkeypatch
+):
+    monkeypatch.setattr(delivery, "PIECE_INTERVAL", 0)
+    ask(make_ticket(), "I lost my ssh key and cannot log in")
+    assert len(pieces) > 3  # each piece of the model's answer on its own
+    pieces.clear()
+    monkeypatch.setattr(delivery, "PIECE_INTERVAL", 60)
+    ask(make_ticket(), "I lost my ssh key and cannot log in")
+    assert len(pieces) == 2  # the first at once, the rest together once written
+    assert "".join(pieces) == ANSWER
+
+
+def test_an_answer_the_model_is_unsure_of_is_explored_but_never_sent(
+    small_kb, ticket, team, calls, pieces
+):
+    TeamCopilotSettings.objects.create(
+        team=team,
+        mode=TeamCopilotSettings.Mode.AUTO,
+        threshold=0.6,
+        auto_threshold=0.0,
+        exploration_share=1.0,
+    )
+    calls["assessment"] = {**ASSESSMENT, "confidence": 0.5}
+    run = ask(ticket, "I lost my ssh key and cannot log in")
+    run.refresh_from_db()
+    assert (run.decision, run.explored, run.score) == ("speak", True, 0.5)
+    suggestion = run.suggestion
+    assert (suggestion.label, suggestion.text) == ("Exploring below threshold", ANSWER)
+    assert "the model judged" in suggestion.why
+    assert suggestion.state == Suggestion.State.SHOWN
+    assert not ticket.messages.filter(kind=Message.Kind.COPILOT).exists()
