@@ -11,4 +11,5 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "vigil_roles": sorted(ticket_roles.user_roles(user)),
         "can_work_tickets": ticket_roles.can_work_tickets(user),
         "can_curate": ticket_roles.can_curate(user),
+        "can_manage": ticket_roles.can_manage(user),
     }

@@ -41,3 +41,8 @@ def can_work_tickets(user: AnyUser) -> bool:
 def can_curate(user: AnyUser) -> bool:
     """Change knowledge: curators and admins. Everyone with a role may read it."""
     return bool(user_roles(user) & {CURATOR, ADMIN})
+
+
+def can_manage(user: AnyUser) -> bool:
+    """Oversee the copilot (replays, thresholds): managers and admins."""
+    return bool(user_roles(user) & {MANAGER, ADMIN})

@@ -130,6 +130,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
+# Uploaded files (replay inputs and their results). Never served as public URLs: views that
+# check the role hand them out.
+MEDIA_ROOT = DATA_DIR / "media"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -147,6 +150,8 @@ VIGIL_PORTAL_RATE_WINDOW_MINUTES = env_int("VIGIL_PORTAL_RATE_WINDOW_MINUTES", 6
 VIGIL_AUTO_CLOSE_DAYS = env_int("VIGIL_AUTO_CLOSE_DAYS", 7)
 VIGIL_QUEUE_PAGE_SIZE = env_int("VIGIL_QUEUE_PAGE_SIZE", 25)
 VIGIL_DEMO_PASSWORD = env_str("VIGIL_DEMO_PASSWORD", "vigil-demo")
+VIGIL_REPLAY_MAX_UPLOAD_MB = env_int("VIGIL_REPLAY_MAX_UPLOAD_MB", 50)
+VIGIL_REPLAY_TIMEOUT_MINUTES = env_int("VIGIL_REPLAY_TIMEOUT_MINUTES", 240)
 
 LOGGING = {
     "version": 1,

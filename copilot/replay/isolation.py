@@ -37,16 +37,30 @@ def drop_abandoned_databases() -> list[str]:
     return dropped
 
 
-def quiet_side_effects() -> None:
+@contextmanager
+def quiet_side_effects(*, local_engine: bool) -> Iterator[None]:
     """Nothing the replay does may reach live processes: no websocket events, and
-    background tasks run inline against the replay's database."""
+    background tasks run inline against the replay's database. With the local engine, no LLM
+    either. The settings are restored afterwards (the command may run inside a longer process)."""
     from channels.layers import channel_layers
 
-    settings.CHANNEL_LAYERS = {}  # no layer: nothing is published (nobody watches a replay)
+    changed = {
+        "CHANNEL_LAYERS": {},  # no layer: nothing is published (nobody watches a replay)
+        "Q_CLUSTER": {key: value for key, value in settings.Q_CLUSTER.items() if key != "redis"}
+        | {"sync": True, "orm": "default"},
+    }
+    if local_engine:
+        changed["VIGIL_LLM_MODELS"] = {}
+    saved = {name: getattr(settings, name) for name in changed}
+    for name, value in changed.items():
+        setattr(settings, name, value)
     channel_layers.backends.clear()
-    settings.Q_CLUSTER = {
-        key: value for key, value in settings.Q_CLUSTER.items() if key != "redis"
-    } | {"sync": True, "orm": "default"}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(settings, name, value)
+        channel_layers.backends.clear()
 
 
 def _close_pool() -> None:

@@ -49,6 +49,7 @@ class MessageResult:
     llm_calls: int
     tokens: int
     question: str = ""
+    gate: float | None = None  # the gate's probability
     # Ground truth, when the input links answers to questions (reply_to).
     answerable: bool | None = None
     human_answer: str | None = None
@@ -75,6 +76,7 @@ class MessageResult:
             "latency_ms": round(self.latency_ms, 2),
             "llm_calls": self.llm_calls,
             "tokens": self.tokens,
+            "gate": None if self.gate is None else round(self.gate, 4),
         }
 
 
@@ -230,6 +232,7 @@ class Replayer:
             llm_calls=run.llm_calls,
             tokens=run.tokens,
             question=turn.text,
+            gate=run.gate_probability,
             answerable=None if answers is None else human is not None,
             human_answer="\n".join(human) if human else None,
         )

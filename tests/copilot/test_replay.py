@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -181,6 +182,7 @@ def test_the_command_replays_in_a_database_of_its_own(tmp_path, team):
         connection.settings_dict["NAME"],
     )
     out, report_path, stdout = tmp_path / "out.jsonl", tmp_path / "report.json", _Sink()
+    channel_layers_before, q_cluster_before = settings.CHANNEL_LAYERS, settings.Q_CLUSTER
     with pytest.raises(SystemExit) as exit_status:  # lines were skipped: status 1
         call_command(
             "replay",
@@ -200,6 +202,9 @@ def test_the_command_replays_in_a_database_of_its_own(tmp_path, team):
     assert exit_status.value.code == 1
     assert (Ticket.objects.count(), KnowledgeEntry.objects.count()) == live[:2]
     assert connection.settings_dict["NAME"] == live[2]
+    # The process is left as it was: websocket events and tasks work again afterwards.
+    assert channel_layers_before == settings.CHANNEL_LAYERS
+    assert q_cluster_before == settings.Q_CLUSTER
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_database WHERE datname LIKE %s", [f"{live[2]}_replay_%"]
@@ -211,7 +216,7 @@ def test_the_command_replays_in_a_database_of_its_own(tmp_path, team):
     assert len(decisions) == 6
     assert set(decisions[0]) == {
         "conversation", "message", "decision", "reason", "score", "kind", "text",
-        "citations", "latency_ms", "llm_calls", "tokens",
+        "citations", "latency_ms", "llm_calls", "tokens", "gate",
     }  # fmt: skip
     learned = [r for r in rows if r.get("type") == "learned"]
     assert {r["status"] for r in learned} <= {"approved", "proposed", "merged", "rejected"}

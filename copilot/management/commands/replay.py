@@ -6,7 +6,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
@@ -103,14 +102,14 @@ class Command(BaseCommand):
             "target_precision": target,
         }
         self.progress_mode = options["progress"]
-        signal.signal(signal.SIGTERM, _interrupt)
-        quiet_side_effects()
-        if engine == "local":
-            settings.VIGIL_LLM_MODELS = {}
-        with isolated_database():
-            report, warnings, interrupted = self._replay(
-                path, knowledge, live, run_options, total, options
-            )
+        previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            with quiet_side_effects(local_engine=engine == "local"), isolated_database():
+                report, warnings, interrupted = self._replay(
+                    path, knowledge, live, run_options, total, options
+                )
+        finally:
+            signal.signal(signal.SIGTERM, previous_handler)
         self._finish(report, warnings, interrupted, team, options)
 
     def _team(self, given: str | None) -> Team | None:
