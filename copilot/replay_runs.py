@@ -7,7 +7,6 @@ JSON lines it prints, keeps the run's progress up to date, and stores the report
 
 import json
 import logging
-import math
 import os
 import queue
 import socket
@@ -29,14 +28,13 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from copilot.models import ReplayRun, TeamCopilotSettings
+from copilot.replay.progress import ProgressWriter, count, parse_progress_line, rate
 from tickets.models import Team
 from tickets.services import display_name
 
 logger = logging.getLogger(__name__)
 Status = ReplayRun.Status
 
-# Progress reaches the database at most this often; the detail page polls about as often.
-SAVE_INTERVAL_S = 1.0
 # How often the task looks at the cancel flag and the clock when the replay prints nothing.
 POLL_S = 1.0
 # After SIGTERM the command writes the report of what it replayed so far; then it is killed.
@@ -291,7 +289,7 @@ def _execute(run: ReplayRun) -> str:
 
 def follow(
     process: subprocess.Popen[str],
-    writer: "ProgressWriter",
+    writer: ProgressWriter,
     *,
     timeout_s: float,
     clock: Callable[[], float] = time.monotonic,
@@ -337,14 +335,14 @@ def _read_lines(stream: IO[str], lines: "queue.Queue[str | None]") -> None:
 
 
 def _store_outcome(
-    run: ReplayRun, outcome: Outcome, writer: "ProgressWriter", stderr_path: Path
+    run: ReplayRun, outcome: Outcome, writer: ProgressWriter, stderr_path: Path
 ) -> None:
     report = _read_report(report_path(run))
     run.report = report
     if report is not None:
-        run.conversations_done = _count(report.get("conversations"))
-        run.messages_done = _count(report.get("customer_messages"))
-        run.rate = _rate(report.get("messages_per_s"))
+        run.conversations_done = count(report.get("conversations"))
+        run.messages_done = count(report.get("customer_messages"))
+        run.rate = rate(report.get("messages_per_s"))
         skipped = report.get("skipped_lines")
         if isinstance(skipped, list):
             run.warnings = skipped
@@ -398,118 +396,3 @@ def _error_text(code: int | None, stderr_path: Path) -> str:
     else:
         headline = f"The replay stopped with exit status {code}."
     return f"{headline}\n{tail}" if tail else headline
-
-
-# --- Progress lines ---
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    kind: str  # "progress", "warning" or "done"
-    conversations: int = 0
-    total: int = 0
-    messages: int = 0
-    rate: float = 0.0
-    line: int | None = None
-    message: str = ""
-
-
-def parse_progress_line(line: str) -> ProgressEvent | None:
-    """One line of ``replay --progress json``; None for anything else (a stray print, a
-    malformed or unknown event)."""
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    kind = data.get("event")
-    try:
-        if kind == "progress":
-            return ProgressEvent(
-                kind="progress",
-                conversations=_count(data["conversations"], strict=True),
-                total=_count(data["total"], strict=True),
-                messages=_count(data["messages"], strict=True),
-                rate=_rate(data.get("rate")),
-            )
-        if kind == "warning":
-            number = data.get("line")
-            return ProgressEvent(
-                kind="warning",
-                line=_count(number, strict=True) if number is not None else None,
-                message=str(data.get("message", ""))[:500],
-            )
-    except (KeyError, ValueError):
-        return None
-    if kind == "done":
-        return ProgressEvent(kind="done")
-    return None
-
-
-def _count(value: object, *, strict: bool = False) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if strict:
-        raise ValueError(f"not a count: {value!r}")
-    return 0
-
-
-def _rate(value: object) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return max(0.0, float(value))
-    return 0.0
-
-
-class ProgressWriter:
-    """Applies progress events to a run and saves them at most once per ``interval`` seconds
-    (the first at once); ``flush`` saves what is left. Looks at the cancel flag as often."""
-
-    FIELDS = ("conversations_done", "conversations_total", "messages_done", "rate", "warnings")
-
-    def __init__(
-        self,
-        run: ReplayRun,
-        *,
-        interval: float = SAVE_INTERVAL_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.run = run
-        self.interval = interval
-        self.clock = clock
-        self._saved_at: float | None = None
-        self._checked_at: float | None = None
-        self._cancelled = False
-        self._dirty = False
-
-    def apply(self, event: ProgressEvent) -> None:
-        run = self.run
-        if event.kind == "progress":
-            run.conversations_done = event.conversations
-            run.conversations_total = event.total
-            run.messages_done = event.messages
-            run.rate = event.rate
-        elif event.kind == "warning":
-            run.warnings = [*run.warnings, {"line": event.line, "message": event.message}]
-        else:
-            return
-        self._dirty = True
-        if self._saved_at is None or self.clock() - self._saved_at >= self.interval:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._dirty:
-            self.run.save(update_fields=list(self.FIELDS))
-            self._saved_at = self.clock()
-            self._dirty = False
-
-    def cancel_requested(self) -> bool:
-        now = self.clock()
-        if not self._cancelled and (
-            self._checked_at is None or now - self._checked_at >= self.interval
-        ):
-            self._checked_at = now
-            self._cancelled = ReplayRun.objects.filter(
-                pk=self.run.pk, cancel_requested=True
-            ).exists()
-        return self._cancelled

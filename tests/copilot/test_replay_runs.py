@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from copilot import replay_runs
 from copilot.models import ReplayRun
-from copilot.replay_runs import ProgressEvent, ProgressWriter, parse_progress_line
+from copilot.replay.progress import ProgressEvent, ProgressWriter, parse_progress_line
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CONVERSATIONS = FIXTURES / "replay_small.jsonl"
