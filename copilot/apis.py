@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from copilot import selectors, services
 from copilot.models import Suggestion
@@ -13,6 +12,7 @@ from tickets.models import Ticket
 from vigil_site.api_common import (
     PAGE_PARAMETERS,
     ApiRequest,
+    BaseApi,
     paginated,
     paginated_response,
     ticket_for,
@@ -54,7 +54,7 @@ def _suggestion(ticket: Ticket, suggestion_id: int) -> Suggestion:
     return suggestion
 
 
-class SuggestionListApi(APIView):
+class SuggestionListApi(BaseApi):
     @extend_schema(
         operation_id="tickets_suggestions_list",
         parameters=PAGE_PARAMETERS,
@@ -70,7 +70,7 @@ class SuggestionListApi(APIView):
         )
 
 
-class SuggestionAcceptApi(APIView):
+class SuggestionAcceptApi(BaseApi):
     class OutputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "SuggestionAccepted"
@@ -92,7 +92,7 @@ class SuggestionAcceptApi(APIView):
         return Response(self.OutputSerializer({"suggestion": suggestion, "message": message}).data)
 
 
-class SuggestionDismissApi(APIView):
+class SuggestionDismissApi(BaseApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "SuggestionDismiss"

@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from knowledge import selectors, services
 from knowledge.models import KnowledgeEntry
@@ -14,6 +13,7 @@ from tickets.models import Team
 from vigil_site.api_common import (
     PAGE_PARAMETERS,
     ApiRequest,
+    BaseApi,
     paginated,
     paginated_response,
     query_params,
@@ -68,7 +68,7 @@ def _team(request: ApiRequest, slug: str | None) -> Team | None:
     return team
 
 
-class EntryListApi(APIView):
+class EntryListApi(BaseApi):
     class FilterSerializer(serializers.Serializer):
         class Meta:
             ref_name = "KnowledgeFilters"
@@ -107,7 +107,7 @@ class EntryListApi(APIView):
         )
 
 
-class EntrySearchApi(APIView):
+class EntrySearchApi(BaseApi):
     class FilterSerializer(serializers.Serializer):
         class Meta:
             ref_name = "KnowledgeSearchQuery"
@@ -154,13 +154,13 @@ class EntrySearchApi(APIView):
         return team
 
 
-class EntryDetailApi(APIView):
+class EntryDetailApi(BaseApi):
     @extend_schema(operation_id="knowledge_retrieve", responses=EntrySerializer)
     def get(self, request: ApiRequest, entry_id: int) -> Response:
         return Response(EntrySerializer(_entry(request, entry_id)).data)
 
 
-class EntryCreateApi(APIView):
+class EntryCreateApi(BaseApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "KnowledgeEntryCreate"
@@ -201,7 +201,7 @@ class EntryCreateApi(APIView):
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
-class EntryApproveApi(APIView):
+class EntryApproveApi(BaseApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "KnowledgeEntryApprove"
@@ -234,7 +234,7 @@ class EntryApproveApi(APIView):
         return Response(EntrySerializer(_entry(request, entry_id)).data)
 
 
-class EntryRejectApi(APIView):
+class EntryRejectApi(BaseApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "KnowledgeEntryReject"

@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from tickets import roles, selectors, services
 from tickets.models import Message, Ticket
@@ -15,6 +14,7 @@ from vigil_site.api_common import (
     IDEMPOTENCY_HEADER,
     PAGE_PARAMETERS,
     ApiRequest,
+    BaseApi,
     idempotency_key,
     paginated,
     paginated_response,
@@ -99,7 +99,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 STATUS_FILTERS = ["active", "all", *Ticket.Status.values]
 
 
-class TicketListApi(APIView):
+class TicketListApi(BaseApi):
     class FilterSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketFilters"
@@ -144,7 +144,7 @@ class TicketListApi(APIView):
         )
 
 
-class TicketCreateApi(APIView):
+class TicketCreateApi(BaseApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketCreate"
@@ -195,13 +195,13 @@ class TicketCreateApi(APIView):
         return Response(TicketSerializer(ticket).data, status=code)
 
 
-class TicketDetailApi(APIView):
+class TicketDetailApi(BaseApi):
     @extend_schema(operation_id="tickets_retrieve", responses=TicketSerializer)
     def get(self, request: ApiRequest, ticket_id: int) -> Response:
         return Response(TicketSerializer(ticket_for(request, ticket_id)).data)
 
 
-class TicketUpdateApi(APIView):
+class TicketUpdateApi(BaseApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketUpdate"
@@ -257,7 +257,7 @@ class TicketUpdateApi(APIView):
         return Response(TicketSerializer(ticket_for(request, ticket_id)).data)
 
 
-class MessageListApi(APIView):
+class MessageListApi(BaseApi):
     @extend_schema(
         operation_id="tickets_messages_list",
         description="The whole conversation, internal notes included, oldest first.",
@@ -274,7 +274,7 @@ class MessageListApi(APIView):
         )
 
 
-class MessageCreateApi(APIView):
+class MessageCreateApi(BaseApi):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "MessageCreate"

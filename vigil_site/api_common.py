@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import pagination, serializers
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,22 @@ class ApiRequest(Request):
     """A request that passed ``HasVigilRole``: the user is a real, logged-in one."""
 
     user: User
+
+
+class BaseApi(APIView):
+    """Every API view. DRF checks throttles only after authentication and permissions pass;
+    here callers without valid credentials are counted first, against the anonymous rate, so
+    guessing tokens is throttled like any other anonymous request."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        try:
+            self.perform_authentication(request)
+        except APIException:
+            self.check_throttles(request)
+            raise
+        if not request.user.is_authenticated:
+            self.check_throttles(request)
+        super().initial(request, *args, **kwargs)
 
 
 class ApiPagination(pagination.PageNumberPagination):

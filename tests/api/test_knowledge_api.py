@@ -13,7 +13,7 @@ CREATE = "/api/v1/knowledge/create/"
 def proposed(db, team):
     return services.entry_create(
         question="How do I rotate my API keys?",
-        answer="Create a new key under Account > Keys, switch your clients, then delete the old one.",
+        answer="Create a new key under Account > Keys, switch clients, then delete the old one.",
         actor=None,
         team=team,
     )
