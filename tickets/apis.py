@@ -211,6 +211,7 @@ class TicketUpdateApi(BaseApi):
             required=False,
             allow_null=True,
             min_value=1,
+            max_value=2**62,
             help_text="A user id, or null to unassign.",
         )
         priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
