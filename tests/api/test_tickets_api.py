@@ -1,3 +1,6 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from tests.api.conftest import error_of
 from tests.factories import UserFactory
 from tickets.models import Ticket, TicketEvent
@@ -280,3 +283,14 @@ def test_a_deactivated_users_token_stops_working(api_for, team, ticket):
     user.is_active = False
     user.save()
     assert client.get(detail(ticket)).status_code == 401
+
+
+def test_the_list_query_count_is_pinned(api_for, analyst, make_ticket, reply):
+    for n in range(12):
+        reply(make_ticket(subject=f"Problem {n}"), "On it")
+    client = api_for(analyst)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"page_size": 50})
+    assert response.json()["count"] == 12
+    # Token, roles, count, page: independent of the number of tickets.
+    assert len(queries) == 4, "\n".join(q["sql"][:150] for q in queries.captured_queries)
