@@ -1,4 +1,4 @@
-"""What every API view shares: who may call it, how often, and how lists are paged."""
+"""What every API view shares: its base class, paging, ticket access and idempotency keys."""
 
 from typing import Any
 
