@@ -47,7 +47,7 @@ class ApiDocsTests(BrowserTestCase):
         operation.locator(".opblock-summary").click()
         operation.locator("text=Try it out").click()
         operation.locator("text=Execute").click()
-        # The console login carries over: the request is made with the session and its CSRF.
+        # The console login carries over: the request is made with its cookie and CSRF token.
         expect(
             operation.locator(".live-responses-table .response-col_status:not(.col_header)")
         ).to_contain_text("200")

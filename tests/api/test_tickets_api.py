@@ -261,13 +261,13 @@ def test_the_wrong_method_is_a_405(api_for, analyst, ticket):
     assert error_of(response)["code"] == "method_not_allowed"
 
 
-def test_session_login_works_too(client, analyst, ticket):
+def test_a_console_login_works_too(client, analyst, ticket):
     client.force_login(analyst)
     response = client.get(detail(ticket))
     assert response.status_code == 200
 
 
-def test_session_writes_need_the_csrf_token(analyst, ticket):
+def test_writes_with_a_console_login_need_the_csrf_token(analyst, ticket):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
