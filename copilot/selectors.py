@@ -37,3 +37,8 @@ def panel_for(ticket: Ticket) -> Panel:
         silent_count=silent.count(),
         failed=latest if latest is not None and latest.error else None,
     )
+
+
+def suggestions_for_ticket(ticket: Ticket) -> QuerySet[Suggestion]:
+    """Every suggestion on the ticket, newest first, with its citations."""
+    return _with_citations(Suggestion.objects.filter(ticket=ticket)).order_by("-created_at", "-id")

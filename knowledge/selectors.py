@@ -238,3 +238,25 @@ def pending_revisions(*, team: str = "") -> QuerySet:
 
 def entry_get(entry_id: int) -> KnowledgeEntry:
     return KnowledgeEntry.objects.select_related("team", "related_entry").get(pk=entry_id)
+
+
+def entries_for_user(
+    user: AnyUser, *, status: str = Status.APPROVED, team: str = "", source: str = "", q: str = ""
+) -> QuerySet:
+    """The knowledge list: entries with ``status`` in the user's scope, page filters and text.
+
+    Only curators may ask for a status other than approved; callers refuse the others first.
+    """
+    entries = KnowledgeEntry.objects.select_related("team").filter(status=status)
+    entries = filter_entries(entries, team=team, source=source)
+    entries = entries.filter(pk__in=in_scope(scope_for_user(user), statuses=[status]))
+    if q:
+        entries = entries.filter(Q(question__icontains=q) | Q(answer__icontains=q))
+    return entries.order_by("-updated_at", "-pk")
+
+
+def entry_get_for_user(user: AnyUser, entry_id: int) -> KnowledgeEntry | None:
+    """Curators see every entry; everyone else approved entries in their scope."""
+    statuses = Status.values if roles.can_curate(user) else [Status.APPROVED]
+    entries = in_scope(scope_for_user(user), statuses=statuses)
+    return entries.select_related("team", "related_entry").filter(pk=entry_id).first()

@@ -28,6 +28,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "vigil_site",
     "tickets",
     "knowledge",
@@ -152,6 +156,60 @@ VIGIL_QUEUE_PAGE_SIZE = env_int("VIGIL_QUEUE_PAGE_SIZE", 25)
 VIGIL_DEMO_PASSWORD = env_str("VIGIL_DEMO_PASSWORD", "vigil-demo")
 VIGIL_REPLAY_MAX_UPLOAD_MB = env_int("VIGIL_REPLAY_MAX_UPLOAD_MB", 50)
 VIGIL_REPLAY_TIMEOUT_MINUTES = env_int("VIGIL_REPLAY_TIMEOUT_MINUTES", 240)
+
+# --- REST API (/api/v1/; the schema at /api/schema/, its docs at /api/docs/) ---
+# Rates as DRF writes them: requests per second, minute, hour or day ("600/hour").
+VIGIL_API_RATE_USER = env_str("VIGIL_API_RATE_USER", "1200/hour")
+VIGIL_API_RATE_ANON = env_str("VIGIL_API_RATE_ANON", "60/hour")
+VIGIL_API_PAGE_SIZE = env_int("VIGIL_API_PAGE_SIZE", 25)
+VIGIL_API_MAX_PAGE_SIZE = env_int("VIGIL_API_MAX_PAGE_SIZE", 100)
+
+REST_FRAMEWORK = {
+    # Token first: a request without credentials gets 401 with a WWW-Authenticate header.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["vigil_site.api_access.HasVigilRole"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "vigil_site.api_access.UserRateThrottle",
+        "vigil_site.api_access.AnonRateThrottle",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "vigil_site.api_errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vigil API",
+    "DESCRIPTION": (
+        "Tickets, their conversations, the copilot's suggestions and the knowledge base. "
+        "Authenticate with `Authorization: Token <key>` (a user's key comes from the API token "
+        "page or `manage.py api_token`) or a console login. Every error has the shape "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PATH_CONVERTER_OVERRIDES": {
+        "api_id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999},
+    },
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketStatusFilterEnum": "tickets.apis.STATUS_FILTERS",
+        "KnowledgeStatusEnum": "knowledge.models.KnowledgeEntry.Status",
+        "NewKnowledgeStatusEnum": "knowledge.apis.NEW_ENTRY_STATUSES",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vigil_site.api_schema.add_error_responses",
+    ],
+}
 
 LOGGING = {
     "version": 1,

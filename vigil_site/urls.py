@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from vigil_site import api_token_views
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tickets:queue", permanent=False)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -12,4 +14,8 @@ urlpatterns = [
     path("support/", include("tickets.portal_urls")),
     path("knowledge/", include("knowledge.urls")),
     path("copilot/", include("copilot.urls")),
+    path("api/", include("vigil_site.api_urls")),
+    path("account/api-token/", api_token_views.token_page, name="api_token"),
+    path("account/api-token/rotate/", api_token_views.token_rotate, name="api_token_rotate"),
+    path("account/api-token/revoke/", api_token_views.token_revoke, name="api_token_revoke"),
 ]

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from tickets import apis
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("", apis.TicketListApi.as_view(), name="list"),
+    path("create/", apis.TicketCreateApi.as_view(), name="create"),
+    path("<api_id:ticket_id>/", apis.TicketDetailApi.as_view(), name="detail"),
+    path("<api_id:ticket_id>/update/", apis.TicketUpdateApi.as_view(), name="update"),
+    path("<api_id:ticket_id>/messages/", apis.MessageListApi.as_view(), name="messages"),
+    path(
+        "<api_id:ticket_id>/messages/create/",
+        apis.MessageCreateApi.as_view(),
+        name="message_create",
+    ),
+]
