@@ -28,10 +28,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "rest_framework.authtoken",
     "vigil_site",
     "tickets",
     "knowledge",
     "copilot",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +166,13 @@ LOGGING = {
         "LiteLLM Router": {"level": "WARNING"},
     },
 }
+
+# Webhooks (integrations/): inbound signatures older than the tolerance are refused; outbound
+# deliveries wait RETRY_SECONDS, then twice as long after each failure, up to MAX_ATTEMPTS tries.
+VIGIL_WEBHOOK_TOLERANCE_SECONDS = env_int("VIGIL_WEBHOOK_TOLERANCE_SECONDS", 300)
+VIGIL_WEBHOOK_TIMEOUT_SECONDS = env_int("VIGIL_WEBHOOK_TIMEOUT_SECONDS", 5)
+VIGIL_WEBHOOK_MAX_ATTEMPTS = env_int("VIGIL_WEBHOOK_MAX_ATTEMPTS", 8)
+VIGIL_WEBHOOK_RETRY_SECONDS = env_int("VIGIL_WEBHOOK_RETRY_SECONDS", 30)
 
 # --- Copilot: language and embedding models (read only by copilot/llm.py) ---
 
