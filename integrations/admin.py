@@ -60,7 +60,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         messages.warning(
             request,
             f"{obj.name}: signing secret {made.secret} and API token {made.token} "
-            f"(user {obj.service_user.username}). {ONCE.replace('it', 'them')}",
+            f"(user {obj.service_user.username}). Copy them now: they are not shown again.",
         )
 
     def delete_model(self, request: HttpRequest, obj: Integration) -> None:
@@ -84,6 +84,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 class EndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(choices=Event.choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:

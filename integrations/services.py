@@ -79,8 +79,10 @@ def integration_update(
     """Change an integration; its service user follows its team and its active flag."""
     user = integration.service_user
     with transaction.atomic():
-        if integration.team_id != team.pk:
-            integration.team.members.remove(user)
+        # Read from the row: an admin form has already set the new team on the instance.
+        saved_team = Integration.objects.select_for_update().get(pk=integration.pk).team
+        if saved_team.pk != team.pk:
+            saved_team.members.remove(user)
             team.members.add(user)
         integration.name, integration.slug, integration.team = name, slug, team
         integration.active = active
