@@ -1,17 +1,43 @@
 """Integrations are managed in the Django admin. Secrets and tokens are shown once, when made."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from integrations import services
 from integrations.models import Event, Integration, WebhookDelivery, WebhookEndpoint
 
-ONCE = "Copy it now: it is not shown again."
+ISSUED = "_vigil_issued_credentials"
+
+
+@dataclass(frozen=True)
+class Issued:
+    owner: str
+    label: str
+    value: str
+
+
+def credentials_page(request: HttpRequest, rows: list[Issued], back: str) -> HttpResponse:
+    """The one page that shows new secrets and tokens; never cached."""
+    context = {**admin.site.each_context(request), "title": "New credentials", "rows": rows}
+    response = TemplateResponse(
+        request, "integrations/admin_credentials.html", {**context, "back": back}
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def _issued_on_save(request: HttpRequest, rows: list[Issued]) -> None:
+    # save_model cannot answer the request; response_add, called next, shows these.
+    setattr(request, ISSUED, rows)
 
 
 class IntegrationForm(forms.ModelForm):
@@ -27,9 +53,25 @@ class IntegrationForm(forms.ModelForm):
         return slug
 
 
+class EndpointInline(admin.TabularInline):
+    model = WebhookEndpoint
+    fields = ["url", "events", "active", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = (
+        "Webhook endpoints (added under Webhook endpoints, which shows the secret)"
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
     form = IntegrationForm
+    inlines = [EndpointInline]
     list_display = ["name", "slug", "team", "active", "service_user", "created_at"]
     list_filter = ["active", "team"]
     search_fields = ["name", "slug"]
@@ -57,11 +99,19 @@ class IntegrationAdmin(admin.ModelAdmin):
             made.integration.service_user,
         )
         obj.created_at = made.integration.created_at
-        messages.warning(
+        _issued_on_save(
             request,
-            f"{obj.name}: signing secret {made.secret} and API token {made.token} "
-            f"(user {obj.service_user.username}). Copy them now: they are not shown again.",
+            [
+                Issued(obj.name, "signing secret", made.secret),
+                Issued(obj.name, f"API token of {obj.service_user.username}", made.token),
+            ],
         )
+
+    def response_add(self, request: HttpRequest, obj: Integration, *args: Any) -> HttpResponse:
+        rows = getattr(request, ISSUED, None)
+        if rows is None:
+            return super().response_add(request, obj, *args)
+        return credentials_page(request, rows, reverse("admin:integrations_integration_changelist"))
 
     def delete_model(self, request: HttpRequest, obj: Integration) -> None:
         services.integration_delete(integration=obj)
@@ -71,16 +121,20 @@ class IntegrationAdmin(admin.ModelAdmin):
             services.integration_delete(integration=integration)
 
     @admin.action(description="Rotate the signing secret (the old one stops working)")
-    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Integration]) -> None:
-        for integration in queryset:
-            secret = services.integration_rotate_secret(integration=integration)
-            messages.warning(request, f"{integration.name}: new signing secret {secret}. {ONCE}")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Integration]) -> HttpResponse:
+        rows = [
+            Issued(i.name, "signing secret", services.integration_rotate_secret(integration=i))
+            for i in queryset
+        ]
+        return credentials_page(request, rows, request.get_full_path())
 
     @admin.action(description="Rotate the API token (the old one stops working)")
-    def rotate_token(self, request: HttpRequest, queryset: QuerySet[Integration]) -> None:
-        for integration in queryset.select_related("service_user"):
-            token = services.integration_rotate_token(integration=integration)
-            messages.warning(request, f"{integration.name}: new API token {token}. {ONCE}")
+    def rotate_token(self, request: HttpRequest, queryset: QuerySet[Integration]) -> HttpResponse:
+        rows = [
+            Issued(i.name, "API token", services.integration_rotate_token(integration=i))
+            for i in queryset.select_related("service_user")
+        ]
+        return credentials_page(request, rows, request.get_full_path())
 
 
 class EndpointForm(forms.ModelForm):
@@ -115,13 +169,25 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             active=data["active"],
         )
         obj.pk, obj.secret, obj.created_at = made.pk, made.secret, made.created_at
-        messages.warning(request, f"{made.url}: signing secret {made.secret}. {ONCE}")
+        _issued_on_save(request, [Issued(made.url, "signing secret", made.secret)])
+
+    def response_add(self, request: HttpRequest, obj: WebhookEndpoint, *args: Any) -> HttpResponse:
+        rows = getattr(request, ISSUED, None)
+        if rows is None:
+            return super().response_add(request, obj, *args)
+        return credentials_page(
+            request, rows, reverse("admin:integrations_webhookendpoint_changelist")
+        )
 
     @admin.action(description="Rotate the signing secret (the old one stops working)")
-    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        for endpoint in queryset:
-            secret = services.endpoint_rotate_secret(endpoint=endpoint)
-            messages.warning(request, f"{endpoint.url}: new signing secret {secret}. {ONCE}")
+    def rotate_secret(
+        self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]
+    ) -> HttpResponse:
+        rows = [
+            Issued(e.url, "signing secret", services.endpoint_rotate_secret(endpoint=e))
+            for e in queryset
+        ]
+        return credentials_page(request, rows, request.get_full_path())
 
 
 @admin.register(WebhookDelivery)
