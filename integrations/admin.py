@@ -55,7 +55,7 @@ class IntegrationForm(forms.ModelForm):
 
 class EndpointInline(admin.TabularInline):
     model = WebhookEndpoint
-    fields = ["url", "events", "active", "created_at"]
+    fields = ("url", "events", "active", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
