@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -27,9 +28,14 @@ def inbound(request: HttpRequest, slug: str) -> JsonResponse:
     except selectors.IntegrationNotFound:
         return _error(404, f"There is no active integration {slug!r}.")
     try:
+        raw = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error(413, f"The body is larger than {limit:,} bytes.", "body")
+    try:
         signing.verify(
             integration.secret,
-            request.body,
+            raw,
             signature_header=request.headers.get(signing.SIGNATURE_HEADER),
             timestamp_header=request.headers.get(signing.TIMESTAMP_HEADER),
             tolerance=settings.VIGIL_WEBHOOK_TOLERANCE_SECONDS,
@@ -37,7 +43,7 @@ def inbound(request: HttpRequest, slug: str) -> JsonResponse:
     except signing.SignatureError as exc:
         return _error(401, str(exc))
     try:
-        delivery = parse_delivery(request.body)
+        delivery = parse_delivery(raw)
         result = services.inbound_receive(integration=integration, delivery=delivery)
     except InboundError as exc:
         return _error(exc.status, exc.message, exc.field)

@@ -3,6 +3,7 @@ import json
 
 import pytest
 from django.utils import timezone
+from django_q.models import Schedule
 from django_q.tasks import async_task, result
 
 from integrations import services, signing
@@ -111,6 +112,11 @@ def test_the_periodic_task_sends_what_is_due(endpoint, webhook_server, settings)
     assert delivery.status == Status.DELIVERED
     assert delivery.attempts == 2
     assert result(async_task("integrations.tasks.send_due_webhooks")) == 0
+
+
+def test_the_cluster_runs_the_sweep_every_minute(db):
+    schedule = Schedule.objects.get(func="integrations.tasks.send_due_webhooks")
+    assert (schedule.schedule_type, schedule.minutes) == (Schedule.MINUTES, 1)
 
 
 def test_it_gives_up_after_the_last_attempt(endpoint, webhook_server, settings):

@@ -189,6 +189,14 @@ def test_an_oversized_message_is_refused_with_the_limit(post_inbound, settings):
     }
 
 
+def test_an_oversized_body_is_413_before_anything_is_read(post_inbound, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    response = post_inbound(delivery(message={"text": "z" * 2_000}))
+    assert response.status_code == 413
+    assert response.json() == {"error": "The body is larger than 1,000 bytes.", "field": "body"}
+    assert not Ticket.objects.exists()
+
+
 def test_numeric_ids_are_taken_as_text(post_inbound):
     body = delivery(delivery_id=7, conversation={"id": 123}, message={"id": 456})
     response = post_inbound(body)
