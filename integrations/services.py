@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.authtoken.models import Token
 
-from integrations import selectors, signing
+from integrations import selectors, signing, transport
 from integrations.inbound import InboundDelivery, InboundError
 from integrations.models import (
     ConversationLink,
@@ -32,7 +31,6 @@ from tickets.models import Message, Team, Ticket
 Status = WebhookDelivery.Status
 # However many failures, a delivery is tried again at least this often.
 MAX_BACKOFF = dt.timedelta(hours=1)
-USER_AGENT = "Vigil-Webhooks/1"
 
 
 class IntegrationError(Exception):
@@ -282,14 +280,6 @@ def envelope(delivery: WebhookDelivery) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
 
-@dataclass(frozen=True)
-class Response:
-    status_code: int | None
-    error: str
-    retry: bool
-    retry_after: int = 0
-
-
 def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
     """Send a due delivery once and record the outcome: delivered, tried again later with
     exponential backoff (network error, timeout, 5xx, 429), or given up. Returns None when the
@@ -312,32 +302,18 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
-def _post(delivery: WebhookDelivery, *, timeout: float) -> Response:
+def _post(delivery: WebhookDelivery, *, timeout: float) -> transport.Response:
     body = envelope(delivery)
     headers = {
         "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
         signing.EVENT_HEADER: delivery.event,
         signing.DELIVERY_HEADER: str(delivery.uuid),
         **signing.signed_headers(delivery.endpoint.secret, body),
     }
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            reply = client.post(delivery.endpoint.url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        return Response(None, f"{type(exc).__name__}: {exc}"[:500], retry=True)
-    code = reply.status_code
-    if 200 <= code < 300:
-        return Response(code, "", retry=False)
-    error = f"HTTP {code}: {reply.text[:200]}".strip()
-    if code >= 500 or code == 429:
-        after = reply.headers.get("Retry-After", "")
-        return Response(code, error, retry=True, retry_after=int(after) if after.isdigit() else 0)
-    # Any other answer (4xx, a redirect) will not change by asking again.
-    return Response(code, error, retry=False)
+    return transport.post(delivery.endpoint.url, body, headers, timeout=timeout)
 
 
-def _record_attempt(delivery: WebhookDelivery, response: Response) -> None:
+def _record_attempt(delivery: WebhookDelivery, response: transport.Response) -> None:
     now = timezone.now()
     delivery.attempts += 1
     delivery.last_status_code = response.status_code

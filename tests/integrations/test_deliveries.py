@@ -39,6 +39,7 @@ def test_a_delivery_is_posted_signed_with_the_endpoints_secret(endpoint, webhook
     assert received.path == "/hooks/vigil"
     headers = received.headers
     assert headers["Content-Type"] == "application/json"
+    assert headers["User-Agent"] == "Vigil-Webhooks/1"
     assert headers["X-Vigil-Event"] == "ticket.created"
     assert headers["X-Vigil-Delivery"] == str(delivery.uuid)
     # What a receiver does with the secret it was shown: recompute and compare.
