@@ -19,7 +19,7 @@ def _error(status: int, message: str, field: str | None = None) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
-# A plain HttpRequest: no session, no user and no htmx here; the signature is the credential.
+# A plain HttpRequest: no login and no htmx here; the signature is the credential.
 @csrf_exempt  # signed by the sender's secret instead of a CSRF token
 @require_POST
 def inbound(request: HttpRequest, slug: str) -> JsonResponse:
