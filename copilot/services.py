@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from copilot.models import Suggestion
+from copilot.signals import suggestion_accepted
 from knowledge import services as knowledge_services
 from tickets import realtime
 from tickets import services as ticket_services
@@ -56,6 +57,7 @@ def suggestion_send(*, suggestion: Suggestion, actor: User) -> Message:
         knowledge_services.entries_record_outcome(
             entry_ids=_cited(suggestion), outcome="accepted", actor=actor
         )
+        _announce_accepted(suggestion, message, edited=False)
     return message
 
 
@@ -103,4 +105,13 @@ def resolve_inserted(message: Message) -> Suggestion | None:
             edited_answer="" if same else message.body,
             ticket=message.ticket,
         )
+        _announce_accepted(suggestion, message, edited=not same)
     return suggestion
+
+
+def _announce_accepted(suggestion: Suggestion, message: Message, *, edited: bool) -> None:
+    transaction.on_commit(
+        lambda: suggestion_accepted.send(
+            sender=Suggestion, suggestion=suggestion, message=message, edited=edited
+        )
+    )

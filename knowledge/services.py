@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeSource
+from knowledge.signals import knowledge_approved
 from tickets.models import Message, Team, Ticket
 
 Status = KnowledgeEntry.Status
@@ -130,7 +131,12 @@ def entry_create(
         _log(entry, Kind.CREATED, actor, note=note)
         if status == Status.APPROVED:
             _log(entry, Kind.APPROVED, actor, note=note)
+            _announce_approved(entry)
     return entry
+
+
+def _announce_approved(entry: KnowledgeEntry) -> None:
+    transaction.on_commit(lambda: knowledge_approved.send(sender=KnowledgeEntry, entry=entry))
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,9 @@ def entries_create_many(
             for entry, item in zip(created, entries, strict=True)
             for kind in kinds
         )
+        if approved:
+            for entry in created:
+                _announce_approved(entry)
     return created
 
 
@@ -249,6 +258,7 @@ def entry_approve(
     """Approve, optionally with an edited text (edit then approve)."""
     if entry.status not in {Status.PROPOSED, Status.APPROVED}:
         raise KnowledgeError(f"A {entry.get_status_display().lower()} entry cannot be approved.")
+    newly_approved = entry.status != Status.APPROVED
     with transaction.atomic():
         if question is not None or answer is not None:
             edited = (question or entry.question, answer or entry.answer)
@@ -258,6 +268,8 @@ def entry_approve(
         entry.flagged, entry.flag_reason = False, ""
         entry.save(update_fields=[*fields, "flagged", "flag_reason"])
         _log(entry, Kind.APPROVED, actor, note=note)
+        if newly_approved:
+            _announce_approved(entry)
     return entry
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tickets import realtime, roles, selectors
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent, TicketRead
-from tickets.signals import message_created, ticket_status_changed
+from tickets.signals import message_created, ticket_created, ticket_status_changed
 
 Status = Ticket.Status
 
@@ -98,6 +98,7 @@ def ticket_create(
             external_id=external_id,
             at=now,
         )
+        transaction.on_commit(lambda: ticket_created.send(sender=Ticket, ticket=ticket))
     return ticket
 
 

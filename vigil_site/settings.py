@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "tickets",
     "knowledge",
     "copilot",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,13 @@ LOGGING = {
         "LiteLLM Router": {"level": "WARNING"},
     },
 }
+
+# Webhooks (integrations/): inbound signatures older than the tolerance are refused; outbound
+# deliveries wait RETRY_SECONDS, then twice as long after each failure, up to MAX_ATTEMPTS tries.
+VIGIL_WEBHOOK_TOLERANCE_SECONDS = env_int("VIGIL_WEBHOOK_TOLERANCE_SECONDS", 300)
+VIGIL_WEBHOOK_TIMEOUT_SECONDS = env_int("VIGIL_WEBHOOK_TIMEOUT_SECONDS", 5)
+VIGIL_WEBHOOK_MAX_ATTEMPTS = env_int("VIGIL_WEBHOOK_MAX_ATTEMPTS", 8)
+VIGIL_WEBHOOK_RETRY_SECONDS = env_int("VIGIL_WEBHOOK_RETRY_SECONDS", 30)
 
 # --- Copilot: language and embedding models (read only by copilot/llm.py) ---
 

@@ -1,0 +1,66 @@
+"""The inbound webhook: other systems post their conversations' messages here."""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from integrations import selectors, services, signing
+from integrations.inbound import InboundError, parse_delivery
+
+logger = logging.getLogger(__name__)
+
+
+def _error(status: int, message: str, field: str | None = None) -> JsonResponse:
+    body = {"error": message} if field is None else {"error": message, "field": field}
+    return JsonResponse(body, status=status)
+
+
+# A plain HttpRequest: no login and no htmx here; the signature is the credential.
+@csrf_exempt  # signed by the sender's secret instead of a CSRF token
+@require_POST
+def inbound(request: HttpRequest, slug: str) -> JsonResponse:
+    try:
+        integration = selectors.integration_get_active(slug)
+    except selectors.IntegrationNotFound:
+        return _error(404, f"There is no active integration {slug!r}.")
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return _error(413, f"The body is larger than {limit:,} bytes.", "body")
+    try:
+        signing.verify(
+            integration.secret,
+            raw,
+            signature_header=request.headers.get(signing.SIGNATURE_HEADER),
+            timestamp_header=request.headers.get(signing.TIMESTAMP_HEADER),
+            tolerance=settings.VIGIL_WEBHOOK_TOLERANCE_SECONDS,
+        )
+    except signing.SignatureError as exc:
+        return _error(401, str(exc))
+    try:
+        delivery = parse_delivery(raw)
+        result = services.inbound_receive(integration=integration, delivery=delivery)
+    except InboundError as exc:
+        return _error(exc.status, exc.message, exc.field)
+    logger.info(
+        "integration %s delivery %s: message %s on ticket #%s%s",
+        integration.slug,
+        delivery.id,
+        result.message.pk,
+        result.ticket.pk,
+        "" if result.created else " (already received)",
+    )
+    return JsonResponse(
+        {
+            "delivery_id": delivery.id,
+            "ticket": result.ticket.pk,
+            "message": result.message.pk,
+            "created": result.created,
+        },
+        status=201 if result.created else 200,
+    )
