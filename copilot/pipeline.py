@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from copilot import answerability, delivery, exploration, gate, llm, llm_engine
+from copilot import answerability, delivery, excerpt, exploration, gate, llm, llm_engine
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.status import compose_status_update
 from knowledge import selectors as knowledge
@@ -124,7 +124,7 @@ def step_answerability(state: RunState) -> None:
             )
         llm_engine.assess(state, Silent)
         return
-    state.score = best.score
+    state.score = answerability.local_score(best.score, state.gate_probability)
     if state.score < state.settings.threshold and not exploration.explore(state):
         raise Silent(
             f"no knowledge above threshold ({state.score:.2f} < {state.settings.threshold})"
@@ -157,10 +157,14 @@ def step_compose(state: RunState) -> None:
         state.why = f"the model judged {numbers} a definite answer (confidence {state.score:.2f})"
         return  # written in run(), streamed to the panel
     best = state.hits[0]
-    state.text = best.entry.answer
-    state.label = "Knowledge match"
+    passage = excerpt.best_passage(state.query, best.entry.answer)
+    state.text = passage or best.entry.answer
+    state.label = "Knowledge match (excerpt)" if passage else "Knowledge match"
     state.cited = [best.entry.pk]
-    state.why = f"matches #{best.entry.pk}: {'; '.join(best.reasons)}"
+    state.why = (
+        f"matches #{best.entry.pk} (closeness {best.score:.2f}, a question people answer "
+        f"{state.gate_probability or 0:.0%} of the time): {'; '.join(best.reasons)}"
+    )
 
 
 STEPS = (

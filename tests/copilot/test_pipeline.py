@@ -1,7 +1,8 @@
 import pytest
 
-from copilot import pipeline
+from copilot import answerability, pipeline
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from knowledge import selectors as knowledge_selectors
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeEntry
 from tickets import services
@@ -139,3 +140,31 @@ def test_customer_messages_queue_a_run(small_kb, ticket, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         services.message_create(ticket=ticket, kind="customer", body="How do I resize my volume?")
     assert CopilotRun.objects.get().decision == SPEAK
+
+
+def test_a_long_entry_is_shown_by_its_passage_that_answers(ticket):
+    entry = knowledge_services.entry_create(
+        question="Volume and snapshot questions",
+        answer=(
+            "Snapshots are kept for 30 days and can be restored from the console.\n"
+            "To make a volume bigger, resize it under Volumes > Resize and then run growpart "
+            "and resize2fs inside the instance.\n"
+            "Deleting a volume cannot be undone."
+        ),
+        actor=None,
+        status=KnowledgeEntry.Status.APPROVED,
+    )
+    run = ask(ticket, "How do I make my data volume bigger? The disk is full.")
+    assert run.decision == SPEAK
+    suggestion = run.suggestion
+    assert suggestion.text.startswith("To make a volume bigger")
+    assert suggestion.label == "Knowledge match (excerpt)"
+    assert list(suggestion.citations.all()) == [entry]
+
+
+def test_the_score_weighs_closeness_by_how_question_like_the_message_is(small_kb, ticket):
+    run = ask(ticket, "Hi, I lost my ssh private key and can't log into the server anymore")
+    best = knowledge_selectors.knowledge_search(run.query, team=ticket.team, limit=1)[0]
+    assert 0 < run.gate_probability < 1
+    assert run.score == pytest.approx(answerability.local_score(best.score, run.gate_probability))
+    assert run.score < best.score
