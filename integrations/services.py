@@ -60,7 +60,8 @@ def integration_create(*, name: str, slug: str, team: Team, active: bool = True)
         user = User.objects.create_user(username=username, first_name=name[:150])
         user.is_active = active
         user.save(update_fields=["is_active"])
-        user.groups.add(Group.objects.get_or_create(name=roles.ANALYST)[0])
+        for group in (roles.ANALYST, roles.SERVICE_ACCOUNTS):
+            user.groups.add(Group.objects.get_or_create(name=group)[0])
         team.members.add(user)
         integration = Integration(
             name=name, slug=slug, team=team, active=active, secret=new_secret(), service_user=user

@@ -7,6 +7,9 @@ CURATOR = "curator"
 MANAGER = "manager"
 ADMIN = "admin"
 ALL_ROLES = (ANALYST, CURATOR, MANAGER, ADMIN)
+# Not a role: the group of accounts that act for another system (an integration's service
+# user). They work tickets through the API with their role, but are nobody to assign to.
+SERVICE_ACCOUNTS = "service accounts"
 
 AnyUser = User | AnonymousUser
 

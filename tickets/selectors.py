@@ -162,9 +162,10 @@ def parse_int(value: str, *, maximum: int = 2**62) -> int | None:
 
 
 def assignable_users(ticket: Ticket) -> QuerySet:
-    """Members of the ticket's team who may work tickets."""
+    """Members of the ticket's team who may work tickets (people, not service accounts)."""
     return (
         ticket.team.members.filter(is_active=True, groups__name__in=[roles.ANALYST, roles.MANAGER])
+        .exclude(groups__name=roles.SERVICE_ACCOUNTS)
         .distinct()
         .order_by("first_name", "username")
     )

@@ -262,6 +262,8 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
 def _may_be_assigned(ticket: Ticket, user: User) -> bool:
     if not user.is_active or not roles.can_work_tickets(user):
         return False
+    if user.groups.filter(name=roles.SERVICE_ACCOUNTS).exists():
+        return False
     return roles.sees_all_teams(user) or ticket.team.members.filter(pk=user.pk).exists()
 
 

@@ -6,6 +6,7 @@ from integrations import services
 from integrations.models import Event, Integration, WebhookDelivery
 from tests.factories import UserFactory
 from tickets import roles, selectors
+from tickets import services as ticket_services
 
 
 def test_it_makes_a_service_user_scoped_like_an_analyst_of_the_team(
@@ -105,3 +106,11 @@ def test_backoff_doubles_up_to_an_hour(settings):
     settings.VIGIL_WEBHOOK_RETRY_SECONDS = 30
     waits = [services.backoff(n).total_seconds() for n in (1, 2, 3, 4, 10)]
     assert waits == [30, 60, 120, 240, 3600]
+
+
+def test_its_service_user_is_nobody_to_assign_a_ticket_to(credentials, ticket, analyst):
+    service_user = credentials.integration.service_user
+    assert service_user not in selectors.assignable_users(ticket)
+    assert analyst in selectors.assignable_users(ticket)
+    with pytest.raises(ticket_services.TicketError):
+        ticket_services.ticket_assign(ticket=ticket, actor=analyst, assignee=service_user)
