@@ -12,4 +12,5 @@ urlpatterns = [
     path("support/", include("tickets.portal_urls")),
     path("knowledge/", include("knowledge.urls")),
     path("copilot/", include("copilot.urls")),
+    path("dashboards/", include("dashboards.urls")),
 ]
