@@ -18,11 +18,14 @@ from vigil_site.charts import Series, bar_chart, column_chart, daily, day, line_
 
 Context = dict[str, Any]
 WIDE = {"width": 820, "height": 280}
+# Charts that share a row with another: drawn smaller so their text keeps its size.
+HALF = {"width": 560, "height": 280}
 
 
 def _lines(figures: Daily, names: list[str], **options: Any) -> SafeString:
     series = [Series(name, daily(figures.days, figures.series[name])) for name in names]
-    return line_chart(series, x_format=day, **WIDE | options)
+    days = (float(figures.days[0].toordinal()), float(figures.days[-1].toordinal()))
+    return line_chart(series, x_format=day, x_range=days, **WIDE | options)
 
 
 def _columns(figures: Daily, names: list[str], **options: Any) -> SafeString:
@@ -36,6 +39,10 @@ def _columns(figures: Daily, names: list[str], **options: Any) -> SafeString:
 
 def _bars(counts: list[Count], title: str, **options: Any) -> SafeString:
     return bar_chart([(c.label, c.value) for c in counts], title=title, **options)
+
+
+def _dollars(value: float) -> str:
+    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.4f}".rstrip("0")
 
 
 def _hours(value: float) -> str:
@@ -90,6 +97,7 @@ def support_sla(scope: Scope) -> Context:
         x_label="day opened",
         y_label="tickets",
         empty="No SLA breach in these days",
+        **HALF,
     )
     return {"sla": sla, "table": sla_table(sla), "chart": chart}
 
@@ -125,6 +133,7 @@ def copilot_activity(scope: Scope) -> Context:
         y_label="silent",
         y_range=(0.0, 1.0),
         y_format=percent,
+        **HALF,
     )
     latency = _lines(
         activity.daily,
@@ -132,6 +141,7 @@ def copilot_activity(scope: Scope) -> Context:
         title="Latency of a run (p50 and p95)",
         x_label="day",
         y_label="milliseconds",
+        **HALF,
     )
     return {
         "activity": activity,
@@ -207,6 +217,7 @@ def copilot_cost(scope: Scope) -> Context:
         x_label="day",
         y_label="tokens",
         empty="No LLM call in these days (the local engine needs none)",
+        **HALF,
     )
     spend = _lines(
         cost.daily,
@@ -214,7 +225,9 @@ def copilot_cost(scope: Scope) -> Context:
         title="Estimated LLM cost per day",
         x_label="day",
         y_label="US dollars",
+        y_format=_dollars,
         empty="No LLM cost in these days",
+        **HALF,
     )
     return {"cost": cost, "tokens_chart": tokens, "cost_chart": spend if cost.cost else None}
 

@@ -71,6 +71,9 @@ def dashboard(request: HtmxHttpRequest, page: str) -> HttpResponse:
         form, scope = _scope(request)
     except BadFilters as error:
         context |= {"form": error.form, "error": str(error)}
+        if request.htmx:
+            # 422: htmx swaps it in place of the panels (the page's convention for a refusal).
+            return render(request, "dashboards/dashboard.html#error", context, status=422)
         return render(request, "dashboards/dashboard.html", context, status=400)
     panels = {name: panel(scope) for name, panel in board.panels.items()}
     context |= {"form": form, "scope": scope, "panels": panels}

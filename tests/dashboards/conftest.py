@@ -16,11 +16,15 @@ H = dt.timedelta(hours=1)
 Status, Priority = Ticket.Status, Ticket.Priority
 
 
+def days_ago(n):
+    today = timezone.localdate()
+    return timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=n), dt.time.min))
+
+
 @pytest.fixture
 def day0():
     """Five days ago at midnight: every dated row of the dataset is on day0 or the next days."""
-    today = timezone.localdate()
-    return timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=5), dt.time.min))
+    return days_ago(5)
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +83,11 @@ def make_entry(at, *, team=None, reviewed=None, **fields):
 
 @pytest.fixture
 def dataset(day0, team, other_team):
+    return build(day0, team, other_team)
+
+
+def build(day0, team, other_team):
+    """Five tickets, eight copilot runs, five suggestions, four entries, two revisions."""
     d1, d2 = day0 + 24 * H, day0 + 48 * H
     t1 = make_ticket(team, day0 + 10 * H, responded=1, resolved=10, status=Status.RESOLVED)
     t2 = make_ticket(
