@@ -153,16 +153,27 @@ def copilot_activity(scope: Scope) -> Context:
 
 def copilot_acceptance(scope: Scope) -> Context:
     acceptance = copilot.copilot_acceptance(scope)
+    outcomes = [name for name in acceptance.daily.series if name != "acceptance rate"]
     chart = _columns(
         acceptance.daily,
-        list(acceptance.daily.series),
+        outcomes,
         title="Suggestions per day, by what became of them",
         x_label="day shown",
         y_label="suggestions",
         empty="No suggestion in these days",
     )
     reasons = _bars(acceptance.dismiss_reasons, "Dismissals by reason", empty="No dismissal")
-    return {"acceptance": acceptance, "chart": chart, "reasons_chart": reasons}
+    rate = _lines(
+        acceptance.daily,
+        ["acceptance rate"],
+        title="Share of the decided suggestions that were sent, per day",
+        x_label="day shown",
+        y_label="accepted",
+        y_range=(0.0, 1.0),
+        y_format=percent,
+        **HALF,
+    )
+    return {"acceptance": acceptance, "chart": chart, "reasons_chart": reasons, "rate_chart": rate}
 
 
 def acceptance_table(scope: Scope) -> Table:
@@ -332,7 +343,7 @@ TABLES: dict[tuple[str, str], Callable[[Scope], Table]] = {
         support.support_volume(s), support.support_times(s).daily, support.support_sla(s).daily
     ),
     ("support", "sla"): lambda s: sla_table(support.support_sla(s)),
-    ("support", "waiting"): lambda s: support.support_waiting(s, limit=5000),
+    ("support", "waiting"): lambda s: support.support_waiting(s, limit=2000),
     ("copilot", "daily"): lambda s: _daily_table(
         copilot.copilot_activity(s).daily,
         copilot.copilot_acceptance(s).daily,

@@ -1,7 +1,7 @@
 """Manager dashboards and the audit pages. Thin: ``dashboards.selectors`` read the figures,
 ``dashboards.panels`` draws them."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -131,7 +131,7 @@ def _audit(
     form_class: type[RunAuditForm] | type[CurationAuditForm],
     template: str,
     rows: Callable[[Scope, dict[str, Any]], QuerySet[Any]],
-    row: Callable[[Any], list[Any]],
+    export: Callable[[QuerySet[Any]], Iterator[list[Any]]],
     columns: list[str],
     name: str,
 ) -> HttpResponseBase:
@@ -150,13 +150,11 @@ def _audit(
     scope = scope_form.scope()
     found = rows(scope, form.cleaned_data)
     if as_csv:
-        lines = (row(one) for one in found.iterator(chunk_size=2000))
-        return exports.streamed_csv(columns, lines, exports.filename(name, scope))
+        return exports.streamed_csv(columns, export(found), exports.filename(name, scope))
     page = Paginator(found, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context |= {
         "scope": scope,
         "page": page,
-        "rows": [(one, row(one)) for one in page.object_list],
         "columns": columns,
         "query": _query_without_page(request),
     }
@@ -173,7 +171,7 @@ def audit_runs(request: HtmxHttpRequest) -> HttpResponseBase:
         form_class=RunAuditForm,
         template="dashboards/audit_runs.html",
         rows=lambda scope, data: audit.audit_runs(scope, audit.RunFilters(**data)),
-        row=audit.run_row,
+        export=audit.run_rows,
         columns=audit.RUN_COLUMNS,
         name="copilot-runs",
     )
@@ -187,7 +185,7 @@ def audit_curation(request: HtmxHttpRequest) -> HttpResponseBase:
         form_class=CurationAuditForm,
         template="dashboards/audit_curation.html",
         rows=lambda scope, data: audit.audit_curation(scope, audit.CurationFilters(**data)),
-        row=audit.curation_row,
+        export=audit.curation_rows,
         columns=audit.CURATION_COLUMNS,
         name="curation-decisions",
     )

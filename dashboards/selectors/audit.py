@@ -1,5 +1,6 @@
 """The audit trail: every copilot decision and every curation decision, filtered."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,29 +65,57 @@ RUN_COLUMNS = [
 ]
 
 
-def run_row(run: CopilotRun) -> list[Any]:
+RUN_FIELDS = [
+    "pk",
+    "created_at",
+    "ticket_id",
+    "ticket__team__name",
+    "decision",
+    "reason",
+    "kind",
+    "score",
+    "threshold",
+    "explored",
+    "considered_ids",
+    "cited_ids",
+    "engine",
+    "model",
+    "llm_calls",
+    "tokens",
+    "latency_ms",
+]
+DECISIONS = dict(CopilotRun.Decision.choices)
+
+
+def run_rows(runs: QuerySet[CopilotRun]) -> Iterator[list[Any]]:
+    """Every run as a CSV row, read in chunks (plain values: an export may hold a year)."""
+
     def ids(values: list[int] | None) -> str:
         return " ".join(f"#{pk}" for pk in values or [])
 
-    return [
-        run.pk,
-        run.created_at.isoformat(timespec="seconds"),
-        f"#{run.ticket_id}",
-        run.ticket.team.name,
-        run.get_decision_display(),
-        run.reason,
-        run.kind,
-        None if run.score is None else round(run.score, 3),
-        run.threshold,
-        "yes" if run.explored else "",
-        ids(run.considered_ids),  # type: ignore[attr-defined]
-        ids(run.cited_ids),  # type: ignore[attr-defined]
-        run.engine,
-        run.model,
-        run.llm_calls,
-        run.tokens,
-        round(run.latency_ms, 1),
-    ]
+    for (pk, at, ticket, team, decision, reason, kind, score, threshold, explored,
+         considered, cited, engine, model, calls, tokens, latency) in runs.values_list(
+        *RUN_FIELDS
+    ).iterator(chunk_size=2000):  # fmt: skip
+        yield [
+            pk,
+            at.isoformat(timespec="seconds"),
+            f"#{ticket}",
+            team,
+            DECISIONS.get(decision, decision),
+            reason,
+            kind,
+            None if score is None else round(score, 3),
+            threshold,
+            "yes" if explored else "",
+            ids(considered),
+            ids(cited),
+            engine,
+            model,
+            calls,
+            tokens,
+            round(latency, 1),
+        ]
 
 
 def audit_curation(scope: Scope, filters: CurationFilters) -> QuerySet[KnowledgeRevision]:
@@ -112,6 +141,10 @@ CURATION_COLUMNS = [
     "Note",
     "Ticket",
 ]
+
+
+def curation_rows(revisions: QuerySet[KnowledgeRevision]) -> Iterator[list[Any]]:
+    return (curation_row(revision) for revision in revisions.iterator(chunk_size=2000))
 
 
 def curation_row(revision: KnowledgeRevision) -> list[Any]:

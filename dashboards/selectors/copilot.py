@@ -120,16 +120,21 @@ def copilot_acceptance(scope: Scope) -> Acceptance:
         ],
         acceptance_rate=share(right, decided),
         auto_replies=states[State.AUTO_SENT],
-        daily=Daily(
-            days=scope.days,
-            series={
-                str(State(s).label) if s != "pending" else "not decided yet": per_day(
-                    scope, daily[s].items()
-                )
-                for s in [*OUTCOMES, "pending"]
-            },
-        ),
+        daily=Daily(days=scope.days, series=_outcome_series(scope, daily)),
     )
+
+
+def _outcome_series(
+    scope: Scope, daily: dict[str, dict[dt.date, float]]
+) -> dict[str, list[float | None]]:
+    series: dict[str, list[float | None]] = {
+        str(State(s).label): per_day(scope, daily[s].items()) for s in OUTCOMES
+    }
+    series["not decided yet"] = per_day(scope, daily["pending"].items())
+    right = [sum(daily[s].get(day, 0) for s in RIGHT) for day in scope.days]
+    wrong = [sum(daily[s].get(day, 0) for s in WRONG) for day in scope.days]
+    series["acceptance rate"] = [share(r, r + w) for r, w in zip(right, wrong, strict=True)]
+    return series
 
 
 def copilot_precision(scope: Scope) -> list[TeamPrecision]:

@@ -164,28 +164,38 @@ def support_waiting(scope: Scope, *, limit: int = 15) -> Table:
     tickets = (
         _tickets(scope)
         .filter(status__in=ON_US)
-        .select_related("team", "customer", "assignee")
-        .order_by("last_message_at", "id")[:limit]
+        .order_by("last_message_at", "id")
+        .values_list(
+            "pk",
+            "subject",
+            "team__name",
+            "priority",
+            "status",
+            "customer__name",
+            "assignee__username",
+            "assignee__first_name",
+            "assignee__last_name",
+            "last_message_at",
+        )[:limit]
     )
     now = timezone.now()
     rows: list[list[Any]] = []
     links = []
-    for t in tickets:
-        waited = (now - t.last_message_at).total_seconds() / 3600
-        assignee = t.assignee.get_full_name() or t.assignee.username if t.assignee else ""
+    for pk, subject, team, priority, status, customer, login, first, last, active in tickets:
+        assignee = f"{first} {last}".strip() or login or ""
         rows.append(
             [
-                f"#{t.pk}",
-                t.subject,
-                t.team.name,
-                t.get_priority_display(),
-                t.get_status_display(),
-                t.customer.name,
+                f"#{pk}",
+                subject,
+                team,
+                Ticket.Priority(priority).label,
+                Ticket.Status(status).label,
+                customer,
                 assignee,
-                timezone.localtime(t.last_message_at).strftime("%Y-%m-%d %H:%M"),
-                round(waited, 1),
+                timezone.localtime(active).strftime("%Y-%m-%d %H:%M"),
+                round((now - active).total_seconds() / 3600, 1),
             ]
         )
-        links.append(reverse("tickets:detail", args=[t.pk]))
+        links.append(reverse("tickets:detail", args=[pk]))
     columns = ["Ticket", "Subject", "Team", "Priority", "Status", "Customer", "Assignee"]
     return Table(columns=[*columns, "Last activity", "Hours waiting"], rows=rows, links=links)
