@@ -1,7 +1,9 @@
 """PostgreSQL aggregates and functions the dashboards compute in the database."""
 
+from collections.abc import Sequence
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import Aggregate, F, FloatField, Func, Value
 from django.db.models.expressions import Combinable
 
@@ -19,6 +21,30 @@ class Percentile(Aggregate):
         if not 0 <= fraction <= 1:
             raise ValueError("A percentile's fraction lies between 0 and 1.")
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+class Percentiles(Aggregate):
+    """Several continuous percentiles of the group from one sort:
+    ``percentile_cont(ARRAY[…]) WITHIN GROUP (ORDER BY expression)``, a list of floats in the
+    order of ``fractions``, None for an empty group."""
+
+    function = "percentile_cont"
+    name = "Percentiles"
+    template = (
+        "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    )
+    output_field = ArrayField(FloatField())
+
+    def __init__(self, expression: Any, fractions: Sequence[float], **extra: Any) -> None:
+        if not fractions or not all(0 <= f <= 1 for f in fractions):
+            raise ValueError("Percentiles need fractions between 0 and 1.")
+        listed = ", ".join(repr(float(f)) for f in fractions)
+        super().__init__(expression, fractions=listed, **extra)
+
+
+def pick(values: Sequence[float] | None, index: int) -> float | None:
+    """One of the values a ``Percentiles`` gave, None when the group was empty."""
+    return None if values is None else values[index]
 
 
 class EpochSeconds(Func):

@@ -14,7 +14,16 @@ from dashboards import data
 from dashboards.data import Count, Daily, Table
 from dashboards.scope import Scope
 from dashboards.selectors import copilot, knowledge, support
-from vigil_site.charts import Series, bar_chart, column_chart, daily, day, line_chart, percent
+from vigil_site.charts import (
+    Series,
+    bar_chart,
+    column_chart,
+    compact,
+    daily,
+    day,
+    line_chart,
+    percent,
+)
 
 Context = dict[str, Any]
 WIDE = {"width": 820, "height": 280}
@@ -141,6 +150,7 @@ def copilot_activity(scope: Scope) -> Context:
         title="Latency of a run (p50 and p95)",
         x_label="day",
         y_label="milliseconds",
+        y_format=compact,
         **HALF,
     )
     return {
@@ -227,6 +237,7 @@ def copilot_cost(scope: Scope) -> Context:
         title="LLM tokens per day",
         x_label="day",
         y_label="tokens",
+        y_format=compact,
         empty="No LLM call in these days (the local engine needs none)",
         **HALF,
     )
@@ -237,6 +248,7 @@ def copilot_cost(scope: Scope) -> Context:
         x_label="day",
         y_label="US dollars",
         y_format=_dollars,
+        left=72,
         empty="No LLM cost in these days",
         **HALF,
     )

@@ -25,6 +25,14 @@ def number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def compact(value: float) -> str:
+    """12000 → '12k', 2500000 → '2.5M', 950 → '950': short tick labels for large counts."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return number(round(value / size, 1)) + suffix
+    return number(value)
+
+
 def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
@@ -141,10 +149,12 @@ def line_chart(
     width: int = 560,
     height: int = 300,
     empty: str = "No data yet",
+    left: int = 54,
 ) -> SafeString:
     """Lines through each series' points (sorted by x), with axes, gridlines, a legend when
     there is more than one series, dashed reference rules and called-out points. With
-    ``counts`` both axes tick at whole numbers only."""
+    ``counts`` both axes tick at whole numbers only; ``left`` widens the margin for long y
+    tick labels."""
     drawn = [s for s in series if s.points]
     if not drawn:
         return _empty(width, height, title, empty)
@@ -153,7 +163,7 @@ def line_chart(
     frame = Frame(
         width=width,
         height=height,
-        left=54,
+        left=left,
         right=18,
         top=30 if len(drawn) > 1 else 16,
         bottom=44,
@@ -321,6 +331,7 @@ def column_chart(
     width: int = 560,
     height: int = 300,
     empty: str = "No data yet",
+    left: int = 54,
 ) -> SafeString:
     """Vertical columns, one per x, the series stacked in order (bottom first), with a legend
     when there is more than one series. Meant for counts per day: x is a whole number (a day's
@@ -336,7 +347,7 @@ def column_chart(
     frame = Frame(
         width=width,
         height=height,
-        left=54,
+        left=left,
         right=18,
         top=30 if len(drawn) > 1 else 16,
         bottom=44,

@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from copilot import llm
 from copilot.calibration import RIGHT, WRONG
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
-from dashboards.aggregates import Percentile, ReasonHead
+from dashboards.aggregates import Percentiles, ReasonHead, pick
 from dashboards.data import Acceptance, CopilotActivity, Cost, Daily, Silence, TeamPrecision
 from dashboards.data import Count as Counted
 from dashboards.scope import Scope
@@ -42,8 +42,7 @@ def _run_figures() -> dict[str, Any]:
         "explored": Count("id", filter=Q(explored=True)),
         "calls": Sum("llm_calls", default=0),
         "tokens": Sum("tokens", default=0),
-        "p50": Percentile("latency_ms", 0.5),
-        "p95": Percentile("latency_ms", 0.95),
+        "latency": Percentiles("latency_ms", [0.5, 0.95]),
     }
 
 
@@ -61,8 +60,10 @@ def copilot_activity(scope: Scope) -> CopilotActivity:
         .annotate(day=TruncDate("created_at"))
         .values("day")
         .annotate(**_run_figures())
-        .values("day", "runs", "spoke", "silent", "p50", "p95")
+        .values("day", "runs", "spoke", "silent", "latency")
     )
+    for row in rows:
+        row["p50"], row["p95"] = pick(row["latency"], 0), pick(row["latency"], 1)
 
     def series(key: str, empty: float | None = 0) -> list[float | None]:
         return per_day(scope, ((r["day"], r[key]) for r in rows), empty)
@@ -74,8 +75,8 @@ def copilot_activity(scope: Scope) -> CopilotActivity:
         silent=total["silent"],
         explored=total["explored"],
         silence_rate=share(total["silent"], total["runs"]),
-        latency_p50_ms=total["p50"],
-        latency_p95_ms=total["p95"],
+        latency_p50_ms=pick(total["latency"], 0),
+        latency_p95_ms=pick(total["latency"], 1),
         llm_calls=total["calls"],
         tokens=total["tokens"],
         daily=Daily(

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards.aggregates import Percentile, seconds_between
+from dashboards.aggregates import Percentile, Percentiles, pick, seconds_between
 from dashboards.data import Count as Counted
 from dashboards.data import Daily, Durations, ResponseTimes, Sla, SlaRow, Table
 from dashboards.scope import Scope
@@ -67,11 +67,9 @@ def support_times(scope: Scope) -> ResponseTimes:
         .filter(opened | resolved)
         .aggregate(
             responded=Count("id", filter=opened & Q(first_response_at__isnull=False)),
-            first50=Percentile(first, 0.5, filter=opened),
-            first90=Percentile(first, 0.9, filter=opened),
+            first=Percentiles(first, [0.5, 0.9], filter=opened),
             resolved=Count("id", filter=resolved),
-            res50=Percentile(resolution, 0.5, filter=resolved),
-            res90=Percentile(resolution, 0.9, filter=resolved),
+            resolution=Percentiles(resolution, [0.5, 0.9], filter=resolved),
         )
     )
     first_daily = (
@@ -89,8 +87,12 @@ def support_times(scope: Scope) -> ResponseTimes:
         .values_list("day", "p50")
     )
     return ResponseTimes(
-        first_response=Durations(row["responded"], hours(row["first50"]), hours(row["first90"])),
-        resolution=Durations(row["resolved"], hours(row["res50"]), hours(row["res90"])),
+        first_response=Durations(
+            row["responded"], hours(pick(row["first"], 0)), hours(pick(row["first"], 1))
+        ),
+        resolution=Durations(
+            row["resolved"], hours(pick(row["resolution"], 0)), hours(pick(row["resolution"], 1))
+        ),
         daily=Daily(
             days=scope.days,
             series={

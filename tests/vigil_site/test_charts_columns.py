@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from vigil_site.charts import Series, column_chart, daily, day
+from vigil_site.charts import Series, column_chart, compact, daily, day, line_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 D = dt.date(2026, 11, 30)
@@ -62,3 +62,16 @@ def test_it_says_so_when_there_is_nothing_to_draw():
     )
     assert "No SLA breach" in str(svg)
     assert "<rect" not in str(svg)
+
+
+def test_compact_labels_shorten_large_counts():
+    assert [compact(v) for v in (950, 12_000, 2_500_000, 0.5)] == ["950", "12k", "2.5M", "0.5"]
+
+
+def test_a_wider_left_margin_moves_the_plot_and_keeps_the_default():
+    points = [Series("cost", [(1.0, 0.001), (2.0, 0.002)])]
+    default = parse(line_chart(points, title="t", x_label="x", y_label="y"))
+    wide = parse(line_chart(points, title="t", x_label="x", y_label="y", left=80))
+    axis = f".//{SVG}line[@class='chart-axis']"
+    assert default.find(axis).get("x1") == "54"
+    assert wide.find(axis).get("x1") == "80"
