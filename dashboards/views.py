@@ -4,6 +4,7 @@
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -29,11 +30,18 @@ manager_required = role_required(
 )
 
 
-def _page(user: object, slug: str) -> Page:
+def _may_open(user: User, page: Page) -> bool:
+    """Analysts, managers and admins open every dashboard; curators the Knowledge one."""
+    if roles.can_work_tickets(user):
+        return True
+    return page.curators and roles.can_curate(user)
+
+
+def _page(user: User, slug: str) -> Page:
     page = PAGES.get(slug)
     if page is None:
         raise Http404(f"There is no dashboard “{slug}”.")
-    if not roles.can_work_tickets(user) and not (page.curators and roles.can_curate(user)):  # type: ignore[arg-type]
+    if not _may_open(user, page):
         raise PermissionDenied(f"Your role cannot open the {page.title} dashboard.")
     return page
 
@@ -85,11 +93,7 @@ def dashboard(request: HtmxHttpRequest, page: str) -> HttpResponse:
 
 def _visible(request: HtmxHttpRequest) -> list[tuple[str, str]]:
     user = request.user
-    shown = [
-        (slug, page.title)
-        for slug, page in PAGES.items()
-        if roles.can_work_tickets(user) or (page.curators and roles.can_curate(user))
-    ]
+    shown = [(slug, page.title) for slug, page in PAGES.items() if _may_open(user, page)]
     if roles.can_manage(user):
         shown.append(("audit", "Audit"))
     return shown
