@@ -184,7 +184,7 @@ def support_waiting(scope: Scope, *, limit: int = 15) -> Table:
     rows: list[list[Any]] = []
     links = []
     for pk, subject, team, priority, status, customer, login, first, last, active in tickets:
-        assignee = f"{first} {last}".strip() or login or ""
+        assignee = " ".join(name for name in (first, last) if name) or login or ""
         rows.append(
             [
                 f"#{pk}",

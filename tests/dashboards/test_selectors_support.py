@@ -80,6 +80,15 @@ def test_it_lists_tickets_waiting_on_us_longest_first(dataset, analyst, scope_fo
     assert [row[0] for row in table.rows] == [f"#{t4.pk}", f"#{t3.pk}"]
     assert table.links == [f"/tickets/{t4.pk}/", f"/tickets/{t3.pk}/"]
     assert table.columns[-1] == "Hours waiting"
+    assert [row[6] for row in table.rows] == ["", ""]
+
+
+def test_it_names_the_assignee_of_a_waiting_ticket(dataset, analyst, scope_for):
+    t3 = dataset.tickets[2]
+    t3.assignee = analyst
+    t3.save()
+    table = support.support_waiting(scope_for(analyst))
+    assert table.rows[1][6] == analyst.get_full_name()
 
 
 def test_it_scopes_to_one_team(dataset, manager, other_team, scope_for):
