@@ -76,8 +76,12 @@ class DashboardTests(BrowserTestCase):
         expect(page.locator(".precision-row")).to_have_count(1)
         expect(page.locator(".precision-row")).to_contain_text("Billing")
 
+        # The tabs keep the filters chosen.
         page.click("nav.dash-tabs >> text=Knowledge")
+        page.wait_for_url("**/dashboards/knowledge/?team=billing**")
         expect(page.locator("#chart-growth svg.chart")).to_be_visible()
+        page.select_option("select[name=team]", "")
+        page.wait_for_url(lambda url: "team=billing" not in url)
         self.screenshot(page, "dashboard-knowledge")
 
         page.click("nav.dash-tabs >> text=Audit")
