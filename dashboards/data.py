@@ -1,5 +1,6 @@
 """The figures the dashboards show, as plain data: small frozen dataclasses of numbers,
-strings and dates, turned into JSON by one helper (the REST API exposes them as they are)."""
+strings and dates, turned into JSON by one function, ``to_json`` (the REST API exposes them
+as they are)."""
 
 import dataclasses
 import datetime as dt
