@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench bench-dashboards clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Vigil needs Python >= 3.11; set PYTHON=python3.X")'
@@ -28,7 +28,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy vigil_site tickets knowledge copilot integrations
+	$(BIN)/mypy vigil_site tickets knowledge copilot integrations dashboards
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.installed-dev
@@ -37,6 +37,9 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/ticket_console.py
+
+bench-dashboards: $(VENV)/.installed-dev
+	$(BIN)/python bench/dashboards.py
 
 clean:
 	rm -rf $(VENV) .vigil

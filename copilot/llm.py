@@ -428,6 +428,22 @@ def _timeout() -> float:
 
 
 @cache
+def price_per_1k_tokens(model: str) -> float | None:
+    """US dollars for 1,000 tokens of ``model`` from litellm's local price map: the mean of its
+    input and output prices, since a run records its tokens as one total. None when the map
+    does not know the model (a local or self-hosted one)."""
+    if not model:
+        return None
+    prices = _litellm().model_cost
+    info = prices.get(model) or prices.get(model.split("/", 1)[-1])
+    if not isinstance(info, dict):
+        return None
+    rates = [info.get("input_cost_per_token"), info.get("output_cost_per_token")]
+    known = [float(rate) for rate in rates if isinstance(rate, int | float)]
+    return 1000 * sum(known) / len(known) if known else None
+
+
+@cache
 def _prompt_engine(directory: str) -> Engine:
     # An engine of its own: prompts are plain text, never HTML, and not site templates.
     return Engine(dirs=[directory], autoescape=False)

@@ -94,6 +94,8 @@ class CopilotRun(models.Model):
         indexes = [
             models.Index(fields=["ticket", "-created_at"], name="copilot_run_ticket"),
             models.Index(fields=["decision", "created_at"], name="copilot_run_decision"),
+            # Dashboards and the audit page read runs by date range, newest first.
+            models.Index(fields=["created_at"], name="copilot_run_created"),
         ]
 
     def __str__(self) -> str:
@@ -140,7 +142,10 @@ class Suggestion(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["ticket", "state"], name="suggestion_ticket_state")]
+        indexes = [
+            models.Index(fields=["ticket", "state"], name="suggestion_ticket_state"),
+            models.Index(fields=["created_at"], name="suggestion_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} suggestion on #{self.ticket_id} ({self.state})"

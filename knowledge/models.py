@@ -162,7 +162,11 @@ class KnowledgeRevision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "created_at"], name="knowledge_rev_state")]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="knowledge_rev_state"),
+            # The curation audit lists every decision by date, newest first.
+            models.Index(fields=["created_at"], name="knowledge_rev_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} of entry {self.entry_id}"

@@ -76,6 +76,9 @@ class Ticket(models.Model):
             models.Index(fields=["-last_message_at"]),
             models.Index(fields=["customer", "-created_at"]),
             GinIndex(fields=["tags"]),
+            # Dashboards count tickets opened and resolved per day over a date range.
+            models.Index(fields=["created_at"], name="ticket_created"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved"),
         ]
 
     def __str__(self) -> str:

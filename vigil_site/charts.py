@@ -6,6 +6,7 @@ colours come from CSS classes (``chart-series-0``, ``chart-bar``…) in ``static
 Every text that reaches the SVG is escaped.
 """
 
+import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,14 @@ def number(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def compact(value: float) -> str:
+    """12000 → '12k', 2500000 → '2.5M', 950 → '950': short tick labels for large counts."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return number(round(value / size, 1)) + suffix
+    return number(value)
 
 
 def percent(value: float) -> str:
@@ -140,10 +149,12 @@ def line_chart(
     width: int = 560,
     height: int = 300,
     empty: str = "No data yet",
+    left: int = 54,
 ) -> SafeString:
     """Lines through each series' points (sorted by x), with axes, gridlines, a legend when
     there is more than one series, dashed reference rules and called-out points. With
-    ``counts`` both axes tick at whole numbers only."""
+    ``counts`` both axes tick at whole numbers only; ``left`` widens the margin for long y
+    tick labels."""
     drawn = [s for s in series if s.points]
     if not drawn:
         return _empty(width, height, title, empty)
@@ -152,7 +163,7 @@ def line_chart(
     frame = Frame(
         width=width,
         height=height,
-        left=54,
+        left=left,
         right=18,
         top=30 if len(drawn) > 1 else 16,
         bottom=44,
@@ -291,3 +302,76 @@ def bar_chart(
             f"{escape(value_format(value))}</text></g>"
         )
     return _svg(width, height, title, parts)
+
+
+def day(value: float) -> str:
+    """A day given as its proleptic ordinal (``date.toordinal()``) → '3 Dec'."""
+    shown = dt.date.fromordinal(round(value))
+    return f"{shown.day} {shown:%b}"
+
+
+def daily(days: Sequence[dt.date], values: Sequence[float | None]) -> list[tuple[float, float]]:
+    """Points of a per-day series for the charts, x as the day's ordinal; days without a value
+    (None) are left out, so a line skips them rather than dropping to zero."""
+    return [
+        (float(one.toordinal()), float(value))
+        for one, value in zip(days, values, strict=True)
+        if value is not None
+    ]
+
+
+def column_chart(
+    series: Sequence[Series],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    x_format: Format = number,
+    y_format: Format = number,
+    width: int = 560,
+    height: int = 300,
+    empty: str = "No data yet",
+    left: int = 54,
+) -> SafeString:
+    """Vertical columns, one per x, the series stacked in order (bottom first), with a legend
+    when there is more than one series. Meant for counts per day: x is a whole number (a day's
+    ordinal with ``x_format=day``) and the axes tick at whole numbers."""
+    drawn = [s for s in series if s.points]
+    if not drawn or not any(y for s in drawn for _, y in s.points):
+        return _empty(width, height, title, empty)
+    totals: dict[float, float] = {}
+    for one in drawn:
+        for x, y in one.points:
+            totals[x] = totals.get(x, 0.0) + max(y, 0.0)
+    low, high = min(totals), max(totals)
+    frame = Frame(
+        width=width,
+        height=height,
+        left=left,
+        right=18,
+        top=30 if len(drawn) > 1 else 16,
+        bottom=44,
+        x_range=(low - 0.5, high + 0.5),
+        y_range=_bounds(list(totals.values()), None, Y_TICKS, True),
+    )
+    body = _axes(frame, x_label, y_label, x_format, y_format, True)
+    step = (frame.width - frame.left - frame.right) / (high - low + 1)
+    column = max(1.0, min(28.0, step * 0.72))
+    base: dict[float, float] = dict.fromkeys(totals, 0.0)
+    for index, one in enumerate(drawn):
+        parts = [f'<g class="chart-columns chart-series-{index % 4}">']
+        for point, (x, y) in enumerate(one.points):
+            if y <= 0:
+                continue
+            top, bottom = frame.y(base[x] + y), frame.y(base[x])
+            base[x] += y
+            tip = one.tips[point] if point < len(one.tips) else f"{one.name}: {y_format(y)}"
+            parts.append(
+                f'<rect x="{frame.x(x) - column / 2:.1f}" y="{top}" width="{column:.1f}" '
+                f'height="{max(0.5, bottom - top):.1f}"><title>{escape(tip)}</title></rect>'
+            )
+        parts.append("</g>")
+        body.append("".join(parts))
+    if len(drawn) > 1:
+        body.append(_legend(frame, drawn))
+    return _svg(width, height, title, body)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from vigil_site.env import env_bool, env_int, env_list, env_str, installation_secret
+from vigil_site.env import env_bool, env_float, env_int, env_list, env_str, installation_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("VIGIL_DATA_DIR", str(BASE_DIR / ".vigil")))
@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "knowledge",
     "copilot",
     "integrations",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,18 @@ SPECTACULAR_SETTINGS = {
         "vigil_site.api_schema.add_error_responses",
     ],
 }
+
+# Service level: hours within which a ticket should get its first response, by priority
+# (Ticket.Priority values). The Support dashboard counts the tickets that missed it.
+VIGIL_SLA_FIRST_RESPONSE_HOURS = {
+    1: env_int("VIGIL_SLA_HOURS_LOW", 48),
+    2: env_int("VIGIL_SLA_HOURS_NORMAL", 24),
+    3: env_int("VIGIL_SLA_HOURS_HIGH", 8),
+    4: env_int("VIGIL_SLA_HOURS_URGENT", 2),
+}
+# Estimated LLM cost on the Copilot dashboard: a flat price per 1,000 tokens, or, when unset,
+# the price litellm's local price map gives each model.
+VIGIL_LLM_COST_PER_1K_TOKENS = env_float("VIGIL_LLM_COST_PER_1K_TOKENS", None)
 
 LOGGING = {
     "version": 1,

@@ -19,4 +19,5 @@ urlpatterns = [
     path("account/api-token/rotate/", api_token_views.token_rotate, name="api_token_rotate"),
     path("account/api-token/revoke/", api_token_views.token_revoke, name="api_token_revoke"),
     path("integrations/", include("integrations.urls")),
+    path("dashboards/", include("dashboards.urls")),
 ]

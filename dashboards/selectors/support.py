@@ -1,0 +1,203 @@
+"""Support figures: volume, backlog, response and resolution times, SLA, who waits."""
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboards.aggregates import Percentile, Percentiles, pick, seconds_between
+from dashboards.data import Count as Counted
+from dashboards.data import Daily, Durations, ResponseTimes, Sla, SlaRow, Table
+from dashboards.scope import Scope
+from dashboards.selectors.common import for_teams, hours, in_range, per_day, share
+from tickets.models import Ticket
+from tickets.selectors import tickets_for_user
+
+OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING]
+ON_US = [Ticket.Status.NEW, Ticket.Status.OPEN]
+
+
+def _tickets(scope: Scope) -> QuerySet[Ticket]:
+    # order_by(): the model's default ordering would join every GROUP BY.
+    return for_teams(tickets_for_user(scope.user).order_by(), scope, "team_id")
+
+
+def _per_day(tickets: QuerySet[Ticket], field: str) -> Any:
+    return (
+        tickets.annotate(day=TruncDate(field)).values("day").annotate(n=Count("id"))
+    ).values_list("day", "n")
+
+
+def support_volume(scope: Scope) -> Daily:
+    """Tickets opened and tickets resolved on each day of the scope (two queries)."""
+    opened = _per_day(in_range(_tickets(scope), scope), "created_at")
+    resolved = _per_day(in_range(_tickets(scope), scope, "resolved_at"), "resolved_at")
+    return Daily(
+        days=scope.days,
+        series={"opened": per_day(scope, opened), "resolved": per_day(scope, resolved)},
+    )
+
+
+def support_backlog(scope: Scope) -> list[Counted]:
+    """Unfinished tickets by status, now (one query)."""
+    found = dict(
+        _tickets(scope)
+        .filter(status__in=OPEN_STATUSES)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return [Counted(Ticket.Status(s).label, found.get(s, 0)) for s in OPEN_STATUSES]
+
+
+def support_times(scope: Scope) -> ResponseTimes:
+    """Time to first response of the tickets opened in the range and time to resolution of the
+    tickets resolved in it: p50 and p90 overall, and each day's p50 (three queries)."""
+    first = seconds_between("created_at", "first_response_at")
+    resolution = seconds_between("created_at", "resolved_at")
+    opened = Q(created_at__gte=scope.since, created_at__lt=scope.until)
+    resolved = Q(resolved_at__gte=scope.since, resolved_at__lt=scope.until)
+    row = (
+        _tickets(scope)
+        .filter(opened | resolved)
+        .aggregate(
+            responded=Count("id", filter=opened & Q(first_response_at__isnull=False)),
+            first=Percentiles(first, [0.5, 0.9], filter=opened),
+            resolved=Count("id", filter=resolved),
+            resolution=Percentiles(resolution, [0.5, 0.9], filter=resolved),
+        )
+    )
+    first_daily = (
+        in_range(_tickets(scope), scope)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(p50=Percentile(first, 0.5))
+        .values_list("day", "p50")
+    )
+    res_daily = (
+        in_range(_tickets(scope), scope, "resolved_at")
+        .annotate(day=TruncDate("resolved_at"))
+        .values("day")
+        .annotate(p50=Percentile(resolution, 0.5))
+        .values_list("day", "p50")
+    )
+    return ResponseTimes(
+        first_response=Durations(
+            row["responded"], hours(pick(row["first"], 0)), hours(pick(row["first"], 1))
+        ),
+        resolution=Durations(
+            row["resolved"], hours(pick(row["resolution"], 0)), hours(pick(row["resolution"], 1))
+        ),
+        daily=Daily(
+            days=scope.days,
+            series={
+                "first response p50 (h)": [hours(v) for v in per_day(scope, first_daily, None)],
+                "resolution p50 (h)": [hours(v) for v in per_day(scope, res_daily, None)],
+            },
+        ),
+    )
+
+
+def sla_hours() -> dict[int, int]:
+    return dict(settings.VIGIL_SLA_FIRST_RESPONSE_HOURS)
+
+
+def _deadline(sla: dict[int, int]) -> Case:
+    return Case(
+        *[
+            When(priority=priority, then=F("created_at") + Value(dt.timedelta(hours=h)))
+            for priority, h in sla.items()
+        ],
+        default=F("created_at") + Value(dt.timedelta(hours=max(sla.values()))),
+        output_field=DateTimeField(),
+    )
+
+
+def support_sla(scope: Scope) -> Sla:
+    """First responses that missed the SLA, for tickets opened in the range (one query).
+
+    The clock stops at the first response, else at resolution, else runs until now: a ticket
+    still unanswered past its deadline counts as breached (and as still waiting)."""
+    sla = sla_hours()
+    now = timezone.now()
+    tickets = in_range(_tickets(scope), scope).alias(
+        deadline=_deadline(sla),
+        answered=Coalesce("first_response_at", "resolved_at", Value(now)),
+    )
+    breached = Q(answered__gt=F("deadline"))
+    waiting = breached & Q(first_response_at__isnull=True, resolved_at__isnull=True)
+    rows = (
+        tickets.annotate(day=TruncDate("created_at"))
+        .values("day", "priority")
+        .annotate(
+            n=Count("id"), late=Count("id", filter=breached), waiting=Count("id", filter=waiting)
+        )
+        .values_list("day", "priority", "n", "late", "waiting")
+    )
+    by_priority: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_day: dict[dt.date, float] = defaultdict(float)
+    for day, priority, n, late, still in rows:
+        totals = by_priority[priority]
+        totals[0], totals[1], totals[2] = totals[0] + n, totals[1] + late, totals[2] + still
+        by_day[day] += late
+    table = [
+        SlaRow(Ticket.Priority(p).label, sla[p], *by_priority.get(p, [0, 0, 0]))
+        for p in sorted(sla, reverse=True)
+    ]
+    total = sum(r.tickets for r in table)
+    late_total = sum(r.breached for r in table)
+    return Sla(
+        rows=table,
+        tickets=total,
+        breached=late_total,
+        rate=share(late_total, total),
+        daily=Daily(days=scope.days, series={"breached": per_day(scope, by_day.items())}),
+    )
+
+
+def support_waiting(scope: Scope, *, limit: int = 15) -> Table:
+    """New and open tickets (our turn, not the customer's), the longest without activity
+    first (one query). Unfinished work is shown whatever the date range."""
+    tickets = (
+        _tickets(scope)
+        .filter(status__in=ON_US)
+        .order_by("last_message_at", "id")
+        .values_list(
+            "pk",
+            "subject",
+            "team__name",
+            "priority",
+            "status",
+            "customer__name",
+            "assignee__username",
+            "assignee__first_name",
+            "assignee__last_name",
+            "last_message_at",
+        )[:limit]
+    )
+    now = timezone.now()
+    rows: list[list[Any]] = []
+    links = []
+    for pk, subject, team, priority, status, customer, login, first, last, active in tickets:
+        assignee = " ".join(name for name in (first, last) if name) or login or ""
+        rows.append(
+            [
+                f"#{pk}",
+                subject,
+                team,
+                Ticket.Priority(priority).label,
+                Ticket.Status(status).label,
+                customer,
+                assignee,
+                timezone.localtime(active).strftime("%Y-%m-%d %H:%M"),
+                round((now - active).total_seconds() / 3600, 1),
+            ]
+        )
+        links.append(reverse("tickets:detail", args=[pk]))
+    columns = ["Ticket", "Subject", "Team", "Priority", "Status", "Customer", "Assignee"]
+    return Table(columns=[*columns, "Last activity", "Hours waiting"], rows=rows, links=links)
