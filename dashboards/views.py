@@ -4,17 +4,15 @@
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from dashboards import exports
+from dashboards import access, exports
 from dashboards.forms import CurationAuditForm, RunAuditForm
-from dashboards.panels import PAGES, TABLES, Page
+from dashboards.panels import PAGES, TABLES
 from dashboards.scope import FilterForm, Scope
 from dashboards.selectors import audit
 from tickets import roles
@@ -28,22 +26,6 @@ dashboard_required = role_required(
 manager_required = role_required(
     roles.can_manage, "Only managers and admins can read the audit trail."
 )
-
-
-def _may_open(user: User, page: Page) -> bool:
-    """Analysts, managers and admins open every dashboard; curators the Knowledge one."""
-    if roles.can_work_tickets(user):
-        return True
-    return page.curators and roles.can_curate(user)
-
-
-def _page(user: User, slug: str) -> Page:
-    page = PAGES.get(slug)
-    if page is None:
-        raise Http404(f"There is no dashboard “{slug}”.")
-    if not _may_open(user, page):
-        raise PermissionDenied(f"Your role cannot open the {page.title} dashboard.")
-    return page
 
 
 class BadFilters(Exception):
@@ -73,7 +55,7 @@ def index(request: HtmxHttpRequest) -> HttpResponseBase:
 @require_GET
 @dashboard_required
 def dashboard(request: HtmxHttpRequest, page: str) -> HttpResponse:
-    board = _page(request.user, page)
+    board = access.page_for_user(request.user, page)
     context = {"board": board, "slug": page, "pages": _visible(request)}
     try:
         form, scope = _scope(request)
@@ -93,7 +75,7 @@ def dashboard(request: HtmxHttpRequest, page: str) -> HttpResponse:
 
 def _visible(request: HtmxHttpRequest) -> list[tuple[str, str]]:
     user = request.user
-    shown = [(slug, page.title) for slug, page in PAGES.items() if _may_open(user, page)]
+    shown = [(slug, page.title) for slug, page in PAGES.items() if access.may_open(user, page)]
     if roles.can_manage(user):
         shown.append(("audit", "Audit"))
     return shown
@@ -103,7 +85,7 @@ def _visible(request: HtmxHttpRequest) -> list[tuple[str, str]]:
 @dashboard_required
 def panel(request: HtmxHttpRequest, page: str, name: str) -> HttpResponse:
     """One panel alone: it polls this, and re-renders itself when the filters change."""
-    board = _page(request.user, page)
+    board = access.page_for_user(request.user, page)
     make = board.panels.get(name)
     if make is None:
         raise Http404(f"The {board.title} dashboard has no panel “{name}”.")
@@ -118,7 +100,7 @@ def panel(request: HtmxHttpRequest, page: str, name: str) -> HttpResponse:
 @require_GET
 @dashboard_required
 def table_csv(request: HtmxHttpRequest, page: str, table: str) -> HttpResponse:
-    _page(request.user, page)
+    access.page_for_user(request.user, page)
     make = TABLES.get((page, table))
     if make is None:
         raise Http404(f"There is no table “{table}” on this dashboard.")
