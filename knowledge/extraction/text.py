@@ -113,8 +113,11 @@ def _strip_fillers(unit: str) -> str:
 
 
 def _drop_names(unit: str) -> str:
+    # The addressee first: "<name>, run this" must not become ", run this".
+    unit = re.sub(r"^<name>\s*[,:]\s*", "", unit)
+    unit = re.sub(r"\s*\|\s*<name>\s*$", "", unit)  # a chat bot's "!command | <name>"
     unit = re.sub(r",?\s*<name>\s*([,.!?])", r"\1", unit)
-    return re.sub(r"^<name>[,:]\s*", "", unit).strip()
+    return unit.lstrip(",;: ").strip()
 
 
 def _drop_placeholder_asides(unit: str) -> str:

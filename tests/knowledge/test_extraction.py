@@ -366,3 +366,16 @@ def test_answers_that_only_say_they_do_not_know(text, expected):
     from knowledge.extraction import is_non_answer
 
     assert is_non_answer(text) is expected
+
+
+def test_an_answer_addressed_by_name_loses_the_name_and_its_comma():
+    turns = conversation(
+        ("customer", "How can I purge the gnome network manager completely?"),
+        ("analyst", "ratdog, run sudo apt-get --purge remove network-manager and then reboot"),
+        ("analyst", "!purge | ratdog"),
+    )
+    [candidate] = extract_candidates(turns, names=["ratdog"])
+    assert candidate.answer.startswith("Run sudo apt-get --purge remove network-manager")
+    assert "ratdog" not in candidate.answer
+    assert "<name>" not in candidate.answer
+    assert not re.search(r"(^|\n)[,;:]", candidate.answer)
