@@ -116,6 +116,7 @@ def _drop_names(unit: str) -> str:
     # The addressee first: "<name>, run this" must not become ", run this".
     unit = re.sub(r"^<name>\s*[,:]\s*", "", unit)
     unit = re.sub(r"\s*\|\s*<name>\s*$", "", unit)  # a chat bot's "!command | <name>"
+    unit = re.sub(r"\s*\^\s?(?:<name>|[A-Z][A-Za-z]*)\s*$", "", unit)  # a signature: "… ^Linda"
     unit = re.sub(r",?\s*<name>\s*([,.!?])", r"\1", unit)
     return unit.lstrip(",;: ").strip()
 

@@ -379,3 +379,16 @@ def test_an_answer_addressed_by_name_loses_the_name_and_its_comma():
     assert "ratdog" not in candidate.answer
     assert "<name>" not in candidate.answer
     assert not re.search(r"(^|\n)[,;:]", candidate.answer)
+
+
+def test_an_agents_signature_is_not_part_of_the_answer():
+    turns = conversation(
+        ("customer", "Why does it cost so much to select seats on a return flight?"),
+        (
+            "analyst",
+            "You can select a seat for free when you check in online, 24 hours before. ^Linda",
+        ),
+    )
+    [candidate] = extract_candidates(turns)
+    assert "Linda" not in candidate.answer
+    assert candidate.answer.endswith("check in online, 24 hours before.")
