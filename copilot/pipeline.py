@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 
 from copilot import answerability, delivery, excerpt, exploration, gate, llm, llm_engine
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
@@ -64,15 +65,24 @@ class RunState:
 
 
 def settings_for(ticket: Ticket) -> TeamCopilotSettings:
-    found = TeamCopilotSettings.objects.filter(team=ticket.team_id).first()
-    return found or TeamCopilotSettings(team=ticket.team)
+    """The team's settings, or the defaults; read with the ticket when it selected them."""
+    try:
+        return ticket.team.copilot_settings
+    except TeamCopilotSettings.DoesNotExist:
+        return TeamCopilotSettings(team=ticket.team)
 
 
 def check_still_current(state: RunState) -> None:
-    later = state.ticket.messages.filter(created_at__gt=state.message.created_at)
-    if later.filter(kind=Message.Kind.CUSTOMER).exists():
+    # One query for both reasons: this runs before every decision.
+    later = set(
+        state.ticket.messages.filter(created_at__gt=state.message.created_at)
+        .filter(Q(kind=Message.Kind.CUSTOMER) | Q(kind=Message.Kind.ANALYST, internal=False))
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+    if Message.Kind.CUSTOMER in later:
         raise Silent("superseded by a newer customer message")
-    if later.filter(kind=Message.Kind.ANALYST, internal=False).exists():
+    if Message.Kind.ANALYST in later:
         raise Silent("an analyst replied meanwhile")
 
 
@@ -181,7 +191,9 @@ STEPS = (
 def run(message: Message) -> CopilotRun:
     """Decide on ``message`` and record the run; a spoken run gets a suggestion."""
     started = time.perf_counter()
-    ticket = Ticket.objects.select_related("team", "customer").get(pk=message.ticket_id)
+    ticket = Ticket.objects.select_related("team__copilot_settings", "customer").get(
+        pk=message.ticket_id
+    )
     state = RunState(message=message, ticket=ticket, settings=settings_for(ticket))
     state.engine = "llm" if llm_engine.enabled() else "local"
     decision, reason, error = CopilotRun.Decision.SPEAK, "", ""

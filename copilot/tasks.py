@@ -32,7 +32,9 @@ def draft_overdue_updates() -> int:
 
     drafted = 0
     now = timezone.now()
-    waiting = Ticket.objects.filter(status__in=["new", "open"]).select_related("team")
+    waiting = Ticket.objects.filter(status__in=["new", "open"]).select_related(
+        "team__copilot_settings"
+    )
     for ticket in waiting.order_by("last_message_at")[:500]:
         interval = dt.timedelta(minutes=pipeline.settings_for(ticket).update_interval_minutes)
         last = ticket.messages.filter(internal=False).order_by("-created_at", "-id").first()

@@ -6,7 +6,7 @@ messages do not exist yet. Learning from a resolved conversation happens when it
 it teaches reaches later conversations only.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +17,14 @@ from django.contrib.auth.models import User
 from copilot import pipeline
 from copilot.models import CopilotRun, Suggestion
 from copilot.replay.reading import Conversation, Turn
+from copilot.signals import suggestion_accepted
 from knowledge import learning
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeEntry
+from knowledge.signals import knowledge_approved
 from tickets import services as ticket_services
 from tickets.models import Message, Team, Ticket
-from tickets.signals import message_created, ticket_status_changed
+from tickets.signals import message_created, ticket_created, ticket_status_changed
 
 KIND_OF_ROLE = {
     "customer": Message.Kind.CUSTOMER,
@@ -125,23 +127,32 @@ def answers_to(conversation: Conversation) -> dict[int, list[str]]:
     return found
 
 
+# Every announcement a replayed ticket makes. Nothing outside the replay may act on them.
+ANNOUNCEMENTS = (
+    ticket_created,
+    message_created,
+    ticket_status_changed,
+    suggestion_accepted,
+    knowledge_approved,
+)
+
+
 @contextmanager
 def live_receivers_muted() -> Iterator[None]:
-    """The replay calls the pipeline and learning itself, in order, instead of queueing them."""
-    from copilot.receivers import on_message
-    from knowledge.receivers import learn_when_resolved
-
-    muted: list[tuple[Any, Callable[..., None], str]] = [
-        (message_created, on_message, "copilot.on_message"),
-        (ticket_status_changed, learn_when_resolved, "knowledge.learn_on_resolve"),
-    ]
-    for signal, _, uid in muted:
-        signal.disconnect(dispatch_uid=uid)
+    """No receiver hears a replayed ticket: the replay calls the pipeline and learning itself,
+    in order, instead of queueing them, and nothing else (webhooks, say) is for a replay."""
+    saved = {signal: signal.receivers for signal in ANNOUNCEMENTS}
+    for signal in ANNOUNCEMENTS:
+        with signal.lock:
+            signal.receivers = []
+            signal.sender_receivers_cache.clear()
     try:
         yield
     finally:
-        for signal, receiver, uid in muted:
-            signal.connect(receiver, dispatch_uid=uid)
+        for signal, receivers in saved.items():
+            with signal.lock:
+                signal.receivers = receivers
+                signal.sender_receivers_cache.clear()
 
 
 class Replayer:

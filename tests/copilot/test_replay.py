@@ -11,6 +11,7 @@ from copilot.models import CopilotRun, TeamCopilotSettings
 from copilot.replay.reading import read_conversations
 from copilot.replay.report import build_report, curve, token_f1
 from copilot.replay.runner import (
+    ANNOUNCEMENTS,
     ConversationResult,
     MessageResult,
     Replayer,
@@ -272,3 +273,17 @@ class _Sink:
 
     def flush(self) -> None:
         pass
+
+
+def test_no_receiver_hears_a_replayed_ticket_and_all_hear_again_afterwards(replayed):
+    heard = []
+
+    def spy(sender, **kwargs):
+        heard.append(sender)
+
+    for signal in ANNOUNCEMENTS:
+        signal.connect(spy, weak=False, dispatch_uid="test-spy")
+    replayed(learn=True)
+    assert heard == []
+    # Back in place afterwards: each signal still has the spy to disconnect.
+    assert all(signal.disconnect(dispatch_uid="test-spy") for signal in ANNOUNCEMENTS)
