@@ -146,9 +146,9 @@ def test_a_long_entry_is_shown_by_its_passage_that_answers(ticket):
     entry = knowledge_services.entry_create(
         question="Volume and snapshot questions",
         answer=(
-            "Snapshots are kept for 30 days and can be restored from the console.\n"
+            "Snapshots are kept for 30 days and can be restored from the console.\n\n"
             "To make a volume bigger, resize it under Volumes > Resize and then run growpart "
-            "and resize2fs inside the instance.\n"
+            "and resize2fs inside the instance.\n\n"
             "Deleting a volume cannot be undone."
         ),
         actor=None,
