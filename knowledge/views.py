@@ -4,7 +4,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,20 +43,18 @@ def entry_list(request: HtmxHttpRequest) -> HttpResponse:
     curator = roles.can_curate(request.user)
     q = _param(request, "q")
     status = _param(request, "status", Status.APPROVED) if curator else Status.APPROVED
+    if status not in Status.values:
+        status = Status.APPROVED
     team = _param(request, "team")
     source = _param(request, "source")
-    entries = KnowledgeEntry.objects.select_related("team").order_by("-updated_at", "-pk")
-    if status in Status.values:
-        entries = entries.filter(status=status)
-    entries = selectors.filter_entries(entries, team=team, source=source)
-    scope = selectors.scope_for_user(request.user)
-    entries = entries.filter(pk__in=selectors.in_scope(scope, statuses=Status.values))
     hits = None
     if q and status == Status.APPROVED and not team and not source:
         # The same hybrid search the copilot uses, with the reasons each entry matched.
+        scope = selectors.scope_for_user(request.user)
         hits = selectors.knowledge_search(q, team=scope, limit=20)
-    elif q:
-        entries = entries.filter(Q(question__icontains=q) | Q(answer__icontains=q))
+    entries = selectors.entries_for_user(
+        request.user, status=status, team=team, source=source, q="" if hits is not None else q
+    )
     page = Paginator(entries, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,
