@@ -18,7 +18,7 @@ from knowledge.redaction import PLACEHOLDER_RE
 
 _NON_ANSWER_RE = re.compile(
     r"^\W*(sorry\W+)?(i|we)\s+(really\s+)?((don'?t|do not)\s+know|have no idea|can'?t help)\b"
-    r"|\b(dunno|no idea)\b|\bi don'?t know anything about\b",
+    r"|\b(dunno|no idea)\b|\bi (don'?t know anything|know nothing) about\b",
     re.IGNORECASE,
 )
 

@@ -356,10 +356,12 @@ def test_the_demo_tickets_give_the_expected_lessons():
         ("Sorry, I don't know anything about alsa-utils - try searching the factoids", True),
         ("I don't know, try searching the forums", True),
         ("Bugger all, I dunno.", True),
+        ("I know nothing about linux-ntfs", True),
         ("We have no idea yet", True),
         ("Resize the volume, then run growpart.", False),
         ("If you don't know your password, reset it under Settings.", False),
         ("We do not store card numbers.", False),
+        ("If you know nothing about partitions, use the guided installer.", False),
     ],
 )
 def test_answers_that_only_say_they_do_not_know(text, expected):
