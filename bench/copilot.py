@@ -37,8 +37,9 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models.signals import post_save  # noqa: E402
 
-from copilot import gate, llm  # noqa: E402
+from ai import llm  # noqa: E402
 from copilot.models import CopilotRun, Suggestion  # noqa: E402
+from copilot.pipeline import gate  # noqa: E402
 from knowledge.extraction import is_non_answer  # noqa: E402
 from knowledge.models import KnowledgeEntry  # noqa: E402
 from tickets import services  # noqa: E402

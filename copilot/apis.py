@@ -7,17 +7,16 @@ from rest_framework.response import Response
 
 from copilot import selectors, services
 from copilot.models import Suggestion
-from tickets.apis import MessageSerializer, PersonSerializer
-from tickets.models import Ticket
-from vigil_site.api_common import (
+from core.api import (
     PAGE_PARAMETERS,
     ApiRequest,
     BaseApi,
     paginated,
     paginated_response,
-    ticket_for,
-    ticket_to_work,
 )
+from tickets import access
+from tickets.apis import MessageSerializer, PersonSerializer
+from tickets.models import Ticket
 
 
 class CitationSerializer(serializers.Serializer):
@@ -61,7 +60,7 @@ class SuggestionListApi(BaseApi):
         responses=paginated(SuggestionSerializer, "SuggestionPage"),
     )
     def get(self, request: ApiRequest, ticket_id: int) -> Response:
-        ticket = ticket_for(request, ticket_id)
+        ticket = access.get_ticket_for_user(request.user, ticket_id)
         return paginated_response(
             request=request,
             view=self,
@@ -85,7 +84,7 @@ class SuggestionAcceptApi(BaseApi):
         responses=OutputSerializer,
     )
     def post(self, request: ApiRequest, ticket_id: int, suggestion_id: int) -> Response:
-        ticket = ticket_to_work(request, ticket_id)
+        ticket = access.get_ticket_to_work(request.user, ticket_id)
         suggestion = _suggestion(ticket, suggestion_id)
         message = services.suggestion_send(suggestion=suggestion, actor=request.user)
         suggestion = _suggestion(ticket, suggestion_id)
@@ -105,7 +104,7 @@ class SuggestionDismissApi(BaseApi):
         responses=SuggestionSerializer,
     )
     def post(self, request: ApiRequest, ticket_id: int, suggestion_id: int) -> Response:
-        ticket = ticket_to_work(request, ticket_id)
+        ticket = access.get_ticket_to_work(request.user, ticket_id)
         suggestion = _suggestion(ticket, suggestion_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from copilot import exploration
 from copilot.models import Suggestion, TeamCopilotSettings
+from copilot.pipeline import exploration
 from tickets.models import Team
 
 RIGHT = {Suggestion.State.SENT, Suggestion.State.EDITED, Suggestion.State.AUTO_SENT}

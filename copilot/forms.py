@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from copilot import llm
+from ai import llm
 from copilot.models import ReplayRun
 from tickets.models import Team
 

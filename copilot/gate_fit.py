@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from copilot import gate
+from copilot.pipeline import gate
 from copilot.replay.reading import Conversation
 from copilot.replay.runner import answers_to
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
-from vigil_site.charts import Highlight, Rule, Series, bar_chart, line_chart, percent
+from core.charts import Highlight, Rule, Series, bar_chart, line_chart, percent
 
 DASH = "—"
 

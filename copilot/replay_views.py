@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from copilot import forms, replay_display, replay_runs
 from copilot.models import ReplayRun, TeamCopilotSettings
-from tickets import roles
-from tickets.views import HtmxHttpRequest, role_required
+from core import roles
+from core.http import HtmxHttpRequest, role_required
 
 manager_required = role_required(
     roles.can_manage, "Only managers and admins can replay conversations."

@@ -6,9 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from copilot import llm
+from ai import llm
+from ai.fencing import fence
 from copilot.models import CopilotRun, Suggestion
-from copilot.status import compose_status_update
+from copilot.pipeline.status import compose_status_update
+from copilot.prompts import PROMPTS_DIR
 from tickets import realtime
 from tickets.models import Message, Ticket
 
@@ -66,8 +68,6 @@ def _state(ticket: Ticket, messages: list[Message]) -> str:
 
 
 def _summarise_with_llm(ticket: Ticket, messages: list[Message], state: str) -> Summary:
-    from copilot.llm_engine import fence
-
     turns = [
         {
             "role": "customer" if m.kind == Message.Kind.CUSTOMER else "support",
@@ -75,7 +75,9 @@ def _summarise_with_llm(ticket: Ticket, messages: list[Message], state: str) -> 
         }
         for m in messages[-20:]
     ]
-    prompt = llm.render_prompt("ticket_summary.txt", subject=fence(ticket.subject), turns=turns)
+    prompt = llm.render_prompt(
+        PROMPTS_DIR, "ticket_summary.txt", subject=fence(ticket.subject), turns=turns
+    )
     schema = {"type": "object", "required": ["problem", "tried"]}
     result = llm.complete_json(
         purpose="summary", messages=[{"role": "user", "content": prompt}], schema=schema

@@ -7,9 +7,10 @@ from django.views.decorators.http import require_GET, require_POST
 from copilot import selectors, services
 from copilot import summary as summaries
 from copilot.models import Suggestion
-from tickets import roles
+from core import roles
+from core.http import HtmxHttpRequest, role_required, staff_required
+from tickets import access
 from tickets.models import Ticket
-from tickets.views import HtmxHttpRequest, get_ticket_for_user, role_required, staff_required
 
 analyst_required = role_required(
     roles.can_work_tickets, "Your role can read tickets but not act on suggestions."
@@ -26,7 +27,7 @@ def _get_suggestion(ticket: Ticket, suggestion_id: int) -> Suggestion:
 @require_GET
 @staff_required
 def panel(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = get_ticket_for_user(request, ticket_id)
+    ticket = access.get_ticket_for_user(request.user, ticket_id)
     return _panel(request, ticket)
 
 
@@ -52,7 +53,7 @@ def _panel(
 @require_POST
 @analyst_required
 def act(request: HtmxHttpRequest, ticket_id: int, suggestion_id: int, action: str) -> HttpResponse:
-    ticket = get_ticket_for_user(request, ticket_id)
+    ticket = access.get_ticket_for_user(request.user, ticket_id)
     suggestion = _get_suggestion(ticket, suggestion_id)
     try:
         if action == "send":
@@ -76,14 +77,14 @@ def act(request: HtmxHttpRequest, ticket_id: int, suggestion_id: int, action: st
 @require_POST
 @staff_required
 def summarise(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = get_ticket_for_user(request, ticket_id)
+    ticket = access.get_ticket_for_user(request.user, ticket_id)
     return _panel(request, ticket, summary=summaries.summarise(ticket))
 
 
 @require_POST
 @analyst_required
 def draft_status_update(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = get_ticket_for_user(request, ticket_id)
+    ticket = access.get_ticket_for_user(request.user, ticket_id)
     drafted = summaries.draft_status_update(ticket, reason="an analyst asked for a status update")
     error = "" if drafted else "A status update is already waiting in the panel."
     if not request.htmx:

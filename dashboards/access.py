@@ -4,8 +4,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from core import roles
 from dashboards.panels import PAGES, Page
-from tickets import roles
 
 
 def may_open(user: User | AnonymousUser, page: Page) -> bool:

@@ -9,10 +9,10 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api import ApiRequest, BaseApi
 from dashboards import access, data
 from dashboards.scope import FilterForm, Scope
 from dashboards.selectors import copilot, knowledge, support
-from vigil_site.api_common import ApiRequest, BaseApi
 
 Figures = dict[str, Callable[[Scope], Any]]
 

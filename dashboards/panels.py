@@ -10,11 +10,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
-from dashboards import data
-from dashboards.data import Count, Daily, Table
-from dashboards.scope import Scope
-from dashboards.selectors import copilot, knowledge, support
-from vigil_site.charts import (
+from core.charts import (
     Series,
     bar_chart,
     column_chart,
@@ -24,6 +20,10 @@ from vigil_site.charts import (
     line_chart,
     percent,
 )
+from dashboards import data
+from dashboards.data import Count, Daily, Table
+from dashboards.scope import Scope
+from dashboards.selectors import copilot, knowledge, support
 
 Context = dict[str, Any]
 WIDE = {"width": 820, "height": 280}

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.utils import timezone
 
-from tickets import roles
+from core import roles
 from tickets.models import Team
 from tickets.selectors import AnyUser, teams_for_user
 

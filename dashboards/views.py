@@ -10,13 +10,13 @@ from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from core import roles
+from core.http import HtmxHttpRequest, role_required
 from dashboards import access, exports
 from dashboards.forms import CurationAuditForm, RunAuditForm
 from dashboards.panels import PAGES, TABLES
 from dashboards.scope import FilterForm, Scope
 from dashboards.selectors import audit
-from tickets import roles
-from tickets.views import HtmxHttpRequest, role_required
 
 AUDIT_PAGE_SIZE = 50
 

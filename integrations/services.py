@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.authtoken.models import Token
 
+from core import roles
 from integrations import selectors, signing, transport
 from integrations.inbound import InboundDelivery, InboundError
 from integrations.models import (
@@ -23,7 +24,6 @@ from integrations.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from tickets import roles
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.models import Message, Team, Ticket

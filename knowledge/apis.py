@@ -5,12 +5,8 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from knowledge import selectors, services
-from knowledge.models import KnowledgeEntry
-from tickets import roles
-from tickets.apis import TeamSerializer
-from tickets.models import Team
-from vigil_site.api_common import (
+from core import roles
+from core.api import (
     PAGE_PARAMETERS,
     ApiRequest,
     BaseApi,
@@ -18,6 +14,10 @@ from vigil_site.api_common import (
     paginated_response,
     query_params,
 )
+from knowledge import selectors, services
+from knowledge.models import KnowledgeEntry
+from tickets.apis import TeamSerializer
+from tickets.models import Team
 
 Status = KnowledgeEntry.Status
 NEW_ENTRY_STATUSES = [Status.APPROVED, Status.PROPOSED]

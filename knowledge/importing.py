@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import User
 
+from ai import embedding
 from knowledge import services
 from knowledge.models import KnowledgeEntry
 from tickets.models import Team
@@ -159,8 +160,6 @@ def import_rows(
     progress: Callable[[int], None] = lambda done: None,
 ) -> ImportResult:
     """Create or update entries for ``rows``, embedding them in batches."""
-    from copilot import llm
-
     existing = KnowledgeEntry.objects.in_bulk(
         [row.external_id for row in rows], field_name="external_id"
     )
@@ -169,7 +168,7 @@ def import_rows(
         batch = rows[start : start + BATCH]
         todo = [row for row in batch if _changed(existing.get(row.external_id), row)]
         texts = [services.embedding_text(row.question, row.answer) for row in todo]
-        vectors = dict(zip([r.external_id for r in todo], llm.embed(texts), strict=True))
+        vectors = dict(zip([r.external_id for r in todo], embedding.embed(texts), strict=True))
         new = []
         for row in batch:
             if row.external_id not in existing:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from ai import embedding, llm
 from knowledge import extraction, selectors, services
 from knowledge.models import KnowledgeEntry, TeamKnowledgePolicy
 from tickets.models import Message, Ticket
@@ -57,8 +58,6 @@ def people_in(ticket: Ticket, messages: Sequence[Message]) -> list[str]:
 
 
 def candidates_for(ticket: Ticket, messages: Sequence[Message]) -> list[extraction.Candidate]:
-    from copilot import llm
-
     turns = turns_of(messages)
     names = people_in(ticket, messages)
     if llm.llm_configured("extract"):
@@ -85,14 +84,12 @@ def learn_from_ticket(ticket: Ticket) -> list[Learned]:
 
 
 def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Message]) -> Learned:
-    from copilot import llm
-
     already = KnowledgeEntry.objects.filter(status__in=[Status.PROPOSED, Status.APPROVED])
     for message in sources:
         already = already.filter(sources__message=message)
     if sources and (known := already.first()) is not None:
         return Learned(known, "skipped")  # learned from these very messages before
-    question_vector, answer_vector = llm.embed(
+    question_vector, answer_vector = embedding.embed(
         [services.embedding_text(candidate.question, candidate.answer), candidate.answer]
     )
     hits = selectors.knowledge_search(
@@ -140,9 +137,7 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
 
 
 def _answer_similarity(entry: KnowledgeEntry, answer_vector: Sequence[float]) -> float:
-    from copilot import llm
-
-    [existing] = llm.embed([entry.answer])
+    [existing] = embedding.embed([entry.answer])
     return _cosine(existing, answer_vector)
 
 

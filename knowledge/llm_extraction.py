@@ -7,8 +7,10 @@ redacted again, whatever the model claims.
 
 from collections.abc import Iterable, Sequence
 
-from copilot import llm
+from ai import llm
+from ai.fencing import fence
 from knowledge.extraction import Candidate, Turn
+from knowledge.prompts import PROMPTS_DIR
 from knowledge.redaction import redact
 
 SCHEMA = {
@@ -35,6 +37,7 @@ def extract_candidates(
     if not any(t.role == "analyst" for t in human):
         return []
     prompt = llm.render_prompt(
+        PROMPTS_DIR,
         "extract_knowledge.txt",
         subject=fence(subject),
         turns=[{"index": t.index, "role": t.role, "text": fence(t.text)} for t in human],
@@ -52,11 +55,6 @@ def extract_candidates(
         if candidate is not None:
             candidates.append(candidate)
     return candidates
-
-
-def fence(text: str) -> str:
-    """Customer text cannot close the <<< >>> fence around it."""
-    return text.replace("<<<", "< < <").replace(">>>", "> > >")
 
 
 def _checked(

@@ -14,8 +14,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from pgvector.django import CosineDistance
 
+from ai import embedding
+from core import roles
 from knowledge.models import KnowledgeEntry, KnowledgeRevision
-from tickets import roles
 from tickets.models import Team
 
 AnyUser = User | AnonymousUser
@@ -82,9 +83,7 @@ def knowledge_search(
         return []
     base = in_scope(team, statuses=statuses).exclude(pk__in=list(exclude_ids))
     if query_vector is None:
-        from copilot import llm
-
-        query_vector = llm.embed([query])[0]
+        query_vector = embedding.embed([query])[0]
     by_vector = _vector_ranking(base, query_vector, pool)
     by_text = _text_ranking(base, query, pool, also=[pk for pk, _ in by_vector])
     return _fuse(base, query_vector, by_vector, by_text, limit)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ai import embedding
 from knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeSource
 from knowledge.signals import knowledge_approved
 from tickets.models import Message, Team, Ticket
@@ -30,9 +31,7 @@ def embedding_text(question: str, answer: str) -> str:
 
 
 def _embed(question: str, answer: str) -> tuple[list[float], str]:
-    from copilot import llm
-
-    return llm.embed([embedding_text(question, answer)])[0], llm.embedding_model_name()
+    return embedding.embed([embedding_text(question, answer)])[0], embedding.embedding_model_name()
 
 
 def _actor_name(actor: User | None) -> str:
@@ -109,9 +108,7 @@ def entry_create(
     if vector is None:
         vector, model = _embed(question, answer)
     else:
-        from copilot import llm
-
-        model = llm.embedding_model_name()
+        model = embedding.embedding_model_name()
     with transaction.atomic():
         entry = KnowledgeEntry.objects.create(
             question=question,
@@ -159,9 +156,7 @@ def entries_create_many(
 ) -> list[KnowledgeEntry]:
     """``entry_create`` for many entries at once (imports): one insert for the entries and one
     for their history. Raises KnowledgeError, creating nothing, if any entry is incomplete."""
-    from copilot import llm
-
-    model = llm.embedding_model_name()
+    model = embedding.embedding_model_name()
     approved = status == Status.APPROVED
     now = timezone.now()
     objects = []
@@ -227,9 +222,7 @@ def entry_edit(
         entry.team = team  # type: ignore[assignment]
         fields.append("team")
     if text_changed and vector is not None:
-        from copilot import llm
-
-        entry.embedding, entry.embedding_model = list(vector), llm.embedding_model_name()
+        entry.embedding, entry.embedding_model = list(vector), embedding.embedding_model_name()
         fields += ["embedding", "embedding_model"]
     elif text_changed:
         entry.embedding, entry.embedding_model = _embed(question, answer)
@@ -505,9 +498,7 @@ def _should_flag(entry: KnowledgeEntry) -> bool:
 
 def entries_reembed(*, only_stale: bool = False, batch: int = 64) -> int:
     """Embed entries again with the current model; returns how many were embedded."""
-    from copilot import llm
-
-    model = llm.embedding_model_name()
+    model = embedding.embedding_model_name()
     entries = KnowledgeEntry.objects.order_by("pk")
     if only_stale:
         entries = entries.exclude(embedding_model=model)
@@ -517,7 +508,7 @@ def entries_reembed(*, only_stale: bool = False, batch: int = 64) -> int:
         chunk = list(entries.filter(pk__gt=last).only("pk", "question", "answer")[:batch])
         if not chunk:
             return count
-        vectors = llm.embed([embedding_text(e.question, e.answer) for e in chunk])
+        vectors = embedding.embed([embedding_text(e.question, e.answer) for e in chunk])
         for entry, vector in zip(chunk, vectors, strict=True):
             entry.embedding, entry.embedding_model = vector, model
         KnowledgeEntry.objects.bulk_update(chunk, ["embedding", "embedding_model"])

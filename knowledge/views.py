@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import roles
+from core.http import HtmxHttpRequest, role_required, staff_required
 from knowledge import diff, forms, selectors, services
 from knowledge.models import KnowledgeEntry, KnowledgeRevision
-from tickets import roles
 from tickets.selectors import teams_for_user
-from tickets.views import HtmxHttpRequest, role_required, staff_required
 
 Status = KnowledgeEntry.Status
 View = Callable[..., HttpResponse]

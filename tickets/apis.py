@@ -8,9 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from tickets import roles, selectors, services
-from tickets.models import Message, Ticket
-from vigil_site.api_common import (
+from core import roles
+from core.api import (
     IDEMPOTENCY_HEADER,
     PAGE_PARAMETERS,
     ApiRequest,
@@ -19,9 +18,9 @@ from vigil_site.api_common import (
     paginated,
     paginated_response,
     query_params,
-    ticket_for,
-    ticket_to_work,
 )
+from tickets import access, selectors, services
+from tickets.models import Message, Ticket
 
 
 class PersonSerializer(serializers.Serializer):
@@ -190,7 +189,7 @@ class TicketCreateApi(BaseApi):
                 services.ticket_set_priority(
                     ticket=ticket, actor=request.user, priority=data["priority"]
                 )
-        ticket = ticket_for(request, ticket.pk)
+        ticket = access.get_ticket_for_user(request.user, ticket.pk)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(TicketSerializer(ticket).data, status=code)
 
@@ -198,7 +197,7 @@ class TicketCreateApi(BaseApi):
 class TicketDetailApi(BaseApi):
     @extend_schema(operation_id="tickets_retrieve", responses=TicketSerializer)
     def get(self, request: ApiRequest, ticket_id: int) -> Response:
-        return Response(TicketSerializer(ticket_for(request, ticket_id)).data)
+        return Response(TicketSerializer(access.get_ticket_for_user(request.user, ticket_id)).data)
 
 
 class TicketUpdateApi(BaseApi):
@@ -240,7 +239,7 @@ class TicketUpdateApi(BaseApi):
         responses=TicketSerializer,
     )
     def post(self, request: ApiRequest, ticket_id: int) -> Response:
-        ticket = ticket_to_work(request, ticket_id)
+        ticket = access.get_ticket_to_work(request.user, ticket_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -255,7 +254,7 @@ class TicketUpdateApi(BaseApi):
                 services.ticket_set_priority(
                     ticket=ticket, actor=request.user, priority=data["priority"]
                 )
-        return Response(TicketSerializer(ticket_for(request, ticket_id)).data)
+        return Response(TicketSerializer(access.get_ticket_for_user(request.user, ticket_id)).data)
 
 
 class MessageListApi(BaseApi):
@@ -266,7 +265,7 @@ class MessageListApi(BaseApi):
         responses=paginated(MessageSerializer, "MessagePage"),
     )
     def get(self, request: ApiRequest, ticket_id: int) -> Response:
-        ticket = ticket_for(request, ticket_id)
+        ticket = access.get_ticket_for_user(request.user, ticket_id)
         return paginated_response(
             request=request,
             view=self,
@@ -303,7 +302,7 @@ class MessageCreateApi(BaseApi):
         },
     )
     def post(self, request: ApiRequest, ticket_id: int) -> Response:
-        ticket = ticket_to_work(request, ticket_id)
+        ticket = access.get_ticket_to_work(request.user, ticket_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

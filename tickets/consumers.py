@@ -8,8 +8,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
+from django.http import Http404
 
-from tickets import realtime, selectors
+from tickets import access, realtime, selectors
 
 # Application close codes (4000-4999): the client stops retrying on these.
 CLOSE_UNAUTHENTICATED = 4401
@@ -94,8 +95,8 @@ class TicketConsumer(_ForwardingConsumer):
 
     def _ticket_pk_sync(self, user: Any) -> int | None:
         try:
-            return selectors.ticket_get_for_user(user, self.ticket_id).pk
-        except selectors.TicketNotFound:
+            return access.get_ticket_for_user(user, self.ticket_id).pk
+        except Http404:
             return None
 
 

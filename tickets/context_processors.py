@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from tickets import roles as ticket_roles
+from core import roles as ticket_roles
 
 
 def roles(request: HttpRequest) -> dict[str, object]:

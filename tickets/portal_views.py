@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.tasks import async_task
 
+from core.http import HtmxHttpRequest
 from tickets import forms, selectors, services
 from tickets.models import Message, Ticket
 from tickets.selectors import parse_int
-from tickets.views import HtmxHttpRequest, idempotency_key, portal_path
+from tickets.views import idempotency_key, portal_path
 
 PortalView = Callable[[HtmxHttpRequest, Ticket, str], HttpResponse]
 

@@ -11,7 +11,8 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from tickets import roles, services
+from core import roles
+from tickets import services
 from tickets.models import Message, Team, Ticket
 
 DATA_FILE = Path(__file__).parent / "demo" / "demo_tickets.json"

@@ -7,7 +7,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from tickets import roles
+from core import roles
 from tickets.models import Message, Team, Ticket, TicketEvent, TicketRead
 
 PORTAL_SALT = "vigil.portal.ticket"

@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tickets import realtime, roles, selectors
+from core import roles
+from tickets import realtime, selectors
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent, TicketRead
 from tickets.signals import message_created, ticket_created, ticket_status_changed
 

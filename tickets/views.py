@@ -2,71 +2,23 @@
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
 
-from tickets import forms, roles, selectors, services
+from core import roles
+from core.http import HtmxHttpRequest, staff_required
+from tickets import access, forms, selectors, services
 from tickets.models import Message, Ticket
 from tickets.selectors import parse_int
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request that passed the role checks: a logged-in user, and htmx details."""
-
-    user: User
-    htmx: HtmxDetails
-
-
-View = Callable[..., HttpResponseBase]
-
-
-def role_required(allowed: Callable[[Any], bool], refusal: str) -> Callable[[View], View]:
-    """Logged in, and ``allowed(user)``; anyone else gets 403 with ``refusal``."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not allowed(request.user):
-                raise PermissionDenied(refusal)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-staff_required = role_required(
-    roles.can_view_tickets, "Your account has no Vigil role. Ask an admin for one."
-)
-
-
-def get_ticket_for_user(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
-    try:
-        return selectors.ticket_get_for_user(request.user, ticket_id)
-    except selectors.TicketNotFound:
-        raise Http404(f"There is no ticket #{ticket_id} in your teams.") from None
-
-
-def _get_ticket_to_work(request: HtmxHttpRequest, ticket_id: int) -> Ticket:
-    ticket = get_ticket_for_user(request, ticket_id)
-    if not roles.can_work_tickets(request.user):
-        raise PermissionDenied("Your role can read tickets but not change them.")
-    return ticket
 
 
 @require_GET
@@ -107,7 +59,7 @@ def _param(request: HtmxHttpRequest, name: str, default: str = "") -> str:
 @require_GET
 @staff_required
 def ticket_detail(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = get_ticket_for_user(request, ticket_id)
+    ticket = access.get_ticket_for_user(request.user, ticket_id)
     context = _page_context(request, ticket, forms.ReplyForm(initial=_fresh_token()))
     response = render(request, "tickets/ticket_detail.html", context)
     services.ticket_mark_read(ticket=ticket, user=request.user)
@@ -117,7 +69,7 @@ def ticket_detail(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 def ticket_sidebar(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = get_ticket_for_user(request, ticket_id)
+    ticket = access.get_ticket_for_user(request.user, ticket_id)
     services.ticket_mark_read(ticket=ticket, user=request.user)
     return _sidebar(request, ticket)
 
@@ -126,7 +78,7 @@ def ticket_sidebar(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 @staff_required
 def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     """Messages after ``?after=<id>``: how a page catches up when its websocket (re)connects."""
-    ticket = get_ticket_for_user(request, ticket_id)
+    ticket = access.get_ticket_for_user(request.user, ticket_id)
     after = parse_int(_param(request, "after", "0")) or 0
     messages_list = selectors.conversation_for_staff(ticket).filter(pk__gt=after)
     context = {"ticket": ticket, "messages_list": messages_list}
@@ -136,7 +88,7 @@ def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpRespons
 @require_POST
 @staff_required
 def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _get_ticket_to_work(request, ticket_id)
+    ticket = access.get_ticket_to_work(request.user, ticket_id)
     form = forms.ReplyForm(request.POST)
     if not form.is_valid():
         return _reply_refused(request, ticket, form)
@@ -216,14 +168,14 @@ def ticket_assign(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 @staff_required
 def ticket_team(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    ticket = _get_ticket_to_work(request, ticket_id)
+    ticket = access.get_ticket_to_work(request.user, ticket_id)
     form = forms.TeamForm(request.POST)
     if not form.is_valid():
         return _sidebar(request, ticket, error="Choose a team.", status=422)
     services.ticket_move(ticket=ticket, actor=request.user, team=form.cleaned_data["team"])
     try:
-        ticket = selectors.ticket_get_for_user(request.user, ticket_id)
-    except selectors.TicketNotFound:
+        ticket = access.get_ticket_for_user(request.user, ticket_id)
+    except Http404:
         # Moved out of this analyst's teams: nothing left to show here.
         url = reverse("tickets:queue")
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -262,7 +214,7 @@ def _change(
     form_class: type[forms.forms.Form],
     apply: Callable[[HtmxHttpRequest, Ticket, dict[str, Any]], None],
 ) -> HttpResponse:
-    ticket = _get_ticket_to_work(request, ticket_id)
+    ticket = access.get_ticket_to_work(request.user, ticket_id)
     form = form_class(request.POST)
     if not form.is_valid():
         error = "; ".join(str(e) for errors in form.errors.values() for e in errors)

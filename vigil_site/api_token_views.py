@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from tickets.views import HtmxHttpRequest, staff_required
+from core.http import HtmxHttpRequest, staff_required
 from vigil_site import api_tokens
 
 

@@ -172,10 +172,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["vigil_site.api_access.HasVigilRole"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api_access.HasVigilRole"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "vigil_site.api_access.UserRateThrottle",
-        "vigil_site.api_access.AnonRateThrottle",
+        "core.api_access.UserRateThrottle",
+        "core.api_access.AnonRateThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

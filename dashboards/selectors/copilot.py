@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from copilot import llm
+from ai import llm
 from copilot.calibration import RIGHT, WRONG
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from dashboards.aggregates import Percentiles, ReasonHead, pick

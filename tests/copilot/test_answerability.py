@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from copilot import answerability, gate
+from copilot.pipeline import answerability, gate
 
 
 def test_it_is_the_geometric_mean_of_closeness_and_the_gate():

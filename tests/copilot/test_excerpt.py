@@ -1,4 +1,4 @@
-from copilot import excerpt
+from copilot.pipeline import excerpt
 
 # What three analysts said in one resolved ticket, a paragraph each.
 LEARNED = (

@@ -1,7 +1,8 @@
 import pytest
 
-from copilot import calibration, exploration, pipeline
+from copilot import calibration, pipeline
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from copilot.pipeline import exploration
 from tickets import services
 from tickets.models import Message
 

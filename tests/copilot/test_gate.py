@@ -1,6 +1,6 @@
 import pytest
 
-from copilot import gate
+from copilot.pipeline import gate
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,10 @@ import json
 
 import pytest
 
-from copilot import delivery, llm, pipeline
+from ai import llm
+from copilot import pipeline
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from copilot.pipeline import delivery
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeEntry
 from tickets import realtime, services

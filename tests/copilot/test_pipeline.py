@@ -1,7 +1,8 @@
 import pytest
 
-from copilot import answerability, pipeline
+from copilot import pipeline
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from copilot.pipeline import answerability, steps
 from knowledge import selectors as knowledge_selectors
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeEntry
@@ -129,7 +130,7 @@ def test_a_failure_is_recorded_and_the_message_kept(small_kb, ticket, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("embedding model missing")
 
-    monkeypatch.setattr(pipeline.knowledge, "knowledge_search", broken)
+    monkeypatch.setattr(steps.knowledge, "knowledge_search", broken)
     run = ask(ticket, "How do I resize my volume?")
     assert (run.decision, run.reason) == (SILENT, "copilot error")
     assert "embedding model missing" in run.error

@@ -234,7 +234,7 @@ def test_a_file_over_the_limit_is_refused(client, manager, settings):
     assert not ReplayRun.objects.exists()
 
 
-def test_the_llm_engine_needs_a_model(client, manager, settings):
+def test_the_llm_steps_needs_a_model(client, manager, settings):
     settings.VIGIL_LLM_MODELS = {}
     client.force_login(manager)
     response = client.post(url("replay_new"), form_data(engine="llm"))

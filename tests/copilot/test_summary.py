@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task, result
 
+from ai import llm
 from copilot import summary
 from copilot.models import Suggestion, TeamCopilotSettings
 from tickets import services
@@ -63,8 +64,6 @@ def test_customers_waiting_too_long_get_a_drafted_update(ticket, make_ticket, te
 def test_with_an_llm_the_summary_is_written_by_it(ticket, settings, monkeypatch):
     import json
 
-    from copilot import llm
-
     settings.VIGIL_LLM_MODELS = {"default": "openai/gpt-4o-mini"}
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     prompts = []
@@ -86,8 +85,6 @@ def test_with_an_llm_the_summary_is_written_by_it(ticket, settings, monkeypatch)
 
 
 def test_a_failing_llm_falls_back_to_the_local_summary(ticket, settings, monkeypatch):
-    from copilot import llm
-
     settings.VIGIL_LLM_MODELS = {"default": "openai/gpt-4o-mini"}
 
     def down(**kwargs):

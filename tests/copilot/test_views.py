@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from copilot import pipeline
 from copilot.models import Suggestion
+from copilot.pipeline import steps
 from knowledge.models import KnowledgeRevision
 from tickets import services
 from tickets.models import Message
@@ -136,7 +137,7 @@ def test_the_panel_says_when_the_copilot_is_unavailable(
     def broken(*args, **kwargs):
         raise RuntimeError("provider down")
 
-    monkeypatch.setattr(pipeline.knowledge, "knowledge_search", broken)
+    monkeypatch.setattr(steps.knowledge, "knowledge_search", broken)
     message, _ = services.message_create(ticket=ticket, kind="customer", body="How do I resize?")
     pipeline.run(message)
     client.force_login(analyst)

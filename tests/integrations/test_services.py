@@ -2,10 +2,11 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 
+from core import roles
 from integrations import services
 from integrations.models import Event, Integration, WebhookDelivery
 from tests.factories import UserFactory
-from tickets import roles, selectors
+from tickets import selectors
 from tickets import services as ticket_services
 
 

@@ -3,6 +3,7 @@ import json
 import pytest
 from django_q.tasks import async_task, result
 
+from ai import llm
 from knowledge import learning, services
 from knowledge.models import KnowledgeEntry, TeamKnowledgePolicy
 from tickets import services as ticket_services
@@ -169,8 +170,6 @@ def test_with_an_llm_extraction_uses_it_and_checks_its_output(
             },
         ]
     }
-    from copilot import llm
-
     real = llm.complete_json
 
     def fake(**kwargs):
@@ -185,8 +184,6 @@ def test_with_an_llm_extraction_uses_it_and_checks_its_output(
 
 
 def test_a_failing_llm_falls_back_to_local_extraction(make_ticket, analyst, with_llm, monkeypatch):
-    from copilot import llm
-
     def broken(**kwargs):
         raise llm.LLMError("provider down", retryable=True)
 

@@ -1,7 +1,8 @@
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from tickets import roles, seeding
+from core import roles
+from tickets import seeding
 from tickets.models import Message, Team, Ticket
 
 

@@ -3,7 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from copilot import gate, gate_fit
+from copilot import gate_fit
+from copilot.pipeline import gate
 from copilot.replay.reading import ReplayInputError, read_conversations
 
 

@@ -9,7 +9,7 @@ from typing import IO, Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
-from copilot import llm
+from ai import embedding, llm
 from copilot.models import TeamCopilotSettings
 from copilot.replay import apply_threshold
 from copilot.replay.isolation import isolated_database, quiet_side_effects
@@ -189,7 +189,7 @@ class Command(BaseCommand):
             skipped=warnings,
             elapsed_s=elapsed,
             target_precision=run_options["target_precision"],
-            embed=llm.embed,
+            embed=embedding.embed,
         )
         return report, warnings, interrupted
 

@@ -2,8 +2,10 @@ import math
 
 import pytest
 
-from copilot import llm
-from copilot.llm import Completion, JsonCompletion, LLMError
+from ai import embedding, llm
+from ai.llm import Completion, JsonCompletion, LLMError
+from copilot.prompts import PROMPTS_DIR as COPILOT_PROMPTS
+from knowledge.prompts import PROMPTS_DIR as KNOWLEDGE_PROMPTS
 
 MESSAGES = [{"role": "user", "content": "Answer in JSON, please."}]
 SCHEMA = {
@@ -226,22 +228,22 @@ def test_it_passes_the_timeout_to_the_provider(model, scripted, settings):
 
 
 def test_it_embeds_nothing_to_nothing():
-    assert llm.embed([]) == []
+    assert embedding.embed([]) == []
 
 
 def test_it_embeds_locally_by_default(settings):
     settings.VIGIL_EMBEDDING_MODEL = "local"
 
-    vectors = llm.embed(["My VM will not boot.", "I was charged twice."])
+    vectors = embedding.embed(["My VM will not boot.", "I was charged twice."])
 
     assert len(vectors) == 2
-    assert all(len(vector) == llm.EMBEDDING_DIMENSIONS for vector in vectors)
+    assert all(len(vector) == embedding.EMBEDDING_DIMENSIONS for vector in vectors)
     assert all(math.isclose(math.hypot(*vector), 1.0, abs_tol=1e-4) for vector in vectors)
 
 
 def test_it_ranks_a_paraphrase_above_an_unrelated_sentence(settings):
     settings.VIGIL_EMBEDDING_MODEL = "local"
-    question, paraphrase, unrelated = llm.embed(
+    question, paraphrase, unrelated = embedding.embed(
         [
             "How do I reset my password?",
             "I forgot my password, how can I change it?",
@@ -259,32 +261,32 @@ def test_it_ranks_a_paraphrase_above_an_unrelated_sentence(settings):
 def test_it_embeds_with_a_litellm_model(settings, monkeypatch):
     settings.VIGIL_EMBEDDING_MODEL = "openai/text-embedding-3-small"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
-    real = llm._litellm_embedding
+    real = embedding._litellm_embedding
     calls = []
 
     def fake(**kwargs):
         calls.append(kwargs)
-        return real(**kwargs, mock_response=[3.0] * llm.EMBEDDING_DIMENSIONS)
+        return real(**kwargs, mock_response=[3.0] * embedding.EMBEDDING_DIMENSIONS)
 
-    monkeypatch.setattr(llm, "_litellm_embedding", fake)
+    monkeypatch.setattr(embedding, "_litellm_embedding", fake)
 
-    [vector] = llm.embed(["My VM will not boot."])
+    [vector] = embedding.embed(["My VM will not boot."])
 
-    assert calls[0]["dimensions"] == llm.EMBEDDING_DIMENSIONS
-    assert len(vector) == llm.EMBEDDING_DIMENSIONS
+    assert calls[0]["dimensions"] == embedding.EMBEDDING_DIMENSIONS
+    assert len(vector) == embedding.EMBEDDING_DIMENSIONS
     assert math.isclose(math.hypot(*vector), 1.0)
 
 
 def test_it_refuses_remote_vectors_of_another_size(settings, monkeypatch):
     settings.VIGIL_EMBEDDING_MODEL = "openai/text-embedding-3-large"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
-    real = llm._litellm_embedding
+    real = embedding._litellm_embedding
     monkeypatch.setattr(
-        llm, "_litellm_embedding", lambda **kwargs: real(**kwargs, mock_response=[0.1] * 3072)
+        embedding, "_litellm_embedding", lambda **kwargs: real(**kwargs, mock_response=[0.1] * 3072)
     )
 
     with pytest.raises(LLMError) as caught:
-        llm.embed(["My VM will not boot."])
+        embedding.embed(["My VM will not boot."])
 
     assert caught.value.retryable is False
     assert "3072" in str(caught.value)
@@ -294,12 +296,13 @@ def test_it_renders_a_prompt_without_escaping(tmp_path, monkeypatch):
     (tmp_path / "triage.txt").write_text(
         "Ticket: {{ subject }}\n{% for tag in tags %}- {{ tag }}\n{% endfor %}"
     )
-    monkeypatch.setattr(llm, "PROMPTS_DIR", tmp_path)
-
-    text = llm.render_prompt("triage.txt", subject="<b>Disk</b> & network", tags=["a&b", "'x'"])
+    text = llm.render_prompt(
+        tmp_path, "triage.txt", subject="<b>Disk</b> & network", tags=["a&b", "'x'"]
+    )
 
     assert text == "Ticket: <b>Disk</b> & network\n- a&b\n- 'x'"
 
 
-def test_it_finds_prompts_in_the_prompts_folder():
-    assert (llm.PROMPTS_DIR / "README.md").is_file()
+def test_it_finds_each_apps_prompts_in_its_prompts_folder():
+    assert (COPILOT_PROMPTS / "copilot_assess.txt").is_file()
+    assert (KNOWLEDGE_PROMPTS / "extract_knowledge.txt").is_file()

@@ -7,14 +7,15 @@ checked: it can only choose among those entries, and only cite them.
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from copilot import exploration, llm
+from ai import llm
+from ai.fencing import fence
+from copilot.pipeline import exploration
+from copilot.pipeline.state import RunState, Silent
+from copilot.prompts import PROMPTS_DIR
 from knowledge.models import KnowledgeEntry
 from tickets.models import Message
-
-if TYPE_CHECKING:
-    from copilot.pipeline import RunState
 
 PURPOSE = "copilot"
 MAX_ENTRIES = 4
@@ -36,12 +37,7 @@ def enabled() -> bool:
     return llm.llm_configured(PURPOSE)
 
 
-def fence(text: str) -> str:
-    """Customer text cannot close the <<< >>> fence around it."""
-    return text.replace("<<<", "< < <").replace(">>>", "> > >")
-
-
-def _conversation(state: "RunState") -> list[dict[str, str]]:
+def _conversation(state: RunState) -> list[dict[str, str]]:
     public = state.ticket.messages.filter(
         internal=False, created_at__lte=state.message.created_at
     ).order_by("-created_at", "-id")[:MAX_TURNS]
@@ -59,10 +55,11 @@ def _numbered(entries: list[KnowledgeEntry]) -> list[dict[str, Any]]:
     ]
 
 
-def assess(state: "RunState", silent: Callable[[str], Exception]) -> None:
+def assess(state: RunState) -> None:
     """Scope, a rewritten question and answerability over the retrieved entries, in one call."""
     entries = [hit.entry for hit in state.hits[:MAX_ENTRIES]]
     prompt = llm.render_prompt(
+        PROMPTS_DIR,
         "copilot_assess.txt",
         subject=fence(state.ticket.subject),
         conversation=_conversation(state),
@@ -74,7 +71,7 @@ def assess(state: "RunState", silent: Callable[[str], Exception]) -> None:
     state.count_call(result.completion)
     data = result.data
     if not data["in_scope"]:
-        raise silent("out of scope for support")
+        raise Silent("out of scope for support")
     confidence = min(max(float(data["confidence"]), 0.0), 1.0)
     state.score = confidence
     chosen = [
@@ -83,18 +80,21 @@ def assess(state: "RunState", silent: Callable[[str], Exception]) -> None:
         if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= len(entries)
     ]
     if not data["answerable"] or not chosen:
-        raise silent("the knowledge does not answer this question")
+        raise Silent("the knowledge does not answer this question")
     if confidence < state.settings.threshold and not exploration.explore(state):
-        raise silent(f"not confident enough ({confidence:.2f} < {state.settings.threshold})")
+        raise Silent(f"not confident enough ({confidence:.2f} < {state.settings.threshold})")
     question = str(data.get("question") or "").strip()
     state.query = question[:1000] or state.query
     state.chosen = chosen
 
 
-def compose(state: "RunState", on_piece: Callable[[str], bool]) -> str:
+def compose(state: RunState, on_piece: Callable[[str], bool]) -> str:
     """Stream a cited answer; ``on_piece`` gets each piece and returns False to stop early."""
     prompt = llm.render_prompt(
-        "copilot_compose.txt", question=fence(state.query), entries=_numbered(state.chosen)
+        PROMPTS_DIR,
+        "copilot_compose.txt",
+        question=fence(state.query),
+        entries=_numbered(state.chosen),
     )
     stream = llm.stream(purpose=PURPOSE, messages=[{"role": "user", "content": prompt}])
     pieces = []

@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from vigil_site.charts import (
+from core.charts import (
     Highlight,
     Rule,
     Series,

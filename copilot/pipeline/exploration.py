@@ -8,12 +8,9 @@ conversations explores the same messages.
 """
 
 import hashlib
-from typing import TYPE_CHECKING
 
 from copilot.models import TeamCopilotSettings
-
-if TYPE_CHECKING:
-    from copilot.pipeline import RunState
+from copilot.pipeline.state import RunState
 
 LABEL = "Exploring below threshold"
 DEFAULT_SHARE = TeamCopilotSettings._meta.get_field("exploration_share").get_default()
@@ -39,7 +36,7 @@ def explores(settings: TeamCopilotSettings, message_id: int, score: float) -> bo
     )
 
 
-def explore(state: "RunState") -> bool:
+def explore(state: RunState) -> bool:
     """Mark the run as exploring when its score, under the threshold, is to be shown anyway."""
     state.explored = state.score is not None and explores(
         state.settings, state.message.pk, state.score
@@ -47,7 +44,7 @@ def explore(state: "RunState") -> bool:
     return state.explored
 
 
-def step_label(state: "RunState") -> None:
+def step_label(state: RunState) -> None:
     """An explored suggestion says so wherever it is shown, and why it was shown."""
     if not state.explored:
         return

@@ -1,75 +1,22 @@
-"""The proactive pipeline: decide whether to speak about a customer message, and what to say.
-
-Each step is a small function over the run's state; any step may end the run with a recorded
-reason by raising ``Silent``. Every run is stored, spoken or silent, with its scores, the
-entries it considered, its engine, calls, tokens and latency.
-"""
+"""The steps of a run, each a small function over its state; any may raise ``Silent``."""
 
 import re
-import time
-from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.db.models import Q
 
-from copilot import answerability, delivery, excerpt, exploration, gate, llm, llm_engine
-from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
-from copilot.status import compose_status_update
+from copilot.models import Suggestion, TeamCopilotSettings
+from copilot.pipeline import answerability, excerpt, exploration, gate, llm_steps
+from copilot.pipeline.state import Kind, RunState, Silent
+from copilot.pipeline.status import compose_status_update
 from knowledge import selectors as knowledge
 from knowledge.extraction import is_non_answer
-from knowledge.models import KnowledgeEntry
 from knowledge.redaction import PLACEHOLDER_RE, redact
-from tickets.models import Message, Ticket
+from tickets.models import Message
 
-Kind = CopilotRun.Kind
 GREETING_RE = re.compile(
     r"^\s*(hi|hello|hey|dear [\w ]+|good (morning|afternoon|evening))\b[,!.]*", re.IGNORECASE
 )
 MIN_QUERY_WORDS = 4
-
-
-class Silent(Exception):
-    """Ends a run without speaking; the message is the recorded reason."""
-
-
-@dataclass
-class RunState:
-    message: Message
-    ticket: Ticket
-    settings: TeamCopilotSettings
-    gate_probability: float | None = None
-    kind: str = Kind.ANSWER
-    query: str = ""
-    hits: list[knowledge.Hit] = field(default_factory=list)
-    score: float | None = None
-    text: str = ""
-    label: str = ""
-    why: str = ""
-    cited: list[int] = field(default_factory=list)
-    chosen: list[KnowledgeEntry] = field(default_factory=list)
-    engine: str = "local"
-    explored: bool = False
-    model: str = ""
-    llm_calls: int = 0
-    tokens: int = 0
-
-    def count_call(self, completion: llm.Completion) -> None:
-        self.llm_calls += 1
-        self.tokens += completion.prompt_tokens + completion.completion_tokens
-        self.model = completion.model
-
-    @property
-    def streams(self) -> bool:
-        """An LLM answer is written while the analyst watches; everything else is whole."""
-        return self.engine == "llm" and self.kind == Kind.ANSWER
-
-
-def settings_for(ticket: Ticket) -> TeamCopilotSettings:
-    """The team's settings, or the defaults; read with the ticket when it selected them."""
-    try:
-        return ticket.team.copilot_settings
-    except TeamCopilotSettings.DoesNotExist:
-        return TeamCopilotSettings(team=ticket.team)
 
 
 def check_still_current(state: RunState) -> None:
@@ -132,7 +79,7 @@ def step_answerability(state: RunState) -> None:
                 f"no knowledge close to the question "
                 f"({best.score:.2f} < {answerability.RELEVANT_FROM})"
             )
-        llm_engine.assess(state, Silent)
+        llm_steps.assess(state)
         return
     state.score = answerability.local_score(best.score, state.gate_probability)
     if state.score < state.settings.threshold and not exploration.explore(state):
@@ -186,48 +133,3 @@ STEPS = (
     step_compose,
     exploration.step_label,
 )
-
-
-def run(message: Message) -> CopilotRun:
-    """Decide on ``message`` and record the run; a spoken run gets a suggestion."""
-    started = time.perf_counter()
-    ticket = Ticket.objects.select_related("team__copilot_settings", "customer").get(
-        pk=message.ticket_id
-    )
-    state = RunState(message=message, ticket=ticket, settings=settings_for(ticket))
-    state.engine = "llm" if llm_engine.enabled() else "local"
-    decision, reason, error = CopilotRun.Decision.SPEAK, "", ""
-    try:
-        check_still_current(state)
-        for step in STEPS:
-            step(state)
-        reason = state.why
-    except Silent as silent:
-        decision, reason = CopilotRun.Decision.SILENT, str(silent)
-    except Exception as exc:  # the copilot degrades; the console never does
-        decision, reason, error = CopilotRun.Decision.SILENT, "copilot error", repr(exc)[:2000]
-    with transaction.atomic():
-        record = CopilotRun.objects.create(
-            ticket=ticket,
-            message=message,
-            decision=decision,
-            reason=reason[:200],
-            kind=state.kind if decision == CopilotRun.Decision.SPEAK else "",
-            engine=state.engine,
-            gate_probability=state.gate_probability,
-            score=state.score,
-            threshold=state.settings.threshold,
-            query=state.query,
-            model=state.model,
-            llm_calls=state.llm_calls,
-            tokens=state.tokens,
-            error=error,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            explored=state.explored and decision == CopilotRun.Decision.SPEAK,
-        )
-        record.considered.set([hit.entry.pk for hit in state.hits])
-        if decision == CopilotRun.Decision.SPEAK:
-            suggestion = delivery.deliver(record, state)
-    if decision == CopilotRun.Decision.SPEAK and state.streams:
-        delivery.write_streamed(record, suggestion, state, started)
-    return record

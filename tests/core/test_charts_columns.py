@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from vigil_site.charts import Series, column_chart, compact, daily, day, line_chart
+from core.charts import Series, column_chart, compact, daily, day, line_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 D = dt.date(2026, 11, 30)

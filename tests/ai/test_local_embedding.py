@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from copilot import local_embedding
-from copilot.local_embedding import DIMENSIONS, LocalEmbedder
+from ai import local_embedding
+from ai.local_embedding import DIMENSIONS, LocalEmbedder
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,10 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import pagination, serializers
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-
-from tickets import roles, selectors
-from tickets.models import Ticket
 
 
 class ApiRequest(Request):
@@ -80,21 +77,6 @@ def paginated_response(
     page = paginator.paginate_queryset(queryset, request, view=view)
     data = serializer_class(page, many=True, context={"request": request}).data
     return paginator.get_paginated_response(data)
-
-
-def ticket_for(request: ApiRequest, ticket_id: int) -> Ticket:
-    """The ticket, if it is in the caller's teams; another team's ticket is not found."""
-    try:
-        return selectors.ticket_get_for_user(request.user, ticket_id)
-    except selectors.TicketNotFound:
-        raise NotFound(f"There is no ticket #{ticket_id} in your teams.") from None
-
-
-def ticket_to_work(request: ApiRequest, ticket_id: int) -> Ticket:
-    ticket = ticket_for(request, ticket_id)
-    if not roles.can_work_tickets(request.user):
-        raise PermissionDenied("Your role can read tickets but not change them.")
-    return ticket
 
 
 def query_params(request: Request, serializer_class: type[serializers.Serializer]) -> Any:

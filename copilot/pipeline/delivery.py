@@ -1,19 +1,17 @@
 """Delivering a spoken run: a suggestion in the analysts' panel, or a reply to the customer."""
 
 import time
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from copilot import llm, llm_engine
+from ai import llm
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from copilot.pipeline import llm_steps
+from copilot.pipeline.state import RunState
 from knowledge import services as knowledge_services
 from tickets import realtime
 from tickets import services as ticket_services
 from tickets.models import Message
-
-if TYPE_CHECKING:
-    from copilot.pipeline import RunState
 
 COPILOT_NAME = "Vigil copilot"
 # How often, in streamed pieces, a newer customer message is looked for.
@@ -23,7 +21,7 @@ SUPERSEDE_CHECK_EVERY = 20
 PIECE_INTERVAL = 0.05
 
 
-def deliver(run: CopilotRun, state: "RunState") -> Suggestion:
+def deliver(run: CopilotRun, state: RunState) -> Suggestion:
     """Create the suggestion. A streamed answer starts empty and is written by write_streamed."""
     suggestion = Suggestion.objects.create(
         run=run,
@@ -41,7 +39,7 @@ def deliver(run: CopilotRun, state: "RunState") -> Suggestion:
     return suggestion
 
 
-def _finish(suggestion: Suggestion, state: "RunState") -> None:
+def _finish(suggestion: Suggestion, state: RunState) -> None:
     suggestion.citations.set(state.cited)
     knowledge_services.entries_record_suggested(state.cited)
     auto = (
@@ -72,7 +70,7 @@ def _superseded(run: CopilotRun) -> bool:
 
 
 def write_streamed(
-    run: CopilotRun, suggestion: Suggestion, state: "RunState", started: float
+    run: CopilotRun, suggestion: Suggestion, state: RunState, started: float
 ) -> None:
     """Write the answer into the panel piece by piece, then keep it with its citations."""
     seen = 0
@@ -99,7 +97,7 @@ def write_streamed(
         return True
 
     try:
-        text = llm_engine.compose(state, on_piece)
+        text = llm_steps.compose(state, on_piece)
         publish()
     except llm.LLMError as exc:
         with transaction.atomic():
@@ -123,7 +121,7 @@ def write_streamed(
     realtime.publish_copilot_changed(run.ticket_id)
 
 
-def _save_stats(run: CopilotRun, state: "RunState", started: float, fields: list[str]) -> None:
+def _save_stats(run: CopilotRun, state: RunState, started: float, fields: list[str]) -> None:
     run.llm_calls, run.tokens, run.model = state.llm_calls, state.tokens, state.model
     run.latency_ms = (time.perf_counter() - started) * 1000
     run.save(update_fields=[*fields, "llm_calls", "tokens", "model", "latency_ms"])

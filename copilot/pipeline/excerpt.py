@@ -9,7 +9,7 @@ often steps of one procedure, and an answer missing a step is worse than a long 
 
 import re
 
-from copilot import llm
+from ai import embedding
 
 PASSAGE_RE = re.compile(r"\n\s*\n")
 MIN_WORDS = 3
@@ -28,7 +28,7 @@ def best_passage(question: str, answer: str) -> str | None:
     found = passages(answer)
     if len(found) < 2:
         return None
-    question_vector, *vectors = llm.embed([question, *found])
+    question_vector, *vectors = embedding.embed([question, *found])
     closeness = [
         sum(q * v for q, v in zip(question_vector, vector, strict=True)) for vector in vectors
     ]

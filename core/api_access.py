@@ -6,7 +6,7 @@ from django.conf import settings
 from rest_framework import permissions, throttling
 from rest_framework.request import Request
 
-from tickets import roles
+from core import roles
 
 if TYPE_CHECKING:
     # rest_framework.views imports the default permission classes: a runtime import would loop.

@@ -1,0 +1,68 @@
+"""The proactive pipeline: decide whether to speak about a customer message, and what to say.
+
+Each step (``steps.STEPS``) is a small function over the run's state; any step may end the run
+with a recorded reason by raising ``Silent``. Every run is stored, spoken or silent, with its
+scores, the entries it considered, its engine, calls, tokens and latency.
+"""
+
+import time
+
+from django.db import transaction
+
+from copilot.models import CopilotRun, TeamCopilotSettings
+from copilot.pipeline import delivery, llm_steps, steps
+from copilot.pipeline.state import RunState, Silent
+from tickets.models import Message, Ticket
+
+
+def settings_for(ticket: Ticket) -> TeamCopilotSettings:
+    """The team's settings, or the defaults; read with the ticket when it selected them."""
+    try:
+        return ticket.team.copilot_settings
+    except TeamCopilotSettings.DoesNotExist:
+        return TeamCopilotSettings(team=ticket.team)
+
+
+def run(message: Message) -> CopilotRun:
+    """Decide on ``message`` and record the run; a spoken run gets a suggestion."""
+    started = time.perf_counter()
+    ticket = Ticket.objects.select_related("team__copilot_settings", "customer").get(
+        pk=message.ticket_id
+    )
+    state = RunState(message=message, ticket=ticket, settings=settings_for(ticket))
+    state.engine = "llm" if llm_steps.enabled() else "local"
+    decision, reason, error = CopilotRun.Decision.SPEAK, "", ""
+    try:
+        steps.check_still_current(state)
+        for step in steps.STEPS:
+            step(state)
+        reason = state.why
+    except Silent as silent:
+        decision, reason = CopilotRun.Decision.SILENT, str(silent)
+    except Exception as exc:  # the copilot degrades; the console never does
+        decision, reason, error = CopilotRun.Decision.SILENT, "copilot error", repr(exc)[:2000]
+    with transaction.atomic():
+        record = CopilotRun.objects.create(
+            ticket=ticket,
+            message=message,
+            decision=decision,
+            reason=reason[:200],
+            kind=state.kind if decision == CopilotRun.Decision.SPEAK else "",
+            engine=state.engine,
+            gate_probability=state.gate_probability,
+            score=state.score,
+            threshold=state.settings.threshold,
+            query=state.query,
+            model=state.model,
+            llm_calls=state.llm_calls,
+            tokens=state.tokens,
+            error=error,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            explored=state.explored and decision == CopilotRun.Decision.SPEAK,
+        )
+        record.considered.set([hit.entry.pk for hit in state.hits])
+        if decision == CopilotRun.Decision.SPEAK:
+            suggestion = delivery.deliver(record, state)
+    if decision == CopilotRun.Decision.SPEAK and state.streams:
+        delivery.write_streamed(record, suggestion, state, started)
+    return record

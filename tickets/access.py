@@ -1,0 +1,30 @@
+"""The one way a view, an API or a websocket loads a ticket for a user.
+
+Reading needs the ticket to be in one of the user's teams (managers and admins: any team);
+another team's ticket is not found, so its existence does not leak. Changing it also needs a
+role that works tickets. The API turns these Django errors into its JSON 404 and 403.
+"""
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from core import roles
+from tickets import selectors
+from tickets.models import Ticket
+
+
+def get_ticket_for_user(user: User | AnonymousUser, ticket_id: int) -> Ticket:
+    """The ticket, if ``user`` may read it; Http404 otherwise."""
+    try:
+        return selectors.ticket_get_for_user(user, ticket_id)
+    except selectors.TicketNotFound:
+        raise Http404(f"There is no ticket #{ticket_id} in your teams.") from None
+
+
+def get_ticket_to_work(user: User | AnonymousUser, ticket_id: int) -> Ticket:
+    """The ticket, if ``user`` may change it; Http404 or PermissionDenied otherwise."""
+    ticket = get_ticket_for_user(user, ticket_id)
+    if not roles.can_work_tickets(user):
+        raise PermissionDenied("Your role can read tickets but not change them.")
+    return ticket
