@@ -28,7 +28,8 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy vigil_site tickets knowledge copilot integrations dashboards
+	$(BIN)/lint-imports
+	$(BIN)/mypy vigil_site core ai tickets knowledge copilot replay integrations dashboards
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.installed-dev

@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.template import Context, Engine
+from pydantic import BaseModel, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ _BACKOFF_SECONDS = 0.5
 _BACKOFF_MAX_SECONDS = 4.0
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 class LLMError(Exception):
@@ -58,10 +60,10 @@ class Completion:
 
 
 @dataclass(frozen=True)
-class JsonCompletion:
-    """A JSON object answer that passed its schema, and the completion it came from."""
+class JsonCompletion(Generic[M]):
+    """A JSON object answer validated by its pydantic model, and the completion it came from."""
 
-    data: dict[str, Any]
+    data: M
     completion: Completion
 
 
@@ -163,15 +165,15 @@ def complete_json(
     *,
     purpose: str,
     messages: list[dict[str, str]],
-    schema: dict[str, Any],
+    schema: type[M],
     max_tokens: int = 800,
     mock_response: str | None = None,
-) -> JsonCompletion:
-    """Like `complete`, for an answer that must be a JSON object matching `schema`.
+) -> JsonCompletion[M]:
+    """Like `complete`, for an answer that must be a JSON object valid for the pydantic `schema`.
 
     JSON mode is requested where the provider has it, so the messages must ask for JSON in words.
-    The answer may come in a ```json fence. `schema` is a small JSON Schema subset (see
-    `validate_json`); an answer that is not JSON or breaks it raises `LLMError(retryable=False)`.
+    The answer may come in a ```json fence. An answer that is not JSON or that the model refuses
+    raises `LLMError(retryable=False)`, naming each field that is wrong.
     """
     completion = _complete(
         purpose=purpose,
@@ -182,12 +184,17 @@ def complete_json(
         extra={"response_format": {"type": "json_object"}},
     )
     data = parse_json_object(completion.text)
-    problems = validate_json(data, schema)
-    if problems:
-        raise LLMError(
-            f"The model's JSON does not match the schema: {'; '.join(problems)}", retryable=False
+    try:
+        validated = schema.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'answer'}: {error['msg']}"
+            for error in exc.errors()
         )
-    return JsonCompletion(data=data, completion=completion)
+        raise LLMError(
+            f"The model's JSON does not match the schema: {problems}", retryable=False
+        ) from exc
+    return JsonCompletion(data=validated, completion=completion)
 
 
 def render_prompt(directory: Path, name: str, **context: Any) -> str:
@@ -210,37 +217,6 @@ def parse_json_object(text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise LLMError("The model's JSON is not an object.", retryable=False)
     return data
-
-
-_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
-    "object": lambda value: isinstance(value, dict),
-    "array": lambda value: isinstance(value, list),
-    "string": lambda value: isinstance(value, str),
-    "boolean": lambda value: isinstance(value, bool),
-    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
-    "number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
-    "null": lambda value: value is None,
-}
-
-
-def validate_json(data: dict[str, Any], schema: dict[str, Any]) -> list[str]:
-    """Problems with `data` against a JSON Schema subset, [] when none.
-
-    Checks the top level only: `required` keys, and each property's `type` (a name or a list of
-    names) and `enum`. Nested values are the caller's to check.
-    """
-    problems = [f"missing key {key!r}" for key in schema.get("required", []) if key not in data]
-    for key, rules in schema.get("properties", {}).items():
-        if key not in data:
-            continue
-        value = data[key]
-        expected = rules.get("type")
-        names = [expected] if isinstance(expected, str) else list(expected or [])
-        if names and not any(_JSON_TYPES[name](value) for name in names):
-            problems.append(f"{key!r} should be {' or '.join(names)}, got {type(value).__name__}")
-        if "enum" in rules and value not in rules["enum"]:
-            problems.append(f"{key!r} should be one of {rules['enum']!r}, got {value!r}")
-    return problems
 
 
 def _complete(

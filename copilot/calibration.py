@@ -13,9 +13,7 @@ stands for, so that a lower threshold is judged on all it would show.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.utils import timezone
-
+from copilot import services
 from copilot.models import Suggestion, TeamCopilotSettings
 from copilot.pipeline import exploration
 from tickets.models import Team
@@ -103,12 +101,7 @@ def calibrate(team: Team, *, apply: bool = True) -> Calibration:
     explored = sum(1 for *_, was_explored in decided if was_explored)
     note = f"{note}; {explored} explored below the threshold"
     if apply:
-        with transaction.atomic():
-            if threshold is not None:
-                settings.threshold = round(threshold, 4)
-            settings.calibrated_at = timezone.now()
-            settings.calibration_note = note[:300]
-            settings.save()
+        services.team_settings_calibrated(settings=settings, threshold=threshold, note=note)
     return Calibration(team, threshold, precision, coverage, len(samples), note, explored)
 
 

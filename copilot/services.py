@@ -1,17 +1,19 @@
-"""What analysts do with suggestions. Each outcome is counted on the entries it cited."""
+"""Writes of the copilot: the record of each run and the suggestion it made, and what analysts
+do with suggestions (each outcome is counted on the entries it cited)."""
 
 import difflib
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from copilot.models import Suggestion
+from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.signals import suggestion_accepted
 from knowledge import services as knowledge_services
 from tickets import realtime
 from tickets import services as ticket_services
-from tickets.models import Message
+from tickets.models import Message, Ticket
 
 State = Suggestion.State
 OPEN_STATES = {State.SHOWN, State.INSERTED}
@@ -19,8 +21,120 @@ OPEN_STATES = {State.SHOWN, State.INSERTED}
 SAME_TEXT = 0.97
 
 
+COPILOT_NAME = "Vigil copilot"
+
+
 class SuggestionError(Exception):
     """An action that cannot be taken; the message is fit to show."""
+
+
+# --- Runs and the suggestions they make ---
+
+
+def copilot_run_create(
+    *, ticket: Ticket, message: Message, considered: list[int], **fields: Any
+) -> CopilotRun:
+    """Record a run, spoken or silent, with the entries it considered."""
+    run = CopilotRun.objects.create(ticket=ticket, message=message, **fields)
+    run.considered.set(considered)
+    return run
+
+
+def copilot_run_save_stats(
+    *,
+    run: CopilotRun,
+    llm_calls: int,
+    tokens: int,
+    model: str,
+    latency_ms: float,
+    fields: tuple[str, ...] = (),
+) -> None:
+    """Store what a run cost once its answer was written, with any other changed ``fields``."""
+    run.llm_calls, run.tokens, run.model, run.latency_ms = llm_calls, tokens, model, latency_ms
+    run.save(update_fields=[*fields, "llm_calls", "tokens", "model", "latency_ms"])
+
+
+def suggestion_create(*, run: CopilotRun, **fields: Any) -> Suggestion:
+    """A suggestion of ``run`` in the panel (a streamed answer starts empty)."""
+    suggestion = Suggestion.objects.create(run=run, ticket=run.ticket, **fields)
+    realtime.publish_copilot_changed(run.ticket_id)
+    return suggestion
+
+
+def suggestion_complete(*, suggestion: Suggestion, cited: list[int], auto_send: bool) -> None:
+    """Cite the entries it was made from; in auto-reply, send it to the customer as the copilot."""
+    suggestion.citations.set(cited)
+    knowledge_services.entries_record_suggested(cited)
+    if not auto_send:
+        return
+    message, _ = ticket_services.message_create(
+        ticket=suggestion.ticket,
+        kind=Message.Kind.COPILOT,
+        body=suggestion.text,
+        author_name=COPILOT_NAME,
+    )
+    suggestion.state, suggestion.sent_message = State.AUTO_SENT, message
+    suggestion.save(update_fields=["state", "sent_message"])
+
+
+def suggestion_stream_failed(*, suggestion: Suggestion, error: str) -> None:
+    """The model failed while writing: the suggestion goes, the run is silent with the error."""
+    run = suggestion.run
+    with transaction.atomic():
+        suggestion.delete()
+        run.decision, run.kind, run.explored = CopilotRun.Decision.SILENT, "", False
+        run.reason, run.error = "copilot error", error[:2000]
+        run.save(update_fields=["decision", "kind", "explored", "reason", "error"])
+    realtime.publish_copilot_changed(run.ticket_id)
+
+
+def suggestion_stream_written(
+    *, suggestion: Suggestion, text: str, superseded: bool, cited: list[int], auto_send: bool
+) -> None:
+    """Keep a streamed answer; one superseded while writing is kept but no longer offered."""
+    with transaction.atomic():
+        suggestion.text = text
+        fields = ["text"]
+        if superseded:
+            suggestion.state = State.SUPERSEDED
+            suggestion.run.reason = "superseded by a newer customer message while writing"
+            suggestion.run.save(update_fields=["reason"])
+            fields.append("state")
+        suggestion.save(update_fields=fields)
+        if not superseded:
+            suggestion_complete(suggestion=suggestion, cited=cited, auto_send=auto_send)
+    realtime.publish_copilot_changed(suggestion.ticket_id)
+
+
+def status_update_draft_create(
+    *, ticket: Ticket, message: Message, text: str, why: str
+) -> Suggestion:
+    """A status update drafted on request or for a waiting customer, as a run and a suggestion."""
+    with transaction.atomic():
+        run = CopilotRun.objects.create(
+            ticket=ticket,
+            message=message,
+            decision=CopilotRun.Decision.SPEAK,
+            reason=why,
+            kind=CopilotRun.Kind.STATUS_UPDATE,
+        )
+        return suggestion_create(
+            run=run, kind=CopilotRun.Kind.STATUS_UPDATE, text=text, label="Status update", why=why
+        )
+
+
+def team_settings_calibrated(
+    *, settings: TeamCopilotSettings, threshold: float | None, note: str
+) -> None:
+    """Store a calibration: the new threshold when one was found, and always the note."""
+    if threshold is not None:
+        settings.threshold = round(threshold, 4)
+    settings.calibrated_at = timezone.now()
+    settings.calibration_note = note[:300]
+    settings.save()
+
+
+# --- What analysts do with suggestions ---
 
 
 def _check_open(suggestion: Suggestion) -> None:
@@ -37,8 +151,7 @@ def _cited(suggestion: Suggestion) -> list[int]:
 def _act(suggestion: Suggestion, state: str, actor: User, fields: tuple[str, ...] = ()) -> None:
     suggestion.state, suggestion.acted_by, suggestion.acted_at = state, actor, timezone.now()
     suggestion.save(update_fields=["state", "acted_by", "acted_at", *fields])
-    ticket_id = suggestion.ticket_id
-    transaction.on_commit(lambda: realtime.publish_copilot_changed(ticket_id))
+    realtime.publish_copilot_changed(suggestion.ticket_id)
 
 
 def suggestion_send(*, suggestion: Suggestion, actor: User) -> Message:

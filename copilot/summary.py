@@ -1,20 +1,28 @@
 """On-demand help for the analyst: a summary of the ticket, and a draft status update."""
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.timesince import timesince
+from pydantic import BaseModel
 
 from ai import llm
 from ai.fencing import fence
+from copilot import services
 from copilot.models import CopilotRun, Suggestion
 from copilot.pipeline.status import compose_status_update
 from copilot.prompts import PROMPTS_DIR
-from tickets import realtime
 from tickets.models import Message, Ticket
 
 MAX_TRIED = 4
+
+
+class ModelSummary(BaseModel):
+    """The model's answer to the summary prompt."""
+
+    problem: str
+    tried: list[Any]
 
 
 @dataclass(frozen=True)
@@ -78,12 +86,11 @@ def _summarise_with_llm(ticket: Ticket, messages: list[Message], state: str) -> 
     prompt = llm.render_prompt(
         PROMPTS_DIR, "ticket_summary.txt", subject=fence(ticket.subject), turns=turns
     )
-    schema = {"type": "object", "required": ["problem", "tried"]}
     result = llm.complete_json(
-        purpose="summary", messages=[{"role": "user", "content": prompt}], schema=schema
+        purpose="summary", messages=[{"role": "user", "content": prompt}], schema=ModelSummary
     )
-    tried = [str(t) for t in result.data.get("tried", []) if str(t).strip()][:MAX_TRIED]
-    return Summary(problem=str(result.data["problem"]), tried=tried, state=state, engine="llm")
+    tried = [str(t) for t in result.data.tried if str(t).strip()][:MAX_TRIED]
+    return Summary(problem=result.data.problem, tried=tried, state=state, engine="llm")
 
 
 def draft_status_update(ticket: Ticket, *, reason: str) -> Suggestion | None:
@@ -98,21 +105,6 @@ def draft_status_update(ticket: Ticket, *, reason: str) -> Suggestion | None:
     )
     if waiting.exists() or last_customer is None:
         return None
-    with transaction.atomic():
-        run = CopilotRun.objects.create(
-            ticket=ticket,
-            message=last_customer,
-            decision=CopilotRun.Decision.SPEAK,
-            reason=reason,
-            kind=CopilotRun.Kind.STATUS_UPDATE,
-        )
-        suggestion = Suggestion.objects.create(
-            run=run,
-            ticket=ticket,
-            kind=CopilotRun.Kind.STATUS_UPDATE,
-            text=compose_status_update(ticket),
-            label="Status update",
-            why=reason,
-        )
-        transaction.on_commit(lambda: realtime.publish_copilot_changed(ticket.pk))
-    return suggestion
+    return services.status_update_draft_create(
+        ticket=ticket, message=last_customer, text=compose_status_update(ticket), why=reason
+    )

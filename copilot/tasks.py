@@ -43,10 +43,3 @@ def draft_overdue_updates() -> int:
         reason = f"the customer has waited more than {interval.total_seconds() / 3600:g} h"
         drafted += summary.draft_status_update(ticket, reason=reason) is not None
     return drafted
-
-
-def run_replay(run_id: int) -> str:
-    """Replay a run's uploaded conversations in a subprocess, following its progress."""
-    from copilot import replay_runs
-
-    return replay_runs.replay_run_execute(run_id)

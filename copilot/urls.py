@@ -1,6 +1,6 @@
 from django.urls import path
 
-from copilot import replay_views, views
+from copilot import views
 
 app_name = "copilot"
 
@@ -9,28 +9,18 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/summary/", views.summarise, name="summary"),
     path("tickets/<int:ticket_id>/status-update/", views.draft_status_update, name="status_update"),
     path(
-        "tickets/<int:ticket_id>/suggestions/<int:suggestion_id>/<slug:action>/",
-        views.act,
-        name="act",
-    ),
-    path("replays/", replay_views.replay_list, name="replays"),
-    path("replays/new/", replay_views.replay_new, name="replay_new"),
-    path("replays/<int:run_id>/", replay_views.replay_detail, name="replay"),
-    path("replays/<int:run_id>/progress/", replay_views.replay_progress, name="replay_progress"),
-    path("replays/<int:run_id>/cancel/", replay_views.replay_cancel, name="replay_cancel"),
-    path(
-        "replays/<int:run_id>/apply-threshold/",
-        replay_views.replay_apply_threshold,
-        name="replay_apply_threshold",
+        "tickets/<int:ticket_id>/suggestions/<int:suggestion_id>/send/",
+        views.suggestion_send,
+        name="suggestion_send",
     ),
     path(
-        "replays/<int:run_id>/report.json",
-        replay_views.replay_report_download,
-        name="replay_report",
+        "tickets/<int:ticket_id>/suggestions/<int:suggestion_id>/insert/",
+        views.suggestion_insert,
+        name="suggestion_insert",
     ),
     path(
-        "replays/<int:run_id>/results.jsonl",
-        replay_views.replay_results_download,
-        name="replay_results",
+        "tickets/<int:ticket_id>/suggestions/<int:suggestion_id>/dismiss/",
+        views.suggestion_dismiss,
+        name="suggestion_dismiss",
     ),
 ]

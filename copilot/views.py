@@ -1,5 +1,7 @@
 """The copilot side panel on the ticket page and the analyst's actions on suggestions."""
 
+from collections.abc import Callable
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -52,19 +54,40 @@ def _panel(
 
 @require_POST
 @analyst_required
-def act(request: HtmxHttpRequest, ticket_id: int, suggestion_id: int, action: str) -> HttpResponse:
+def suggestion_send(request: HtmxHttpRequest, ticket_id: int, suggestion_id: int) -> HttpResponse:
+    return _act(request, ticket_id, suggestion_id, services.suggestion_send)
+
+
+@require_POST
+@analyst_required
+def suggestion_insert(request: HtmxHttpRequest, ticket_id: int, suggestion_id: int) -> HttpResponse:
+    return _act(request, ticket_id, suggestion_id, services.suggestion_insert)
+
+
+@require_POST
+@analyst_required
+def suggestion_dismiss(
+    request: HtmxHttpRequest, ticket_id: int, suggestion_id: int
+) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        ticket_id,
+        suggestion_id,
+        lambda **kwargs: services.suggestion_dismiss(**kwargs, reason=reason),
+    )
+
+
+def _act(
+    request: HtmxHttpRequest,
+    ticket_id: int,
+    suggestion_id: int,
+    action: Callable[..., object],
+) -> HttpResponse:
     ticket = access.get_ticket_for_user(request.user, ticket_id)
     suggestion = _get_suggestion(ticket, suggestion_id)
     try:
-        if action == "send":
-            services.suggestion_send(suggestion=suggestion, actor=request.user)
-        elif action == "insert":
-            services.suggestion_insert(suggestion=suggestion, actor=request.user)
-        elif action == "dismiss":
-            reason = request.POST.get("reason", "")
-            services.suggestion_dismiss(suggestion=suggestion, actor=request.user, reason=reason)
-        else:
-            raise Http404(f"Unknown action {action!r}.")
+        action(suggestion=suggestion, actor=request.user)
     except services.SuggestionError as exc:
         if not request.htmx:
             return render(request, "tickets/ticket_error.html", {"error": str(exc)}, status=422)

@@ -124,13 +124,15 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
         services.link_sources(entry, ticket, sources)
         if nearest and similarity is not None and similarity >= RELATED:
             same_answer = _answer_similarity(nearest.entry, answer_vector) >= SAME_ANSWER
-            entry.related_entry = nearest.entry
-            entry.relation = (
-                KnowledgeEntry.Relation.DUPLICATE
-                if same_answer
-                else KnowledgeEntry.Relation.CONFLICT
+            services.entry_relate(
+                entry=entry,
+                related=nearest.entry,
+                relation=(
+                    KnowledgeEntry.Relation.DUPLICATE
+                    if same_answer
+                    else KnowledgeEntry.Relation.CONFLICT
+                ),
             )
-            entry.save(update_fields=["related_entry", "relation"])
             return Learned(entry, "related")
         _maybe_auto_approve(entry, ticket)
         return Learned(entry, "created")

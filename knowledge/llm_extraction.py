@@ -6,6 +6,9 @@ redacted again, whatever the model claims.
 """
 
 from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel
 
 from ai import llm
 from ai.fencing import fence
@@ -13,19 +16,13 @@ from knowledge.extraction import Candidate, Turn
 from knowledge.prompts import PROMPTS_DIR
 from knowledge.redaction import redact
 
-SCHEMA = {
-    "type": "object",
-    "required": ["entries"],
-    "properties": {
-        "entries": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["question", "answer", "question_messages", "answer_messages"],
-            },
-        }
-    },
-}
+
+class Extraction(BaseModel):
+    """What the model extracted; each entry is checked by `_checked` before it is kept."""
+
+    entries: list[Any]
+
+
 MIN_ANSWER = 40
 
 
@@ -45,12 +42,12 @@ def extract_candidates(
     result = llm.complete_json(
         purpose="extract",
         messages=[{"role": "user", "content": prompt}],
-        schema=SCHEMA,
+        schema=Extraction,
     )
     analyst_indexes = {t.index for t in human if t.role == "analyst"}
     customer_indexes = {t.index for t in human if t.role == "customer"}
     candidates = []
-    for item in result.data.get("entries", []):
+    for item in result.data.entries:
         candidate = _checked(item, analyst_indexes, customer_indexes, names)
         if candidate is not None:
             candidates.append(candidate)

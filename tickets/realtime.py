@@ -1,4 +1,8 @@
-"""Publishes ticket changes to websocket groups. Called on commit; consumers only forward.
+"""Publishes ticket changes to websocket groups; consumers only forward.
+
+Each publisher owns its `on_commit` (as Zulip's `send_event_on_commit`): called inside a
+transaction it sends once that commits, and never for a rolled-back change; outside one it
+sends at once. Callers never wrap it.
 
 Staff pages listen on ``ticket.<id>`` (every message, internal notes included); the customer's
 portal page listens on ``portal.<id>`` (public messages only).
@@ -9,6 +13,7 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from tickets.models import Message
@@ -30,6 +35,10 @@ def message_dom_id(message: Message) -> str:
 
 
 def publish_message(message: Message) -> None:
+    transaction.on_commit(lambda: _publish_message(message))
+
+
+def _publish_message(message: Message) -> None:
     staff_html = render_to_string("tickets/partials/message.html", {"message": message})
     _send(staff_group(message.ticket_id), "ticket.message", message, staff_html)
     if not message.internal:
@@ -40,16 +49,18 @@ def publish_message(message: Message) -> None:
 def publish_ticket_changed(ticket_id: int) -> None:
     event = {"type": "ticket.changed", "ticket": ticket_id}
     for group in (staff_group(ticket_id), portal_group(ticket_id)):
-        _group_send(group, event)
+        _send_on_commit(group, event)
 
 
 def publish_copilot_changed(ticket_id: int) -> None:
     """The copilot panel of this ticket changed: staff pages refresh it (never the portal)."""
-    _group_send(staff_group(ticket_id), {"type": "copilot.changed", "ticket": ticket_id})
+    _send_on_commit(staff_group(ticket_id), {"type": "copilot.changed", "ticket": ticket_id})
 
 
 def publish_copilot_piece(ticket_id: int, suggestion_id: int, text: str) -> None:
-    """A piece of an answer the copilot is writing, for the staff pages to append."""
+    """A piece of an answer the copilot is writing, for the staff pages to append.
+
+    Sent at once: a piece is not stored data, and it is written outside any transaction."""
     event = {"type": "copilot.piece", "suggestion": suggestion_id, "text": text}
     _group_send(staff_group(ticket_id), event)
 
@@ -57,6 +68,10 @@ def publish_copilot_piece(ticket_id: int, suggestion_id: int, text: str) -> None
 def _send(group: str, kind: str, message: Message, html: str) -> None:
     event: dict[str, object] = {"type": kind, "id": message_dom_id(message), "html": html}
     _group_send(group, event)
+
+
+def _send_on_commit(group: str, event: dict[str, object]) -> None:
+    transaction.on_commit(lambda: _group_send(group, event))
 
 
 def _group_send(group: str, event: dict[str, object]) -> None:

@@ -174,7 +174,8 @@ def message_create(
             created_at=now,
         )
         _after_message(locked, message, actor=author)
-        transaction.on_commit(lambda: _announce_message(message))
+        realtime.publish_message(message)
+        transaction.on_commit(lambda: message_created.send(sender=Message, message=message))
     _refresh(ticket, locked)
     return message, True
 
@@ -368,8 +369,7 @@ def _record(
         new_value=str(new)[:200],
         created_at=at,
     )
-    ticket_id = ticket.pk
-    transaction.on_commit(lambda: realtime.publish_ticket_changed(ticket_id))
+    realtime.publish_ticket_changed(ticket.pk)
     return event
 
 
@@ -380,11 +380,6 @@ def _refresh(target: Ticket, source: Ticket) -> None:
     for field in (Ticket.assignee.field, Ticket.team.field):
         if field.is_cached(target):
             field.delete_cached_value(target)
-
-
-def _announce_message(message: Message) -> None:
-    realtime.publish_message(message)
-    message_created.send(sender=Message, message=message)
 
 
 def ticket_mark_read(*, ticket: Ticket, user: User) -> None:

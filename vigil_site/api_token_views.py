@@ -6,21 +6,21 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.http import HtmxHttpRequest, staff_required
-from vigil_site import api_tokens
+from vigil_site import services
 
 
 @require_GET
 @staff_required
 def token_page(request: HtmxHttpRequest) -> HttpResponse:
-    context = {"token": api_tokens.token_for(request.user)}
+    context = {"token": services.token_for(request.user)}
     return render(request, "api/token_page.html", context)
 
 
 @require_POST
 @staff_required
 def token_rotate(request: HtmxHttpRequest) -> HttpResponse:
-    had_one = api_tokens.token_for(request.user) is not None
-    api_tokens.token_rotate(user=request.user)
+    had_one = services.token_for(request.user) is not None
+    services.token_rotate(user=request.user)
     if had_one:
         messages.success(request, "A new token was made; the old one no longer works.")
     else:
@@ -31,6 +31,6 @@ def token_rotate(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def token_revoke(request: HtmxHttpRequest) -> HttpResponse:
-    if api_tokens.token_revoke(user=request.user):
+    if services.token_revoke(user=request.user):
         messages.success(request, "Your API token was revoked; requests with it are refused.")
     return redirect("api_token")

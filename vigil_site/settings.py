@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "tickets",
     "knowledge",
     "copilot",
+    "replay",
     "integrations",
     "dashboards",
 ]
@@ -244,7 +245,7 @@ VIGIL_WEBHOOK_TIMEOUT_SECONDS = env_int("VIGIL_WEBHOOK_TIMEOUT_SECONDS", 5)
 VIGIL_WEBHOOK_MAX_ATTEMPTS = env_int("VIGIL_WEBHOOK_MAX_ATTEMPTS", 8)
 VIGIL_WEBHOOK_RETRY_SECONDS = env_int("VIGIL_WEBHOOK_RETRY_SECONDS", 30)
 
-# --- Copilot: language and embedding models (read only by copilot/llm.py) ---
+# --- Copilot: language and embedding models (read only by ai/) ---
 
 
 def _llm_models() -> dict[str, str]:

@@ -14,6 +14,8 @@ urlpatterns = [
     path("support/", include("tickets.portal_urls")),
     path("knowledge/", include("knowledge.urls")),
     path("copilot/", include("copilot.urls")),
+    # Replays kept the address they had when they were part of the copilot.
+    path("copilot/", include("replay.urls")),
     path("api/", include("vigil_site.api_urls")),
     path("account/api-token/", api_token_views.token_page, name="api_token"),
     path("account/api-token/rotate/", api_token_views.token_rotate, name="api_token_rotate"),

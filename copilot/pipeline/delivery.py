@@ -2,18 +2,14 @@
 
 import time
 
-from django.db import transaction
-
 from ai import llm
+from copilot import services
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.pipeline import llm_steps
 from copilot.pipeline.state import RunState
-from knowledge import services as knowledge_services
 from tickets import realtime
-from tickets import services as ticket_services
 from tickets.models import Message
 
-COPILOT_NAME = "Vigil copilot"
 # How often, in streamed pieces, a newer customer message is looked for.
 SUPERSEDE_CHECK_EVERY = 20
 # After the first piece, pieces arriving within this many seconds travel as one event: each
@@ -23,9 +19,8 @@ PIECE_INTERVAL = 0.05
 
 def deliver(run: CopilotRun, state: RunState) -> Suggestion:
     """Create the suggestion. A streamed answer starts empty and is written by write_streamed."""
-    suggestion = Suggestion.objects.create(
+    suggestion = services.suggestion_create(
         run=run,
-        ticket=run.ticket,
         kind=state.kind,
         text=state.text,
         label=state.label,
@@ -33,30 +28,19 @@ def deliver(run: CopilotRun, state: RunState) -> Suggestion:
         why=state.why[:300],
     )
     if not state.streams:
-        _finish(suggestion, state)
-    ticket_id = run.ticket_id
-    transaction.on_commit(lambda: realtime.publish_copilot_changed(ticket_id))
+        services.suggestion_complete(
+            suggestion=suggestion, cited=state.cited, auto_send=_auto_send(state)
+        )
     return suggestion
 
 
-def _finish(suggestion: Suggestion, state: RunState) -> None:
-    suggestion.citations.set(state.cited)
-    knowledge_services.entries_record_suggested(state.cited)
-    auto = (
+def _auto_send(state: RunState) -> bool:
+    return (
         state.settings.mode == TeamCopilotSettings.Mode.AUTO
         and state.kind == CopilotRun.Kind.ANSWER
         and not state.explored  # shown to learn from the analysts, whatever the auto threshold
         and (state.score or 0.0) >= state.settings.auto_threshold
     )
-    if auto:
-        message, _ = ticket_services.message_create(
-            ticket=suggestion.ticket,
-            kind=Message.Kind.COPILOT,
-            body=suggestion.text,
-            author_name=COPILOT_NAME,
-        )
-        suggestion.state, suggestion.sent_message = Suggestion.State.AUTO_SENT, message
-        suggestion.save(update_fields=["state", "sent_message"])
 
 
 def _superseded(run: CopilotRun) -> bool:
@@ -100,28 +84,24 @@ def write_streamed(
         text = llm_steps.compose(state, on_piece)
         publish()
     except llm.LLMError as exc:
-        with transaction.atomic():
-            suggestion.delete()
-            run.decision, run.kind, run.explored = CopilotRun.Decision.SILENT, "", False
-            run.reason, run.error = "copilot error", str(exc)[:2000]
-            _save_stats(run, state, started, ["decision", "kind", "explored", "reason", "error"])
-        realtime.publish_copilot_changed(run.ticket_id)
+        services.suggestion_stream_failed(suggestion=suggestion, error=str(exc))
+        _save_stats(run, state, started)
         return
-    with transaction.atomic():
-        suggestion.text = text
-        fields = ["text"]
-        if stopped:
-            suggestion.state = Suggestion.State.SUPERSEDED
-            run.reason = "superseded by a newer customer message while writing"
-            fields.append("state")
-        suggestion.save(update_fields=fields)
-        if not stopped:
-            _finish(suggestion, state)
-        _save_stats(run, state, started, ["reason"])
-    realtime.publish_copilot_changed(run.ticket_id)
+    services.suggestion_stream_written(
+        suggestion=suggestion,
+        text=text,
+        superseded=stopped,
+        cited=state.cited,
+        auto_send=_auto_send(state),
+    )
+    _save_stats(run, state, started)
 
 
-def _save_stats(run: CopilotRun, state: RunState, started: float, fields: list[str]) -> None:
-    run.llm_calls, run.tokens, run.model = state.llm_calls, state.tokens, state.model
-    run.latency_ms = (time.perf_counter() - started) * 1000
-    run.save(update_fields=[*fields, "llm_calls", "tokens", "model", "latency_ms"])
+def _save_stats(run: CopilotRun, state: RunState, started: float) -> None:
+    services.copilot_run_save_stats(
+        run=run,
+        llm_calls=state.llm_calls,
+        tokens=state.tokens,
+        model=state.model,
+        latency_ms=(time.perf_counter() - started) * 1000,
+    )

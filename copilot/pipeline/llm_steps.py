@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
+
 from ai import llm
 from ai.fencing import fence
 from copilot.pipeline import exploration
@@ -21,16 +23,17 @@ PURPOSE = "copilot"
 MAX_ENTRIES = 4
 MAX_TURNS = 8
 CITATION_RE = re.compile(r"\[(\d{1,2})\]")
-ASSESS_SCHEMA = {
-    "type": "object",
-    "required": ["in_scope", "answerable", "confidence", "entries"],
-    "properties": {
-        "in_scope": {"type": "boolean"},
-        "answerable": {"type": "boolean"},
-        "confidence": {"type": "number"},
-        "entries": {"type": "array"},
-    },
-}
+
+
+class Assessment(BaseModel):
+    """The model's judgement of one customer message against the retrieved entries."""
+
+    in_scope: bool
+    answerable: bool
+    confidence: float
+    # Entry numbers as the prompt listed them; anything else in the list is ignored below.
+    entries: list[Any]
+    question: str | None = None
 
 
 def enabled() -> bool:
@@ -66,24 +69,24 @@ def assess(state: RunState) -> None:
         entries=_numbered(entries),
     )
     result = llm.complete_json(
-        purpose=PURPOSE, messages=[{"role": "user", "content": prompt}], schema=ASSESS_SCHEMA
+        purpose=PURPOSE, messages=[{"role": "user", "content": prompt}], schema=Assessment
     )
     state.count_call(result.completion)
     data = result.data
-    if not data["in_scope"]:
+    if not data.in_scope:
         raise Silent("out of scope for support")
-    confidence = min(max(float(data["confidence"]), 0.0), 1.0)
+    confidence = min(max(data.confidence, 0.0), 1.0)
     state.score = confidence
     chosen = [
         entries[n - 1]
-        for n in data["entries"]
+        for n in data.entries
         if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= len(entries)
     ]
-    if not data["answerable"] or not chosen:
+    if not data.answerable or not chosen:
         raise Silent("the knowledge does not answer this question")
     if confidence < state.settings.threshold and not exploration.explore(state):
         raise Silent(f"not confident enough ({confidence:.2f} < {state.settings.threshold})")
-    question = str(data.get("question") or "").strip()
+    question = (data.question or "").strip()
     state.query = question[:1000] or state.query
     state.chosen = chosen
 

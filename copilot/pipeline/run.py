@@ -9,6 +9,7 @@ import time
 
 from django.db import transaction
 
+from copilot import services
 from copilot.models import CopilotRun, TeamCopilotSettings
 from copilot.pipeline import delivery, llm_steps, steps
 from copilot.pipeline.state import RunState, Silent
@@ -42,9 +43,10 @@ def run(message: Message) -> CopilotRun:
     except Exception as exc:  # the copilot degrades; the console never does
         decision, reason, error = CopilotRun.Decision.SILENT, "copilot error", repr(exc)[:2000]
     with transaction.atomic():
-        record = CopilotRun.objects.create(
+        record = services.copilot_run_create(
             ticket=ticket,
             message=message,
+            considered=[hit.entry.pk for hit in state.hits],
             decision=decision,
             reason=reason[:200],
             kind=state.kind if decision == CopilotRun.Decision.SPEAK else "",
@@ -60,7 +62,6 @@ def run(message: Message) -> CopilotRun:
             latency_ms=(time.perf_counter() - started) * 1000,
             explored=state.explored and decision == CopilotRun.Decision.SPEAK,
         )
-        record.considered.set([hit.entry.pk for hit in state.hits])
         if decision == CopilotRun.Decision.SPEAK:
             suggestion = delivery.deliver(record, state)
     if decision == CopilotRun.Decision.SPEAK and state.streams:

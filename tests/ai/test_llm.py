@@ -1,6 +1,8 @@
 import math
+from typing import Literal
 
 import pytest
+from pydantic import BaseModel, StrictFloat, StrictInt
 
 from ai import embedding, llm
 from ai.llm import Completion, JsonCompletion, LLMError
@@ -8,15 +10,15 @@ from copilot.prompts import PROMPTS_DIR as COPILOT_PROMPTS
 from knowledge.prompts import PROMPTS_DIR as KNOWLEDGE_PROMPTS
 
 MESSAGES = [{"role": "user", "content": "Answer in JSON, please."}]
-SCHEMA = {
-    "type": "object",
-    "required": ["intent", "confidence"],
-    "properties": {
-        "intent": {"type": "string", "enum": ["question", "incident"]},
-        "confidence": {"type": "number"},
-        "tags": {"type": ["array", "null"]},
-    },
-}
+
+
+class Triage(BaseModel):
+    intent: Literal["question", "incident"]
+    confidence: StrictFloat | StrictInt
+    tags: list[str] | None = None
+
+
+SCHEMA = Triage
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ def test_it_parses_a_json_answer(model):
     )
 
     assert isinstance(result, JsonCompletion)
-    assert result.data == {"intent": "incident", "confidence": 0.8, "tags": ["vm"]}
+    assert result.data == Triage(intent="incident", confidence=0.8, tags=["vm"])
     assert result.completion.text == answer
 
 
@@ -120,7 +122,7 @@ def test_it_parses_fenced_json(model):
         purpose="extract", messages=MESSAGES, schema=SCHEMA, mock_response=answer
     )
 
-    assert result.data == {"intent": "question", "confidence": 1, "tags": None}
+    assert result.data == Triage(intent="question", confidence=1, tags=None)
 
 
 @pytest.mark.parametrize("answer", ["I think it is an incident.", '["incident"]', '{"intent": '])
@@ -134,11 +136,11 @@ def test_it_rejects_an_answer_that_is_no_json_object(model, answer):
 @pytest.mark.parametrize(
     ("answer", "problem"),
     [
-        ('{"intent": "incident"}', "missing key 'confidence'"),
-        ('{"intent": "incident", "confidence": "high"}', "'confidence' should be number"),
-        ('{"intent": "incident", "confidence": true}', "'confidence' should be number"),
-        ('{"intent": "chit-chat", "confidence": 1}', "'intent' should be one of"),
-        ('{"intent": "incident", "confidence": 1, "tags": "vm"}', "'tags' should be array or null"),
+        ('{"intent": "incident"}', "confidence: Field required"),
+        ('{"intent": "incident", "confidence": "high"}', "confidence"),
+        ('{"intent": "incident", "confidence": true}', "confidence"),
+        ('{"intent": "chit-chat", "confidence": 1}', "intent: Input should be"),
+        ('{"intent": "incident", "confidence": 1, "tags": "vm"}', "tags: Input should be"),
     ],
 )
 def test_it_rejects_json_that_breaks_the_schema(model, answer, problem):

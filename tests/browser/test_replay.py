@@ -8,7 +8,8 @@ from django.core.files.base import ContentFile
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from copilot.models import ReplayRun, TeamCopilotSettings
+from copilot.models import TeamCopilotSettings
+from replay.models import ReplayRun
 from tests.browser.base import BrowserTestCase
 from tickets.models import Team
 

@@ -20,7 +20,7 @@ def suggestion(small_kb, ticket):
 
 
 def act(suggestion, action):
-    return reverse("copilot:act", args=[suggestion.ticket_id, suggestion.pk, action])
+    return reverse(f"copilot:suggestion_{action}", args=[suggestion.ticket_id, suggestion.pk])
 
 
 def panel(ticket):
@@ -125,9 +125,10 @@ def test_only_analysts_of_the_team_act(client, curator, other_analyst, suggestio
 def test_unknown_suggestions_and_actions(client, analyst, suggestion, make_ticket):
     client.force_login(analyst)
     other = make_ticket()
-    wrong_ticket = reverse("copilot:act", args=[other.pk, suggestion.pk, "send"])
+    wrong_ticket = reverse("copilot:suggestion_send", args=[other.pk, suggestion.pk])
     assert client.post(wrong_ticket, headers=HX).status_code == 404
-    assert client.post(act(suggestion, "explode"), headers=HX).status_code == 404
+    unknown = act(suggestion, "send").replace("/send/", "/explode/")
+    assert client.post(unknown, headers=HX).status_code == 404
     assert client.get(act(suggestion, "send")).status_code == 405
 
 

@@ -159,3 +159,35 @@ async def test_pieces_of_a_streamed_answer_reach_staff_but_not_the_portal(ticket
     finally:
         await staff.disconnect()
         await portal.disconnect()
+
+
+@database_sync_to_async
+def publish_in_a_transaction(ticket, *, commit):
+    from django.db import transaction
+
+    from tickets import realtime
+
+    class RolledBack(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            realtime.publish_copilot_changed(ticket.pk)
+            realtime.publish_ticket_changed(ticket.pk)
+            if not commit:
+                raise RolledBack
+    except RolledBack:
+        pass
+
+
+async def test_publishers_send_only_what_was_committed(ticket, analyst):
+    staff = communicator(f"/ws/tickets/{ticket.pk}/", await session_cookie(analyst))
+    assert (await staff.connect())[0]
+    try:
+        await publish_in_a_transaction(ticket, commit=False)
+        assert await staff.receive_nothing(timeout=0.3)
+        await publish_in_a_transaction(ticket, commit=True)
+        assert await staff.receive_json_from(timeout=3) == {"type": "copilot"}
+        assert (await staff.receive_json_from(timeout=3))["type"] == "changed"
+    finally:
+        await staff.disconnect()

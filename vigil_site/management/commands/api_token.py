@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from vigil_site import api_tokens
+from vigil_site import services
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if not user.is_active:
             raise CommandError(f"{user.username} is inactive; an inactive user's token is refused.")
         if options["rotate"]:
-            token = api_tokens.token_rotate(user=user)
+            token = services.token_rotate(user=user)
         else:
-            token = api_tokens.token_get_or_create(user=user)
+            token = services.token_get_or_create(user=user)
         self.stdout.write(token.key)

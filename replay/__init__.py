@@ -1,0 +1,1 @@
+"""Replaying recorded conversations through the copilot, and what a team does with the result."""

@@ -1,0 +1,301 @@
+"""Recorded conversations driven through the live pipeline and learning code.
+
+Each conversation becomes a ticket, message by message. At every customer message the copilot
+decides exactly as it would live, seeing only what came before it; the conversation's later
+messages do not exist yet. Learning from a resolved conversation happens when it ends, so what
+it teaches reaches later conversations only.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+
+from copilot import pipeline
+from copilot.models import CopilotRun, Suggestion
+from copilot.signals import suggestion_accepted
+from knowledge import learning
+from knowledge import services as knowledge_services
+from knowledge.models import KnowledgeEntry
+from knowledge.signals import knowledge_approved
+from replay.reading import Conversation, Turn
+from tickets import services as ticket_services
+from tickets.models import Message, Team, Ticket
+from tickets.signals import message_created, ticket_created, ticket_status_changed
+
+KIND_OF_ROLE = {
+    "customer": Message.Kind.CUSTOMER,
+    "analyst": Message.Kind.ANALYST,
+    "bot": Message.Kind.COPILOT,
+}
+REPLAY_ACCOUNT = "replay"
+SUBJECT_WORDS = 12
+# Silence reasons that depend on the threshold: below it, these runs would have spoken.
+BELOW_THRESHOLD = ("no knowledge above threshold", "not confident enough")
+
+
+@dataclass
+class MessageResult:
+    conversation: str
+    message: int
+    decision: str
+    reason: str
+    score: float | None
+    kind: str
+    text: str | None
+    citations: list[str]
+    latency_ms: float
+    llm_calls: int
+    tokens: int
+    question: str = ""
+    gate: float | None = None  # the gate's probability
+    # Ground truth, when the input links answers to questions (reply_to).
+    answerable: bool | None = None
+    human_answer: str | None = None
+
+    @property
+    def spoke(self) -> bool:
+        return self.decision == CopilotRun.Decision.SPEAK
+
+    @property
+    def threshold_bound(self) -> bool:
+        """Spoke, or stayed silent only because its score was under the threshold."""
+        return self.score is not None and (self.spoke or self.reason.startswith(BELOW_THRESHOLD))
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "conversation": self.conversation,
+            "message": self.message,
+            "decision": self.decision,
+            "reason": self.reason,
+            "score": None if self.score is None else round(self.score, 4),
+            "kind": self.kind or None,
+            "text": self.text,
+            "citations": self.citations,
+            "latency_ms": round(self.latency_ms, 2),
+            "llm_calls": self.llm_calls,
+            "tokens": self.tokens,
+            "gate": None if self.gate is None else round(self.gate, 4),
+        }
+
+
+@dataclass
+class LearnedResult:
+    id: str
+    conversation: str
+    question: str
+    answer: str
+    source_messages: list[int]
+    status: str  # approved, proposed, merged, rejected
+    merged_into: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "type": "learned",
+            "id": self.id,
+            "conversation": self.conversation,
+            "question": self.question,
+            "answer": self.answer,
+            "source_messages": self.source_messages,
+            "status": self.status,
+        }
+        if self.merged_into:
+            row["merged_into"] = self.merged_into
+        return row
+
+
+@dataclass
+class ConversationResult:
+    conversation: Conversation
+    messages: list[MessageResult] = field(default_factory=list)
+    learned: list[LearnedResult] = field(default_factory=list)
+
+
+def answers_to(conversation: Conversation) -> dict[int, list[str]]:
+    """Ground truth: customer turn index → the analysts' non-question replies linked to it."""
+    roles = {turn.index: turn.role for turn in conversation.turns}
+    found: dict[int, list[str]] = {}
+    for turn in conversation.turns:
+        if turn.role != "analyst" or "?" in turn.text:
+            continue
+        for index in turn.reply_to:
+            if roles.get(index) == "customer":
+                found.setdefault(index, []).append(turn.text)
+    return found
+
+
+# Every announcement a replayed ticket makes. Nothing outside the replay may act on them.
+ANNOUNCEMENTS = (
+    ticket_created,
+    message_created,
+    ticket_status_changed,
+    suggestion_accepted,
+    knowledge_approved,
+)
+
+
+@contextmanager
+def live_receivers_muted() -> Iterator[None]:
+    """No receiver hears a replayed ticket: the replay calls the pipeline and learning itself,
+    in order, instead of queueing them, and nothing else (webhooks, say) is for a replay."""
+    saved = {signal: signal.receivers for signal in ANNOUNCEMENTS}
+    for signal in ANNOUNCEMENTS:
+        with signal.lock:
+            signal.receivers = []
+            signal.sender_receivers_cache.clear()
+    try:
+        yield
+    finally:
+        for signal, receivers in saved.items():
+            with signal.lock:
+                signal.receivers = receivers
+                signal.sender_receivers_cache.clear()
+
+
+class Replayer:
+    """Replays conversations one after another into ``team``."""
+
+    def __init__(self, *, team: Team, learn: bool, auto_approve: bool) -> None:
+        self.team = team
+        self.learn = learn
+        self.auto_approve = auto_approve
+        self.account, _ = User.objects.get_or_create(
+            username=REPLAY_ACCOUNT, defaults={"first_name": "Replay", "is_active": False}
+        )
+        self.learned_ids: dict[int, str] = {}  # entry pk → "learned:<n>"
+        self.learned_count = 0
+        self.customers = 0
+        self.max_chars = settings.VIGIL_MAX_MESSAGE_CHARS
+
+    def citation_id(self, entry: KnowledgeEntry) -> str:
+        return self.learned_ids.get(entry.pk) or entry.external_id or f"entry:{entry.pk}"
+
+    def replay(self, conversation: Conversation) -> ConversationResult:
+        result = ConversationResult(conversation)
+        answers = answers_to(conversation) if conversation.has_answer_links else None
+        ticket: Ticket | None = None
+        positions: list[int] = []  # ticket message position → turn index
+        for turn in conversation.turns:
+            if ticket is None and turn.role != "customer":
+                continue  # a ticket starts with its customer; earlier staff lines are not in it
+            body = turn.text[: self.max_chars]
+            if ticket is None:
+                ticket = self._open(conversation, turn, body)
+                message = ticket.messages.get()
+            else:
+                message, _ = ticket_services.message_create(
+                    ticket=ticket,
+                    kind=KIND_OF_ROLE[turn.role],
+                    body=body,
+                    author_name=turn.author if turn.role != "customer" else ticket.customer.name,
+                )
+            positions.append(turn.index)
+            if turn.role == "customer":
+                run = pipeline.run(message)
+                result.messages.append(self._result(conversation, turn, run, answers))
+        if ticket is not None and conversation.resolved:
+            ticket_services.ticket_change_status(
+                ticket=ticket, actor=self.account, status=Ticket.Status.RESOLVED
+            )
+            if self.learn:
+                result.learned = self._learn(conversation, ticket, positions)
+        return result
+
+    def _open(self, conversation: Conversation, turn: Turn, body: str) -> Ticket:
+        self.customers += 1
+        customer = ticket_services.customer_get_or_create(
+            name=turn.author[:120], email=f"customer-{self.customers}@replay.invalid"
+        )
+        subject = conversation.subject or " ".join(turn.text.split()[:SUBJECT_WORDS])
+        return ticket_services.ticket_create(
+            team=self.team, customer=customer, subject=subject[:200], body=body
+        )
+
+    def _result(
+        self,
+        conversation: Conversation,
+        turn: Turn,
+        run: CopilotRun,
+        answers: dict[int, list[str]] | None,
+    ) -> MessageResult:
+        suggestion = (
+            Suggestion.objects.filter(run=run).prefetch_related("citations").first()
+            if run.decision == CopilotRun.Decision.SPEAK
+            else None
+        )
+        run.refresh_from_db(fields=["decision", "reason", "llm_calls", "tokens", "latency_ms"])
+        human = answers.get(turn.index) if answers is not None else None
+        return MessageResult(
+            conversation=conversation.id,
+            message=turn.index,
+            decision=run.decision,
+            reason=run.reason,
+            score=run.score,
+            kind=run.kind,
+            text=suggestion.text if suggestion else None,
+            citations=[self.citation_id(e) for e in suggestion.citations.all()]
+            if suggestion
+            else [],
+            latency_ms=run.latency_ms,
+            llm_calls=run.llm_calls,
+            tokens=run.tokens,
+            question=turn.text,
+            gate=run.gate_probability,
+            answerable=None if answers is None else human is not None,
+            human_answer="\n".join(human) if human else None,
+        )
+
+    def _learn(
+        self, conversation: Conversation, ticket: Ticket, positions: list[int]
+    ) -> list[LearnedResult]:
+        results = []
+        for learned in learning.learn_from_ticket(ticket):
+            if learned.action == "skipped" or learned.candidate is None:
+                continue
+            self.learned_count += 1
+            ident = f"learned:{self.learned_count}"
+            status, merged_into = self._curate(learned, ident)
+            candidate = learned.candidate
+            results.append(
+                LearnedResult(
+                    id=ident,
+                    conversation=conversation.id,
+                    question=candidate.question,
+                    answer=candidate.answer,
+                    source_messages=[
+                        positions[i] for i in candidate.source_indexes if 0 <= i < len(positions)
+                    ],
+                    status=status,
+                    merged_into=merged_into,
+                )
+            )
+        return results
+
+    def _curate(self, learned: learning.Learned, ident: str) -> tuple[str, str | None]:
+        """What a curator would do at once with --auto-approve; otherwise it waits, proposed."""
+        entry = learned.entry
+        if learned.action == "evidence":
+            return "merged", self.citation_id(entry)
+        self.learned_ids[entry.pk] = ident
+        if entry.status == KnowledgeEntry.Status.APPROVED:
+            return "approved", None  # the team's own policy approved it
+        if not self.auto_approve:
+            return "proposed", None
+        related = entry.related_entry
+        if related is None:
+            knowledge_services.entry_approve(
+                entry=entry, actor=self.account, note="approved by the replay"
+            )
+            return "approved", None
+        if entry.relation == KnowledgeEntry.Relation.DUPLICATE:
+            knowledge_services.entry_merge(entry=entry, into=related, actor=self.account)
+            return "merged", self.citation_id(related)
+        knowledge_services.entry_reject(
+            entry=entry,
+            actor=self.account,
+            reason=f"contradicts {self.citation_id(related)}; the existing entry is kept",
+        )
+        return "rejected", None

@@ -1,0 +1,61 @@
+import json
+from pathlib import Path
+
+from replay import display as replay_display
+
+REPORT = json.loads(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "replay_report.json").read_text()
+)
+
+
+def test_the_figures_name_the_counts_behind_them():
+    figures = {f.label: (f.value, f.note) for f in replay_display.figures(REPORT)}
+    assert figures["Conversations"] == ("120", "640 customer messages")
+    assert figures["Spoke"] == ("12.5%", "on 80 messages: 70 answer, 10 status update")
+    assert figures["Precision"][0] == "75.0%"
+    assert figures["Recall"] == ("20.0%", "of 300 questions a human answered")
+    assert figures["Latency p50"] == ("8.1 ms", "p95 20.3 ms per customer message")
+    assert figures["Speed"][0] == "52.0/s"
+    assert figures["Learned"][0] == "40"
+
+
+def test_missing_values_show_as_a_dash():
+    figures = replay_display.figures({"ground_truth": {"precision": None}})
+    shown = {f.label: f.value for f in figures}
+    assert shown["Conversations"] == "—"
+    assert shown["Precision"] == "—"
+    assert "Learned" not in shown
+    context = replay_display.report_context({"silence_reasons": "nonsense", "examples": [1]})
+    assert context["silence_chart"] is None
+    assert context["curve_chart"] is None
+    assert context["examples"] == []
+
+
+def test_the_curve_marks_the_recommended_threshold_once():
+    svg = str(replay_display.curve_chart(REPORT["ground_truth"]))
+    assert svg.count('class="chart-highlight"') == 1
+    assert "threshold 0.70" in svg
+    assert "target 80%" in svg
+    assert svg.count("<circle") == 31 + 1
+    assert "threshold 0.55: precision 66.2%, coverage 18.9%, recall 26.7%, 121 spoken" in svg
+
+
+def test_learning_shows_one_line_when_everything_learned_was_approved():
+    assert "learned and approved" in str(replay_display.learning_chart(REPORT))
+    proposed = {
+        **REPORT,
+        "learning_over_time": [
+            {"conversations": 10, "learned": 4, "approved": 1},
+            {"conversations": 20, "learned": 9, "approved": 5},
+        ],
+    }
+    svg = str(replay_display.learning_chart(proposed))
+    assert "learned and approved" not in svg
+    assert 'class="chart-legend"' in svg
+    nothing = {**REPORT, "learning_over_time": [{"conversations": 5, "learned": 0, "approved": 0}]}
+    assert replay_display.learning_chart(nothing) is None
+
+
+def test_the_headline():
+    assert replay_display.headline(REPORT) == "640 messages · spoke 12.5% · precision 75.0%"
+    assert replay_display.headline(None) == ""
