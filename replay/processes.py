@@ -3,6 +3,7 @@ still alive, and how it ended."""
 
 import json
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +75,12 @@ def error_text(code: int | None, stderr_path: Path) -> str:
     else:
         headline = f"The replay stopped with exit status {code}."
     return f"{headline}\n{tail}" if tail else headline
+
+
+@dataclass
+class Outcome:
+    """How the replay subprocess ended."""
+
+    returncode: int | None
+    cancelled: bool = False
+    timed_out: bool = False

@@ -3,7 +3,6 @@
 import os
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -18,9 +17,6 @@ from replay.models import ReplayRun
 from replay.progress import count, rate
 from tickets.models import Team
 from tickets.services import display_name
-
-if TYPE_CHECKING:
-    from replay.supervisor import Outcome
 
 Status = ReplayRun.Status
 # Any number: it only has to be the same for every process that starts a replay.
@@ -161,7 +157,9 @@ def replay_run_claim(*, run_id: int) -> ReplayRun | None:
     return ReplayRun.objects.select_related("team").get(pk=run_id) if claimed else None
 
 
-def replay_run_store_outcome(*, run: ReplayRun, outcome: "Outcome", stderr_path: Path) -> None:
+def replay_run_store_outcome(
+    *, run: ReplayRun, outcome: processes.Outcome, stderr_path: Path
+) -> None:
     """Record how the replay subprocess ended: its report, figures, status and error."""
     report = processes.read_report(processes.report_path(run))
     run.report = report

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -134,13 +133,6 @@ class ProgressWriter:
         return self._cancelled
 
 
-@dataclass
-class Outcome:
-    returncode: int | None
-    cancelled: bool = False
-    timed_out: bool = False
-
-
 def _execute(run: ReplayRun) -> str:
     folder = processes.output_folder(run)
     folder.mkdir(parents=True, exist_ok=True)
@@ -170,14 +162,14 @@ def follow(
     *,
     timeout_s: float,
     clock: Callable[[], float] = time.monotonic,
-) -> Outcome:
+) -> processes.Outcome:
     """Read the replay's progress lines until it exits, stopping it when the run is cancelled
     or takes longer than ``timeout_s``."""
     assert process.stdout is not None  # noqa: S101  (Popen was given stdout=PIPE)
     lines: queue.Queue[str | None] = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
     reader.start()
-    outcome = Outcome(returncode=None)
+    outcome = processes.Outcome(returncode=None)
     deadline = clock() + timeout_s
     stopped_at: float | None = None
     while True:
