@@ -191,3 +191,62 @@ def test_redacting_twice_changes_nothing():
     text = "Priya Raman <priya@x.example> on 203.0.113.24, card 4111 1111 1111 1111, i-0abc12345678"
     once = redact(text, names=PEOPLE)
     assert redact(once, names=PEOPLE) == once
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        # A web-archive copy of an article: the snapshot's timestamp is not a card number.
+        "https://web.archive.org/web/20190824031635/https://beta.support.xbox.com/help/games-apps"
+        "/troubleshooting/cloud-storage-sync-error-messages",
+        # Article ids and slugs in the path are the answer, not ticket ids.
+        "https://support.example.com/hc/en-us/articles/360012345678-Reset-your-password",
+        "https://help.example.com/kb/1f3a9c2e7b4d5a6f/replace-a-disk",
+        "https://docs.example.com/guide/v2.4.1/install#step-3",
+        "www.example.com/en-US/account/security",
+        # A query without anything personal stays as it is.
+        "https://www.rockstargames.com/reddeadredemption/ref?redirect=https%3A%2F%2Fwww"
+        ".rockstargames.com%2Fnews&hash=6de10c14e3d206b8a29903f2a27be8aa",
+    ],
+)
+def test_a_link_keeps_its_scheme_host_and_path(link):
+    assert redact(f"Follow the steps here: {link} ^RM") == f"Follow the steps here: {link} ^RM"
+
+
+def test_a_link_at_the_end_of_a_sentence_keeps_its_path_and_the_full_stop():
+    text = "See https://help.example.com/articles/202345678. Thanks, Priya"
+    assert redact(text, names=PEOPLE) == (
+        "See https://help.example.com/articles/202345678. Thanks, <name>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        (
+            "https://example.com/reset?email=priya%40lumenworks.example&lang=en",
+            "https://example.com/reset?email=<email>&lang=en",
+        ),
+        (
+            "https://example.com/verify?token=9f8e7d6c5b4a3210&step=2",
+            "https://example.com/verify?token=<token>&step=2",
+        ),
+        (
+            "https://example.com/login?next=%2Fhome&sig=AbC123xYz789&user=priya",
+            "https://example.com/login?next=%2Fhome&sig=<token>&user=<token>",
+        ),
+        ("https://admin:s3cret!@status.example.com/", "https://<password>@status.example.com/"),
+        ("https://example.com/users/priya@lumenworks.example/", "https://example.com/users/<email>/"),
+    ],
+)
+def test_only_what_is_personal_inside_a_link_is_redacted(link, expected):
+    assert redact(f"Open {link} now") == f"Open {expected} now"
+
+
+def test_personal_data_next_to_a_link_is_still_redacted():
+    text = "Priya (priya@lumenworks.example, 203.0.113.24) read https://help.example.com/a/12345678"
+    assert redact(text, names=PEOPLE) == (
+        "<name> (<email>, <ip>) read https://help.example.com/a/12345678"
+    )
+    kinds = [kind for kind, _ in find_personal_data(text, names=PEOPLE)]
+    assert sorted(kinds) == ["email", "ip", "name"]
