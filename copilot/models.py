@@ -17,7 +17,10 @@ class TeamCopilotSettings(models.Model):
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="copilot_settings")
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SUGGEST)
     threshold = models.FloatField(
-        default=0.6, help_text="Answerability score from which a suggestion is shown."
+        default=0.5,
+        help_text=(
+            "Probability of being right (the fitted model's) from which a suggestion is shown."
+        ),
     )
     auto_threshold = models.FloatField(
         default=0.85, help_text="Score from which the copilot answers the customer itself."
@@ -85,6 +88,10 @@ class CopilotRun(models.Model):
     explored = models.BooleanField(
         default=False, help_text="Spoke although the score was under the threshold (exploring)."
     )
+    # The fitted model that scored the run (its version) and the features it was given for the
+    # answer offered (or the best one, when silent): what `fit_copilot` refits from feedback.
+    model_version = models.CharField(max_length=80, blank=True)
+    features = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -147,3 +154,27 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} suggestion on #{self.ticket_id} ({self.state})"
+
+
+class FittedModel(models.Model):
+    """A model fitted on a team's own history by ``manage.py fit_copilot``.
+
+    The newest active one of a purpose is the team's; without one the team uses the default
+    shipped in the package. ``body`` is the model as JSON (``ai.fitted``), ``report`` what the
+    fit printed: examples, held-out log loss and the reliability table.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="fitted_models")
+    purpose = models.CharField(max_length=40)
+    version = models.CharField(max_length=80)
+    body = models.JSONField()
+    report = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "purpose", "-created_at"], name="fitted_team")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} model {self.version} of {self.team}"

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from copilot import selectors, services
+from copilot import pipeline, selectors, services
 from copilot import summary as summaries
 from copilot.models import Suggestion
 from core import roles
@@ -46,6 +46,8 @@ def _panel(
         "ticket": ticket,
         "panel": selectors.panel_for(ticket),
         "can_act": roles.can_work_tickets(request.user),
+        # A suggestion less likely right than this is offered for editing first.
+        "send_level": pipeline.settings_for(ticket).auto_threshold,
         "dismiss_reasons": Suggestion.DismissReason.choices,
         "panel_error": error,
     }

@@ -168,7 +168,13 @@ def import_rows(
         batch = rows[start : start + BATCH]
         todo = [row for row in batch if _changed(existing.get(row.external_id), row)]
         texts = [services.embedding_text(row.question, row.answer) for row in todo]
-        vectors = dict(zip([r.external_id for r in todo], embedding.embed(texts), strict=True))
+        fresh = [row for row in todo if row.external_id not in existing]
+        embedded = embedding.embed([*texts, *(row.question for row in fresh)])
+        ids = [r.external_id for r in todo]
+        vectors = dict(zip(ids, embedded[: len(todo)], strict=True))
+        question_vectors = dict(
+            zip([r.external_id for r in fresh], embedded[len(todo) :], strict=True)
+        )
         new = []
         for row in batch:
             if row.external_id not in existing:
@@ -178,7 +184,7 @@ def import_rows(
                 _update_row(row, existing[row.external_id], vectors, approve, actor, result)
             except services.KnowledgeError as exc:
                 result.errors.append(f"{row.where}: {exc}")
-        _create_rows(new, vectors, approve, team, actor, result)
+        _create_rows(new, vectors, question_vectors, approve, team, actor, result)
         done += len(batch)
         progress(done)
     return result
@@ -191,6 +197,7 @@ def _changed(entry: KnowledgeEntry | None, row: Row) -> bool:
 def _create_rows(
     rows: list[Row],
     vectors: dict[str, list[float]],
+    question_vectors: dict[str, list[float]],
     approve: bool,
     team: Team | None,
     actor: User | None,
@@ -210,6 +217,7 @@ def _create_rows(
                 question=row.question,
                 answer=row.answer,
                 vector=vectors[row.external_id],
+                question_vector=question_vectors.get(row.external_id),
                 tags=row.tags,
                 external_id=row.external_id,
                 note=f"imported ({row.where})",

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from ai import embedding, llm
 from knowledge import extraction, selectors, services
+from knowledge.links import links_in
 from knowledge.models import KnowledgeEntry, TeamKnowledgePolicy
 from tickets.models import Message, Ticket
 
@@ -89,8 +90,19 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
         already = already.filter(sources__message=message)
     if sources and (known := already.first()) is not None:
         return Learned(known, "skipped")  # learned from these very messages before
-    question_vector, answer_vector = embedding.embed(
-        [services.embedding_text(candidate.question, candidate.answer), candidate.answer]
+    example = _example(candidate, sources, ticket)
+    same_links = _entry_with_same_links(candidate.answer, ticket)
+    if same_links is not None:
+        # Two answers sending the customer to the same pages are one answer: this ticket's
+        # question becomes another question that entry answers.
+        with transaction.atomic():
+            entry = services.entry_add_evidence(
+                entry=same_links, ticket=ticket, messages=sources, example=example
+            )
+            _maybe_auto_approve(entry, ticket)
+        return Learned(entry, "evidence")
+    question_vector, example_vector = embedding.embed(
+        [services.embedding_text(candidate.question, candidate.answer), example]
     )
     hits = selectors.knowledge_search(
         candidate.question,
@@ -104,10 +116,14 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
     with transaction.atomic():
         similarity = nearest.similarity if nearest else None
         if nearest and similarity is not None and similarity >= SAME_QUESTION:
-            same_answer = _answer_similarity(nearest.entry, answer_vector) >= SAME_ANSWER
+            same_answer = _answer_similarity(nearest.entry, candidate.answer) >= SAME_ANSWER
             if same_answer:
                 entry = services.entry_add_evidence(
-                    entry=nearest.entry, ticket=ticket, messages=sources
+                    entry=nearest.entry,
+                    ticket=ticket,
+                    messages=sources,
+                    example=example,
+                    example_vector=example_vector,
                 )
                 _maybe_auto_approve(entry, ticket)
                 return Learned(entry, "evidence")
@@ -120,10 +136,13 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
             source=KnowledgeEntry.Source.LEARNED,
             vector=question_vector,
             note=f"learned from ticket #{ticket.pk}",
+            ticket=ticket,
+            example=example,
+            example_vector=example_vector,
         )
         services.link_sources(entry, ticket, sources)
         if nearest and similarity is not None and similarity >= RELATED:
-            same_answer = _answer_similarity(nearest.entry, answer_vector) >= SAME_ANSWER
+            same_answer = _answer_similarity(nearest.entry, candidate.answer) >= SAME_ANSWER
             services.entry_relate(
                 entry=entry,
                 related=nearest.entry,
@@ -138,9 +157,36 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
         return Learned(entry, "created")
 
 
-def _answer_similarity(entry: KnowledgeEntry, answer_vector: Sequence[float]) -> float:
-    [existing] = embedding.embed([entry.answer])
-    return _cosine(existing, answer_vector)
+def _example(candidate: extraction.Candidate, sources: list[Message], ticket: Ticket) -> str:
+    """The customer's own words, redacted: how the next customer will ask. The candidate's
+    question is a tidied digest for curators; matching works better on what people write."""
+    names = tuple(people_in(ticket, sources))
+    asked = [
+        extraction.plain_question(m.body, names) for m in sources if m.kind == Message.Kind.CUSTOMER
+    ]
+    return " ".join(a for a in asked if a)[:1000] or candidate.question
+
+
+def _entry_with_same_links(answer: str, ticket: Ticket) -> KnowledgeEntry | None:
+    """The team's approved or proposed entry whose answer holds exactly the links of
+    ``answer`` (compared without scheme, archive prefix or query), if there is one."""
+    links = links_in(answer)
+    if not links:
+        return None
+    entries = selectors.in_scope(ticket.team, statuses=(Status.APPROVED, Status.PROPOSED))
+    for url in sorted(links, key=len, reverse=True)[:1]:
+        entries = entries.filter(answer__icontains=url)
+    for entry in entries.order_by("-status", "pk")[:20]:
+        if links_in(entry.answer) == links:
+            return entry
+    return None
+
+
+def _answer_similarity(entry: KnowledgeEntry, answer: str) -> float:
+    # Embedded only when a close question makes the answers worth comparing: answers are the
+    # longest texts learning meets, and most candidates never need it.
+    existing, new = embedding.embed([entry.answer, answer])
+    return _cosine(existing, new)
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:

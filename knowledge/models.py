@@ -122,6 +122,39 @@ class KnowledgeSource(models.Model):
         return f"entry {self.entry_id} <- message {self.message_id}"
 
 
+class KnowledgeExample(models.Model):
+    """A question an entry answered: the question of a ticket it was learned from (one per
+    supporting ticket) or, for an entry written or imported, its own question.
+
+    Retrieval matches a new question against every example as well as against the entry, so
+    several tickets that ended with the same answer all count, and their agreement is evidence.
+    """
+
+    entry = models.ForeignKey(KnowledgeEntry, on_delete=models.CASCADE, related_name="examples")
+    text = models.TextField()
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    embedding_model = models.CharField(max_length=120, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry_id", "id"]
+        indexes = [
+            HnswIndex(
+                name="knowledge_example_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"example of entry {self.entry_id}: {self.text[:60]}"
+
+
 class KnowledgeRevision(models.Model):
     """The history of an entry, and proposed changes to it waiting for a curator."""
 

@@ -4,6 +4,7 @@
 scope: the copilot, the curation queue's "nearest entries" and the browse page all call it.
 """
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from pgvector.django import CosineDistance
 
 from ai import embedding
 from core import roles
-from knowledge.models import KnowledgeEntry, KnowledgeRevision
+from knowledge.extraction.text import content_words
+from knowledge.models import KnowledgeEntry, KnowledgeExample, KnowledgeRevision
 from tickets.models import Team
 
 AnyUser = User | AnonymousUser
@@ -186,6 +188,149 @@ def _fuse(
             )
         )
     return hits
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An approved entry that may answer a question, with every signal retrieval has on it.
+
+    ``closeness`` is the entry's hybrid score (0 when the entry search did not find it);
+    ``vote`` the share of the question's nearest examples that belong to this entry, weighted
+    by how close each is; ``agreeing`` how many of them do.
+    """
+
+    entry: KnowledgeEntry
+    closeness: float
+    similarity: float
+    text_rank: float | None
+    vote: float
+    example_similarity: float
+    agreeing: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    candidates: list[Candidate]
+    neighbours: int  # examples that voted
+    best_example_similarity: float  # the closest example of any entry
+
+
+# Closeness of a question to an example: meaning, with shared words breaking near-ties.
+EXAMPLE_MEANING_WEIGHT = 0.7
+NEIGHBOURS = 20
+VOTE_POWER = 3
+
+
+def answer_candidates(
+    query: str,
+    *,
+    team: Scope,
+    query_vector: Sequence[float],
+    limit: int = 5,
+    neighbours: int = NEIGHBOURS,
+) -> Retrieval:
+    """Entries that may answer ``query``: the hybrid entry search, and a vote of the entries'
+    examples nearest to it (the questions of the tickets each entry was learned from).
+
+    Only approved entries in ``team``'s scope take part. Candidates come best first: by vote,
+    then by closeness.
+    """
+    hits = knowledge_search(query, team=team, limit=limit, query_vector=query_vector)
+    voters = _nearest_examples(query, team, query_vector, neighbours)
+    votes: dict[int, float] = {}
+    agreeing: dict[int, int] = {}
+    best_example: dict[int, float] = {}
+    for entry_id, closeness in voters:
+        votes[entry_id] = votes.get(entry_id, 0.0) + max(closeness, 0.0) ** VOTE_POWER
+        agreeing[entry_id] = agreeing.get(entry_id, 0) + 1
+        best_example[entry_id] = max(best_example.get(entry_id, 0.0), closeness)
+    total = sum(votes.values()) or 1.0
+    by_hit = {hit.entry.pk: hit for hit in hits}
+    voted = sorted(votes, key=lambda pk: -votes[pk])[:limit]
+    missing = [pk for pk in voted if pk not in by_hit]
+    extra = _entries_with_similarity(team, missing, query_vector)
+    candidates = []
+    for pk in dict.fromkeys([*voted, *by_hit]):
+        hit = by_hit.get(pk)
+        entry, similarity = (
+            (hit.entry, hit.similarity or 0.0) if hit else extra.get(pk, (None, 0.0))
+        )
+        if entry is None:
+            continue
+        reasons = list(hit.reasons) if hit else [f"similar meaning (cosine {similarity:.2f})"]
+        if pk in votes:
+            reasons.append(f"{agreeing[pk]} of {len(voters)} nearest past questions ended here")
+        candidates.append(
+            Candidate(
+                entry=entry,
+                closeness=hit.score if hit else 0.0,
+                similarity=similarity,
+                text_rank=hit.text_rank if hit else None,
+                vote=votes.get(pk, 0.0) / total,
+                example_similarity=best_example.get(pk, 0.0),
+                agreeing=agreeing.get(pk, 0),
+                reasons=tuple(reasons),
+            )
+        )
+    candidates.sort(key=lambda c: (-c.vote, -c.closeness, c.entry.pk))
+    return Retrieval(
+        candidates=candidates,
+        neighbours=len(voters),
+        best_example_similarity=max(best_example.values(), default=0.0),
+    )
+
+
+def _nearest_examples(
+    query: str, team: Scope, vector: Sequence[float], neighbours: int
+) -> list[tuple[int, float]]:
+    """(entry id, closeness) of the examples nearest to the question, closest first."""
+    pool = max(2 * neighbours, 40)
+    examples = KnowledgeExample.objects.filter(entry__in=in_scope(team))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [pool])
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = list(
+            examples.annotate(distance=CosineDistance("embedding", list(vector)))
+            .order_by("distance")
+            .values_list("entry_id", "distance", "text")[:pool]
+        )
+    words = _words(query)
+    scored = [
+        (
+            entry_id,
+            EXAMPLE_MEANING_WEIGHT * (1.0 - distance)
+            + (1 - EXAMPLE_MEANING_WEIGHT) * _overlap(words, _words(text)),
+        )
+        for entry_id, distance, text in rows
+    ]
+    scored.sort(key=lambda row: -row[1])
+    return scored[:neighbours]
+
+
+def _entries_with_similarity(
+    team: Scope, ids: Sequence[int], vector: Sequence[float]
+) -> dict[int, tuple[KnowledgeEntry, float]]:
+    if not ids:
+        return {}
+    entries = (
+        in_scope(team)
+        .filter(pk__in=list(ids))
+        .select_related("team")
+        .annotate(distance=CosineDistance("embedding", list(vector)))
+    )
+    return {e.pk: (e, 1.0 - (e.distance if e.distance is not None else 1.0)) for e in entries}
+
+
+def _words(text: str) -> frozenset[str]:
+    return content_words(text)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """Cosine of two sets of words (0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
 
 
 def nearest_entries(

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.text import slugify
+
 ROLES = ("customer", "analyst", "bot")
 
 
@@ -28,6 +30,7 @@ class Conversation:
     subject: str
     turns: tuple[Turn, ...]
     resolved: bool
+    team: str = ""  # a team's slug; empty: the replay's default team
 
     @property
     def has_answer_links(self) -> bool:
@@ -77,6 +80,9 @@ def parse_line(raw: str, number: int) -> Conversation:
     ident = data.get("id")
     if not isinstance(ident, str | int) or not str(ident).strip():
         raise ValueError('missing "id"')
+    team = data.get("team")
+    if team is not None and (not isinstance(team, str) or slugify(team) != team.strip()):
+        raise ValueError(f'"team" must be a team\'s slug (letters, digits, hyphens), got {team!r}')
     messages = data.get("messages")
     if not isinstance(messages, list):
         raise ValueError('"messages" must be a list')
@@ -93,6 +99,7 @@ def parse_line(raw: str, number: int) -> Conversation:
         subject=subject.strip() if isinstance(subject, str) else "",
         turns=spoken_turns(turns),
         resolved=bool(data.get("resolved", True)),
+        team=(team or "").strip(),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from replay.runner import ConversationResult, MessageResult
+from replay.similarity import token_f1
 
 WORD_RE = re.compile(r"\w+")
 NUMBERS_RE = re.compile(r"\s*\(.*\)\s*$")
@@ -22,21 +23,6 @@ MAX_CURVE_POINTS = 60
 MAX_EXAMPLES = 12
 
 Embedder = Callable[[list[str]], list[list[float]]]
-
-
-def tokens(text: str) -> list[str]:
-    return WORD_RE.findall(text.lower())
-
-
-def token_f1(candidate: str, reference: str) -> float:
-    """SQuAD-style token overlap F1."""
-    got, want = Counter(tokens(candidate)), Counter(tokens(reference))
-    common = sum((got & want).values())
-    if not common:
-        return 0.0
-    precision = common / sum(got.values())
-    recall = common / sum(want.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:

@@ -15,12 +15,13 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from copilot import pipeline
-from copilot.models import CopilotRun, Suggestion
+from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.signals import suggestion_accepted
 from knowledge import learning
 from knowledge import services as knowledge_services
-from knowledge.models import KnowledgeEntry
+from knowledge.models import KnowledgeEntry, TeamKnowledgePolicy
 from knowledge.signals import knowledge_approved
+from replay import labels
 from replay.reading import Conversation, Turn
 from tickets import services as ticket_services
 from tickets.models import Message, Team, Ticket
@@ -55,6 +56,9 @@ class MessageResult:
     # Ground truth, when the input links answers to questions (reply_to).
     answerable: bool | None = None
     human_answer: str | None = None
+    # Every candidate the local engine scored: citation, probability, features and, once the
+    # conversation is over, whether it was right (replay.labels). What fit_copilot learns from.
+    candidates: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def spoke(self) -> bool:
@@ -79,6 +83,9 @@ class MessageResult:
             "llm_calls": self.llm_calls,
             "tokens": self.tokens,
             "gate": None if self.gate is None else round(self.gate, 4),
+            "candidates": [
+                {key: value for key, value in c.items() if key != "answer"} for c in self.candidates
+            ],
         }
 
 
@@ -127,6 +134,22 @@ def answers_to(conversation: Conversation) -> dict[int, list[str]]:
     return found
 
 
+def _copy_settings(source: Team, team: Team) -> None:
+    for model in (TeamCopilotSettings, TeamKnowledgePolicy):
+        settings_row = model.objects.filter(team=source).first()
+        if settings_row is not None:
+            settings_row.pk, settings_row.team = None, team
+            settings_row.save()
+
+
+def _label_candidates(conversation: Conversation, messages: list[MessageResult]) -> None:
+    for result in messages:
+        if result.candidates:
+            answers = labels.later_answers(conversation, result.message)
+            for candidate in result.candidates:
+                candidate["right"] = labels.is_right(candidate["answer"], answers)
+
+
 # Every announcement a replayed ticket makes. Nothing outside the replay may act on them.
 ANNOUNCEMENTS = (
     ticket_created,
@@ -156,10 +179,14 @@ def live_receivers_muted() -> Iterator[None]:
 
 
 class Replayer:
-    """Replays conversations one after another into ``team``."""
+    """Replays conversations one after another, each into its own team (``team`` for lines
+    that name none). A team met for the first time is created in the replay's database with
+    the default team's copilot settings and knowledge policy, so that learning and retrieval
+    stay inside each team exactly as they do for live tickets."""
 
     def __init__(self, *, team: Team, learn: bool, auto_approve: bool) -> None:
         self.team = team
+        self.teams: dict[str, Team] = {}
         self.learn = learn
         self.auto_approve = auto_approve
         self.account, _ = User.objects.get_or_create(
@@ -196,6 +223,7 @@ class Replayer:
             if turn.role == "customer":
                 run = pipeline.run(message)
                 result.messages.append(self._result(conversation, turn, run, answers))
+        _label_candidates(conversation, result.messages)
         if ticket is not None and conversation.resolved:
             ticket_services.ticket_change_status(
                 ticket=ticket, actor=self.account, status=Ticket.Status.RESOLVED
@@ -211,8 +239,21 @@ class Replayer:
         )
         subject = conversation.subject or " ".join(turn.text.split()[:SUBJECT_WORDS])
         return ticket_services.ticket_create(
-            team=self.team, customer=customer, subject=subject[:200], body=body
+            team=self.team_for(conversation.team),
+            customer=customer,
+            subject=subject[:200],
+            body=body,
         )
+
+    def team_for(self, slug: str) -> Team:
+        if not slug or slug == self.team.slug:
+            return self.team
+        if slug not in self.teams:
+            team, created = Team.objects.get_or_create(slug=slug, defaults={"name": slug})
+            if created:
+                _copy_settings(self.team, team)
+            self.teams[slug] = team
+        return self.teams[slug]
 
     def _result(
         self,
@@ -246,6 +287,15 @@ class Replayer:
             gate=run.gate_probability,
             answerable=None if answers is None else human is not None,
             human_answer="\n".join(human) if human else None,
+            candidates=[
+                {
+                    "citation": self.citation_id(entry),
+                    "probability": round(probability, 4),
+                    "features": {name: round(value, 4) for name, value in features.items()},
+                    "answer": entry.answer,
+                }
+                for entry, probability, features in getattr(run, "scored", [])
+            ],
         )
 
     def _learn(

@@ -263,6 +263,12 @@ def _llm_models() -> dict[str, str]:
 VIGIL_LLM_MODELS = _llm_models()
 VIGIL_LLM_TIMEOUT = env_int("VIGIL_LLM_TIMEOUT", 30)
 VIGIL_LLM_RETRIES = env_int("VIGIL_LLM_RETRIES", 2)
+
+# --- Copilot: fitted models ---
+# A folder of default models (gate.json, answerability.json) to use instead of the ones shipped
+# in the package; a purpose without a file there keeps the shipped one. Teams refit their own
+# with `manage.py fit_copilot --team`.
+VIGIL_FITTED_MODELS_DIR = env_str("VIGIL_FITTED_MODELS_DIR") or None
 VIGIL_EMBEDDING_MODEL = env_str("VIGIL_EMBEDDING_MODEL", "local")
 VIGIL_EMBEDDING_THREADS = env_int("VIGIL_EMBEDDING_THREADS", 2)
 # --- end of copilot settings ---

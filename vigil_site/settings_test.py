@@ -13,3 +13,8 @@ WHITENOISE_AUTOREFRESH = True
 # Named explicitly so the live-server process of browser tests (forked from this one) finds the
 # same database, and per process so that two test runs on one server never share one.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}  # noqa: F405
+
+# The copilot's answerability model in tests says plainly what a close match is, so that tests
+# of the pipeline do not hang on the coefficients fitted on real conversations (those have
+# tests of their own).
+VIGIL_FITTED_MODELS_DIR = str(BASE_DIR / "tests" / "fixtures" / "fitted")  # noqa: F405

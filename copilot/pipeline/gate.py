@@ -1,16 +1,17 @@
 """The local gate: is the newest customer turn something the copilot may answer?
 
-A small logistic model over cheap features, so most messages cost no LLM call. The weights
-were fitted (``manage.py fit_gate``) on 14,884 customer messages of real support conversations
-(IRC help channel and brand support) and checked on 6,254 later ones: messages given
-probability p were answered by a human about p of the time (docs/evaluation.md has the table).
-Refit them on a team's own recorded conversations with the same command.
+A calibrated logistic model over cheap features, so most messages cost no LLM call. It is
+fitted (``manage.py fit_copilot --conversations``) on real support conversations (IRC help
+channel and brand support) and checked on later ones: messages given probability p were
+answered by a human about p of the time (docs/evaluation.md has the table). The fitted model
+ships in the package (``ai/fitted/gate.json``).
 """
 
 import math
 import re
 from dataclasses import dataclass
 
+from ai import fitted
 from knowledge.extraction import is_question_or_problem, is_status_talk
 
 INTERROGATIVE_RE = re.compile(
@@ -32,16 +33,16 @@ PROBLEM_RE = re.compile(
     r"not working|denied|timeout|stuck|charged|refund|invoice|exception|panic)\b",
     re.IGNORECASE,
 )
-WEIGHTS = {
-    "bias": -1.355,
-    "question_mark": 0.767,
-    "interrogative": 0.271,
-    "problem": 0.0,
-    "question_or_problem": 0.037,
-    "log_words": 0.479,
-    "thanks_only": -0.895,
-    "status_talk": 0.039,
-}
+PURPOSE = "gate"
+FEATURES = (
+    "question_mark",
+    "interrogative",
+    "problem",
+    "question_or_problem",
+    "log_words",
+    "thanks_only",
+    "status_talk",
+)
 # A message goes on when messages like it were answered by a human at least this often. The
 # gate favours recall; precision is the answerability step's job. On held-out conversations
 # this passes 65% (IRC) and 87% (brand support) of customer messages, keeping 78% and 89% of
@@ -60,7 +61,6 @@ class GateResult:
 def features(text: str) -> dict[str, float]:
     words = len(text.split())
     return {
-        "bias": 1.0,
         "question_mark": float("?" in text),
         "interrogative": float(bool(INTERROGATIVE_RE.search(text))),
         "problem": float(bool(PROBLEM_RE.search(text))),
@@ -77,8 +77,7 @@ def classify(text: str) -> GateResult:
     if STATUS_RE.search(text) and len(text.split()) <= 25:
         return GateResult(1.0, True, "asks for a status update")
     values = features(text)
-    z = sum(WEIGHTS[name] * value for name, value in values.items())
-    probability = 1.0 / (1.0 + math.exp(-z))
+    probability = fitted.default_model(PURPOSE).probability(values)
     if values["thanks_only"]:
         reason = "thanks or acknowledgement"
     elif probability < CUTOFF:

@@ -25,7 +25,11 @@ def settings_for(ticket: Ticket) -> TeamCopilotSettings:
 
 
 def run(message: Message) -> CopilotRun:
-    """Decide on ``message`` and record the run; a spoken run gets a suggestion."""
+    """Decide on ``message`` and record the run; a spoken run gets a suggestion.
+
+    The record also carries, unsaved, ``scored``: (entry, probability, features) of every
+    candidate the local engine scored, best first.
+    """
     started = time.perf_counter()
     ticket = Ticket.objects.select_related("team__copilot_settings", "customer").get(
         pk=message.ticket_id
@@ -61,9 +65,13 @@ def run(message: Message) -> CopilotRun:
             error=error,
             latency_ms=(time.perf_counter() - started) * 1000,
             explored=state.explored and decision == CopilotRun.Decision.SPEAK,
+            model_version=state.model_version,
+            features=state.features,
         )
         if decision == CopilotRun.Decision.SPEAK:
             suggestion = delivery.deliver(record, state)
     if decision == CopilotRun.Decision.SPEAK and state.streams:
         delivery.write_streamed(record, suggestion, state, started)
+    # Not stored: every candidate the local engine scored, for a replay to learn from.
+    record.scored = [(c.entry, p, values) for c, p, values in state.scored]  # type: ignore[attr-defined]
     return record

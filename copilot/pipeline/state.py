@@ -27,6 +27,12 @@ class RunState:
     kind: str = Kind.ANSWER
     query: str = ""
     hits: list[knowledge.Hit] = field(default_factory=list)
+    # The local engine's view of the same entries: every retrieval signal, and each
+    # candidate's probability of being right with the features it was given.
+    retrieval: knowledge.Retrieval | None = None
+    scored: list[tuple[knowledge.Candidate, float, dict[str, float]]] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)
+    model_version: str = ""
     score: float | None = None
     text: str = ""
     label: str = ""

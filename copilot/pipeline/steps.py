@@ -1,9 +1,12 @@
 """The steps of a run, each a small function over its state; any may raise ``Silent``."""
 
 import re
+from dataclasses import replace
 
 from django.db.models import Q
 
+from ai import embedding
+from copilot import fitted
 from copilot.models import Suggestion, TeamCopilotSettings
 from copilot.pipeline import answerability, excerpt, exploration, gate, llm_steps
 from copilot.pipeline.state import Kind, RunState, Silent
@@ -60,13 +63,28 @@ def step_rewrite(state: RunState) -> None:
 def step_retrieve(state: RunState) -> None:
     if state.kind != Kind.ANSWER:
         return
-    hits = knowledge.knowledge_search(state.query, team=state.ticket.team, limit=5)
-    if not hits:
+    [vector] = embedding.embed([state.query])
+    retrieval = knowledge.answer_candidates(
+        state.query, team=state.ticket.team, query_vector=vector, limit=5
+    )
+    if not retrieval.candidates:
         raise Silent("no approved knowledge for this team")
     # An entry that only says "I don't know" is no answer, however well it matches.
-    state.hits = [hit for hit in hits if not is_non_answer(hit.entry.answer)]
-    if not state.hits:
+    candidates = [c for c in retrieval.candidates if not is_non_answer(c.entry.answer)]
+    if not candidates:
         raise Silent("the matching knowledge holds no answer")
+    state.retrieval = replace(retrieval, candidates=candidates)
+    by_closeness = sorted(candidates, key=lambda c: (-c.closeness, c.entry.pk))
+    state.hits = [
+        knowledge.Hit(
+            entry=c.entry,
+            score=c.closeness,
+            similarity=c.similarity,
+            text_rank=c.text_rank,
+            reasons=c.reasons,
+        )
+        for c in by_closeness
+    ]
 
 
 def step_answerability(state: RunState) -> None:
@@ -81,11 +99,41 @@ def step_answerability(state: RunState) -> None:
             )
         llm_steps.assess(state)
         return
-    state.score = answerability.local_score(best.score, state.gate_probability)
+    score_candidates(state)
+    assert state.score is not None  # noqa: S101  (score_candidates sets it)
     if state.score < state.settings.threshold and not exploration.explore(state):
         raise Silent(
             f"no knowledge above threshold ({state.score:.2f} < {state.settings.threshold})"
         )
+
+
+def score_candidates(state: RunState) -> None:
+    """Every candidate's probability of being right; the best one leads ``state.hits``."""
+    assert state.retrieval is not None  # noqa: S101  (step_retrieve ran)
+    model = fitted.model_for(state.ticket.team, answerability.PURPOSE)
+    # A query per run, only paid when the model weighs how far into the ticket we are.
+    position = (
+        state.ticket.messages.filter(
+            kind=Message.Kind.CUSTOMER, created_at__lt=state.message.created_at
+        ).count()
+        if "position" in model.features
+        else 0
+    )
+    scored = []
+    for candidate in state.retrieval.candidates:
+        values = answerability.features(
+            candidate,
+            state.retrieval,
+            query=state.query,
+            gate_probability=state.gate_probability,
+            position=position,
+        )
+        scored.append((candidate, model.probability(values), values))
+    state.scored = answerability.ranked(scored)
+    best, state.score, values = state.scored[0]
+    state.features = answerability.rounded(values)
+    state.model_version = model.version
+    state.hits.sort(key=lambda hit: hit.entry.pk != best.entry.pk)
 
 
 def step_dedup(state: RunState) -> None:
@@ -119,8 +167,8 @@ def step_compose(state: RunState) -> None:
     state.label = "Knowledge match (excerpt)" if passage else "Knowledge match"
     state.cited = [best.entry.pk]
     state.why = (
-        f"matches #{best.entry.pk} (closeness {best.score:.2f}, a question people answer "
-        f"{state.gate_probability or 0:.0%} of the time): {'; '.join(best.reasons)}"
+        f"#{best.entry.pk}, {state.score or 0:.0%} likely right by the fitted model "
+        f"(closeness {best.score:.2f}): {'; '.join(best.reasons)}"
     )
 
 

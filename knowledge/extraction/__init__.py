@@ -11,6 +11,7 @@ The dataclasses are shared with the LLM learner that will sit beside this one.
 
 from knowledge.extraction.chatter import is_non_answer, is_question_or_problem, is_status_talk
 from knowledge.extraction.pairing import extract_candidates
+from knowledge.extraction.questions import plain_question
 from knowledge.extraction.records import Candidate, Turn
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "is_non_answer",
     "is_question_or_problem",
     "is_status_talk",
+    "plain_question",
 ]

@@ -16,7 +16,7 @@ from knowledge.extraction.text import (
     _strip_fillers,
     _strip_noise,
 )
-from knowledge.redaction import PLACEHOLDER_RE, redact
+from knowledge.redaction import PLACEHOLDER_RE, URL_RE, redact
 
 
 def _answer(answers: list[tuple[int, str]], names: tuple[str, ...]) -> tuple[str, list[int]]:
@@ -54,7 +54,7 @@ def _analyst_paragraphs(text: str, names: tuple[str, ...], seen: set[str]) -> li
             paragraphs.append([])
         kept = []
         for unit in line.units:
-            unit = _drop_names(_strip_fillers(unit))
+            unit = _up_to_the_link(_drop_names(_strip_fillers(unit)))
             if unit and unit.lower() not in seen and _is_reusable(unit):
                 seen.add(unit.lower())
                 kept.append(unit)
@@ -63,11 +63,25 @@ def _analyst_paragraphs(text: str, names: tuple[str, ...], seen: set[str]) -> li
     return ["\n".join(lines) for lines in paragraphs if lines]
 
 
+def _up_to_the_link(unit: str) -> str:
+    """A sentence that points to a page and then chats ("… these tips: <link> Hope this
+    helps", "… <link> and let us know") keeps what leads to the page and the page."""
+    links = list(URL_RE.finditer(unit))
+    if not links or not _is_chatter(unit):
+        return unit
+    head = unit[: links[-1].end()]
+    return head if not _is_chatter(PLACEHOLDER_RE.sub("", URL_RE.sub("", head))) else unit
+
+
 def _is_reusable(unit: str) -> bool:
-    if _is_chatter(unit) or _REQUEST_RE.search(unit) or _LINK in unit:
+    if _is_chatter(unit) or _LINK in unit:
         return False
-    if unit.endswith("?") and "`" not in unit:
-        return False  # a question back to the customer about their case
+    if _REQUEST_RE.search(unit) and not URL_RE.search(unit):
+        return False  # asks for this case's details; "please follow this guide: <link>" teaches
+    if unit.endswith("?") and "`" not in unit and not URL_RE.search(unit):
+        # A question back to the customer about their case; "Have you tried the steps here:
+        # <link>?" is advice, and the page it points to is the answer.
+        return False
     bare = PLACEHOLDER_RE.sub("", unit)
     if "`" not in unit and len(PLACEHOLDER_RE.findall(unit)) >= 2 and len(_content_words(bare)) < 5:
         return False  # e.g. "- <id>: credit note voiding <id>", a list of this ticket's records
@@ -76,6 +90,10 @@ def _is_reusable(unit: str) -> bool:
 
 def _has_substance(answer: str) -> bool:
     units = [unit for line in answer.splitlines() for unit in _split_sentences(line)]
+    # A link to a page is substance: the page holds the steps.
     return any(
-        "`" in unit or (len(unit.split()) >= 6 and _ACTIONABLE_RE.search(unit)) for unit in units
+        "`" in unit
+        or URL_RE.search(unit)
+        or (len(unit.split()) >= 6 and _ACTIONABLE_RE.search(unit))
+        for unit in units
     )

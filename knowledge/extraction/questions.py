@@ -50,10 +50,20 @@ def _question(thread: _Thread, subject: str, names: tuple[str, ...]) -> tuple[st
         chosen.add(min(range(len(units)), key=lambda i: (units[i][0], i)))
     picked = [units[i] for i in sorted(chosen)]
     question = _tidy(" ".join(_as_sentence(text) for _, _, text in picked))
+    if len(_content_words(PLACEHOLDER_RE.sub("", question))) < 2:
+        # Everything was a plea or a complaint ("Please, please help me delete my account."):
+        # what the customer first wrote, cleaned, still says what they needed.
+        question = plain_question(thread.context, names)
     question = _with_subject(question, subject, names)
     if _INTERROGATIVE_RE.match(picked[-1][2] if picked else "") and not question.endswith("?"):
         question = question.rstrip(".!:;,") + "?"
     return _shorten(question, MAX_QUESTION_CHARS), sorted({i for _, i, _ in picked if i >= 0})
+
+
+def plain_question(text: str, names: tuple[str, ...]) -> str:
+    """What a customer wrote, as one line: redacted, without handles, links and fillers."""
+    cleaned = _tidy(" ".join(_strip_fillers(redact(_strip_noise(text), names=names)).split()))
+    return _shorten(cleaned, MAX_QUESTION_CHARS)
 
 
 def _customer_units(text: str, names: tuple[str, ...]) -> list[str]:

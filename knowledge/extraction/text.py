@@ -29,9 +29,13 @@ def _has_words(text: str, count: int) -> bool:
     return len(re.findall(r"[A-Za-z']+", text)) >= count
 
 
-def _content_words(text: str) -> frozenset[str]:
+def content_words(text: str) -> frozenset[str]:
+    """The words of ``text`` that carry meaning, cut to five letters (a crude stem)."""
     words = re.findall(r"[a-z][a-z0-9']{2,}", text.lower())
     return frozenset(word[:5] for word in words if word not in _STOPWORDS)
+
+
+_content_words = content_words
 
 
 # Text handling.

@@ -26,6 +26,8 @@ from knowledge.services.entries import (
     entry_relate,
     entry_replace,
     entry_restore,
+    example_add,
+    examples_reembed,
     link_sources,
 )
 from knowledge.services.feedback import (
@@ -59,6 +61,8 @@ __all__ = [
     "entry_relate",
     "entry_replace",
     "entry_restore",
+    "example_add",
+    "examples_reembed",
     "link_sources",
     "revision_apply",
     "revision_decline",

@@ -9,8 +9,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from ai import embedding
-from knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeSource
+from knowledge.models import (
+    KnowledgeEntry,
+    KnowledgeExample,
+    KnowledgeRevision,
+    KnowledgeSource,
+)
 from knowledge.services.common import (
+    MAX_QUESTION,
     Kind,
     KnowledgeError,
     Status,
@@ -38,8 +44,12 @@ def entry_create(
     evidence_count: int = 1,
     vector: Sequence[float] | None = None,
     note: str = "",
+    example: str = "",
+    example_vector: Sequence[float] | None = None,
+    ticket: Ticket | None = None,
 ) -> KnowledgeEntry:
-    """Create an entry, embedded, with its first revision."""
+    """Create an entry, embedded, with its first revision and its first example: ``example``
+    (the question of the ticket it was learned from), or else its own question."""
     question, answer = clean_text(question, answer)
     if vector is None:
         vector, model = _embed(question, answer)
@@ -61,11 +71,34 @@ def entry_create(
             reviewed_by=actor if status == Status.APPROVED else None,
             reviewed_at=timezone.now() if status == Status.APPROVED else None,
         )
+        example_add(entry=entry, text=example or question, vector=example_vector, ticket=ticket)
         _log(entry, Kind.CREATED, actor, note=note)
         if status == Status.APPROVED:
             _log(entry, Kind.APPROVED, actor, note=note)
             _announce_approved(entry)
     return entry
+
+
+def example_add(
+    *,
+    entry: KnowledgeEntry,
+    text: str,
+    vector: Sequence[float] | None = None,
+    ticket: Ticket | None = None,
+) -> KnowledgeExample | None:
+    """Another question ``entry`` answers; None when the entry has it already."""
+    text = " ".join(text.split())[:MAX_QUESTION]
+    if not text or entry.examples.filter(text=text).exists():
+        return None
+    if vector is None:
+        vector = embedding.embed([text])[0]
+    return KnowledgeExample.objects.create(
+        entry=entry,
+        text=text,
+        embedding=list(vector),
+        embedding_model=embedding.embedding_model_name(),
+        ticket=ticket,
+    )
 
 
 def _announce_approved(entry: KnowledgeEntry) -> None:
@@ -80,6 +113,9 @@ class NewEntry:
     tags: Sequence[str] = ()
     external_id: str | None = None
     note: str = ""
+    # The question alone, embedded: the entry's first example. Without it the example uses
+    # the entry's vector and is marked for `reembed_knowledge`.
+    question_vector: Sequence[float] | None = None
 
 
 def entries_create_many(
@@ -129,6 +165,15 @@ def entries_create_many(
             )
             for entry, item in zip(created, entries, strict=True)
             for kind in kinds
+        )
+        KnowledgeExample.objects.bulk_create(
+            KnowledgeExample(
+                entry=entry,
+                text=entry.question[:MAX_QUESTION],
+                embedding=list(item.question_vector or item.vector),
+                embedding_model=model if item.question_vector is not None else "",
+            )
+            for entry, item in zip(created, entries, strict=True)
         )
         if approved:
             for entry in created:
@@ -244,6 +289,8 @@ def entry_merge(
             KnowledgeSource.objects.get_or_create(
                 entry=into, message_id=source.message_id, defaults={"ticket_id": source.ticket_id}
             )
+        known = set(into.examples.values_list("text", flat=True))
+        entry.examples.exclude(text__in=known).update(entry=into)
         _retire(
             entry,
             into,
@@ -301,9 +348,14 @@ def entry_add_evidence(
     ticket: Ticket,
     messages: Sequence[Message],
     actor: User | None = None,
+    example: str = "",
+    example_vector: Sequence[float] | None = None,
 ) -> KnowledgeEntry:
-    """Another resolved ticket supports this entry: count it and link its messages."""
+    """Another resolved ticket supports this entry: count it, link its messages and keep its
+    question (``example``) as another question the entry answers."""
     with transaction.atomic():
+        if example:
+            example_add(entry=entry, text=example, vector=example_vector, ticket=ticket)
         KnowledgeEntry.objects.filter(pk=entry.pk).update(
             evidence_count=F("evidence_count") + 1, updated_at=timezone.now()
         )
@@ -338,6 +390,22 @@ def entries_reembed(*, only_stale: bool = False, batch: int = 64) -> int:
         KnowledgeEntry.objects.bulk_update(chunk, ["embedding", "embedding_model"])
         count += len(chunk)
         last = chunk[-1].pk
+
+
+def examples_reembed(*, only_stale: bool = False, batch: int = 64) -> int:
+    """Embed examples again with the current model; returns how many were embedded."""
+    model = embedding.embedding_model_name()
+    examples = KnowledgeExample.objects.order_by("pk")
+    if only_stale:
+        examples = examples.exclude(embedding_model=model)
+    count, last = 0, 0
+    while chunk := list(examples.filter(pk__gt=last).only("pk", "text")[:batch]):
+        for example, vector in zip(chunk, embedding.embed([e.text for e in chunk]), strict=True):
+            example.embedding, example.embedding_model = vector, model
+        KnowledgeExample.objects.bulk_update(chunk, ["embedding", "embedding_model"])
+        count += len(chunk)
+        last = chunk[-1].pk
+    return count
 
 
 def entry_relate(*, entry: KnowledgeEntry, related: KnowledgeEntry, relation: str) -> None:

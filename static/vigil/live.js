@@ -27,13 +27,30 @@
     document.body.dispatchEvent(new CustomEvent("vigil:message", { detail: { id: id } }));
   }
 
-  // "Insert to edit": the suggestion's text goes into the reply box, ready to be changed.
+  // "Insert to edit": the suggestion's text goes into the reply box, ready to be changed. A
+  // draft the analyst already typed is kept: the text goes in at the cursor (or after the
+  // draft when the box was never focused), never over it.
   document.addEventListener("htmx:beforeRequest", function (event) {
     const form = event.target.closest ? event.target.closest(".insert-form") : null;
     const box = document.querySelector("#reply-box textarea[name=body]");
     if (!form || !box) return;
-    box.value = form.dataset.insertText;
+    const text = form.dataset.insertText;
+    if (!box.value.trim()) {
+      box.value = text;
+    } else {
+      const focused = box.dataset.touched === "1";
+      const at = focused ? box.selectionEnd : box.value.length;
+      const before = box.value.slice(0, at).replace(/\s*$/, "");
+      const after = box.value.slice(at).replace(/^\s*/, "");
+      box.value = before + "\n\n" + text + (after ? "\n\n" + after : "");
+      box.selectionStart = box.selectionEnd = (before + "\n\n" + text).length;
+    }
     box.focus();
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("#reply-box textarea[name=body]")) {
+      event.target.dataset.touched = "1";
+    }
   });
 
   // Messages the page's own form just sent come back in the htmx response as templates.

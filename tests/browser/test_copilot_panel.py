@@ -56,3 +56,21 @@ class CopilotPanelTests(BrowserTestCase):
         expect(customer.locator("#conversation")).to_contain_text("boot it in rescue mode")
         expect(analyst.locator("#conversation .msg--analyst")).to_contain_text("rescue mode")
         expect(panel).to_contain_text("Earlier suggestions (1)")
+
+    def test_insert_to_edit_keeps_the_draft_the_analyst_already_typed(self) -> None:
+        services.message_create(
+            ticket=self.ticket,
+            kind="customer",
+            body="I lost my SSH private key and cannot log into my server any more. What now?",
+        )
+        analyst = self.new_page()
+        self.login(analyst, "sam")
+        analyst.goto(f"{self.live_server_url}/tickets/{self.ticket.pk}/")
+        self.wait_live(analyst)
+        panel = analyst.locator("#copilot-panel")
+        expect(panel.locator(".suggestion")).to_contain_text("rescue mode", timeout=15_000)
+        box = analyst.locator("#reply-box textarea[name=body]")
+        box.fill("Hi Priya, sorry about the trouble.")
+        panel.locator("button:has-text('Insert to edit')").click()
+        expect(box).to_have_value(f"Hi Priya, sorry about the trouble.\n\n{ANSWER}")
+        expect(panel).to_contain_text("in the reply box")

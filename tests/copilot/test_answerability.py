@@ -2,23 +2,63 @@ import math
 
 import pytest
 
-from copilot.pipeline import answerability, gate
+from copilot.pipeline import answerability
+from knowledge.models import KnowledgeEntry
+from knowledge.selectors import Candidate, Retrieval
 
 
-def test_it_is_the_geometric_mean_of_closeness_and_the_gate():
-    assert answerability.local_score(0.81, 0.64) == pytest.approx(math.sqrt(0.81 * 0.64))
+def candidate(pk, *, vote=0.0, closeness=0.0, agreeing=0, **entry_fields):
+    entry = KnowledgeEntry(pk=pk, question="q", answer="a", **entry_fields)
+    return Candidate(
+        entry=entry,
+        closeness=closeness,
+        similarity=closeness,
+        text_rank=None,
+        vote=vote,
+        example_similarity=0.8,
+        agreeing=agreeing,
+        reasons=(),
+    )
 
 
-def test_without_a_gate_probability_closeness_alone_counts():
-    assert answerability.local_score(0.7, None) == 0.7
+def features_of(first, others=(), **kwargs):
+    retrieval = Retrieval(candidates=[first, *others], neighbours=10, best_example_similarity=0.8)
+    defaults = {"query": "How do I reset my password?", "gate_probability": 0.7, "position": 0}
+    return answerability.features(first, retrieval, **(defaults | kwargs))
 
 
-def test_the_same_match_scores_lower_on_chatter_than_on_a_question():
-    question = gate.classify("How do I resize my volume without losing data?").probability
-    chatter = gate.classify("resized my volume yesterday lol, it went fine").probability
-    assert answerability.local_score(0.7, question) > answerability.local_score(0.7, chatter)
+def test_it_describes_a_candidate_by_every_feature_the_model_may_weigh():
+    values = features_of(candidate(1, vote=0.6, closeness=0.8, agreeing=6))
+    assert set(values) == set(answerability.FEATURES)
+    assert set(answerability.MODEL_FEATURES) <= set(values)
+    assert values["agreeing"] == pytest.approx(0.6)
+    assert values["question_mark"] == 1.0
+    assert values["gate"] == 0.7
 
 
-def test_scores_stay_between_zero_and_one():
-    assert answerability.local_score(-0.2, 0.9) == 0.0
-    assert answerability.local_score(1.0, 1.0) == 1.0
+def test_margins_say_how_clearly_a_candidate_leads():
+    leader = candidate(1, vote=0.7, closeness=0.9)
+    runner_up = candidate(2, vote=0.2, closeness=0.6)
+    assert features_of(leader, [runner_up])["vote_margin"] == pytest.approx(0.5)
+    assert features_of(leader, [runner_up])["closeness_margin"] == pytest.approx(0.3)
+    assert features_of(runner_up, [leader])["vote_margin"] == pytest.approx(-0.5)
+
+
+def test_an_entry_that_analysts_keep_dismissing_looks_worse():
+    fresh = features_of(candidate(1, times_suggested=0))
+    dismissed = features_of(candidate(1, times_suggested=6, times_dismissed=6))
+    accepted = features_of(candidate(1, times_suggested=6, times_accepted=5, evidence_count=4))
+    assert fresh["acceptance"] == 0.5
+    assert dismissed["acceptance"] < fresh["acceptance"] < accepted["acceptance"]
+    assert dismissed["dismissals"] == pytest.approx(math.log1p(6))
+    assert accepted["evidence"] == pytest.approx(math.log1p(4))
+
+
+def test_without_a_gate_probability_it_counts_as_an_even_chance():
+    assert features_of(candidate(1), gate_probability=None)["gate"] == 0.5
+
+
+def test_candidates_are_ranked_by_probability():
+    low, high = candidate(1), candidate(2)
+    ranked = answerability.ranked([(low, 0.2, {}), (high, 0.9, {})])
+    assert [c.entry.pk for c, _, _ in ranked] == [2, 1]

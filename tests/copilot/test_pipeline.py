@@ -1,9 +1,12 @@
+import json
+
 import pytest
 
+from ai import fitted
+from copilot import fitted as copilot_fitted
 from copilot import pipeline
-from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from copilot.models import CopilotRun, FittedModel, Suggestion, TeamCopilotSettings
 from copilot.pipeline import answerability, steps
-from knowledge import selectors as knowledge_selectors
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeEntry
 from tickets import services
@@ -38,7 +41,7 @@ def test_it_answers_a_question_the_knowledge_covers(small_kb, ticket):
     ("body", "reason"),
     [
         ("Thanks a lot!", "thanks or acknowledgement"),
-        ("I will try it tomorrow morning.", "not a question or problem report"),
+        ("lol brb", "not a question or problem report"),
     ],
 )
 def test_it_stays_silent_with_a_reason(small_kb, ticket, body, reason):
@@ -163,9 +166,32 @@ def test_a_long_entry_is_shown_by_its_passage_that_answers(ticket):
     assert list(suggestion.citations.all()) == [entry]
 
 
-def test_the_score_weighs_closeness_by_how_question_like_the_message_is(small_kb, ticket):
+def test_the_score_is_the_fitted_models_probability_and_the_run_keeps_what_it_saw(small_kb, ticket):
     run = ask(ticket, "Hi, I lost my ssh private key and can't log into the server anymore")
-    best = knowledge_selectors.knowledge_search(run.query, team=ticket.team, limit=1)[0]
+    model = fitted.default_model(answerability.PURPOSE)
+    assert run.model_version == model.version
+    assert set(run.features) == set(answerability.FEATURES)
+    assert run.score == pytest.approx(model.probability(run.features), abs=1e-3)
     assert 0 < run.gate_probability < 1
-    assert run.score == pytest.approx(answerability.local_score(best.score, run.gate_probability))
-    assert run.score < best.score
+    assert run.features["vote"] > 0.5  # the entry's own question is the nearest example
+
+
+def test_a_teams_own_model_decides_for_it(small_kb, ticket, team):
+    body = json.loads(fitted.default_model(answerability.PURPOSE).to_json())
+    body["version"] = "answerability-compute-1"
+    body["members"][0]["intercept"] = -50.0  # this team's history: nothing is ever right
+    FittedModel.objects.create(team=team, purpose="answerability", version="c-1", body=body)
+    copilot_fitted.forget()
+    run = ask(ticket, "Hi, I lost my ssh private key and can't log into the server anymore")
+    assert run.decision == SILENT
+    assert run.model_version == "answerability-compute-1"
+    assert run.score < 0.01
+
+
+def test_an_unreadable_team_model_falls_back_to_the_default(small_kb, ticket, team, caplog):
+    FittedModel.objects.create(team=team, purpose="answerability", version="x", body={"no": 1})
+    copilot_fitted.forget()
+    run = ask(ticket, "Hi, I lost my ssh private key and can't log into the server anymore")
+    assert run.decision == SPEAK
+    assert run.model_version == fitted.default_model(answerability.PURPOSE).version
+    assert "unreadable" in caplog.text

@@ -35,8 +35,28 @@ def test_the_panel_shows_the_suggestion_its_citation_and_why(client, analyst, su
     assert f'id="suggestion-{suggestion.pk}"' in response.text
     cited = suggestion.citations.get()
     assert reverse("knowledge:detail", args=[cited.pk]) in response.text
-    assert "Why: matches" in response.text
+    assert "likely right by the fitted model" in response.text
     assert "Send as is" in response.text
+
+
+@pytest.mark.parametrize(
+    ("score", "words", "primary"),
+    [
+        (0.92, "Likely right — about 9 in 10 like this were right", "Send as is"),
+        (0.61, "Probably right — about 6 in 10 like this were right", "Insert to edit"),
+        (0.34, "Unsure — about 3 in 10 like this were right", "Insert to edit"),
+    ],
+)
+def test_the_panel_says_how_likely_right_in_words_and_offers_editing_first_below_the_send_level(
+    client, analyst, suggestion, score, words, primary
+):
+    Suggestion.objects.filter(pk=suggestion.pk).update(score=score)
+    client.force_login(analyst)
+    response = client.get(panel(suggestion.ticket), headers=HX)
+    assert words in response.text
+    assert f'class="btn btn-primary btn-small" type="submit">{primary}</button>' in response.text
+    # The raw number is still there for who wants it, behind the details toggle.
+    assert f"<summary>Details</summary><p>Score {score:.2f}</p>" in response.text
 
 
 def test_the_panel_lists_silent_decisions(client, analyst, small_kb, ticket):

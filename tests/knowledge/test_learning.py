@@ -191,3 +191,43 @@ def test_a_failing_llm_falls_back_to_local_extraction(make_ticket, analyst, with
     ticket = resolved_ticket(make_ticket, analyst)
     [learned] = learning.learn_from_ticket(ticket)
     assert "update-initramfs" in learned.entry.answer
+
+
+ARTICLE = "https://help.example.com/articles/360024008433/Reset-two-factor"
+
+
+def test_tickets_answered_with_the_same_page_teach_one_entry_with_every_question(
+    make_ticket, analyst
+):
+    first = resolved_ticket(
+        make_ticket,
+        analyst,
+        body="I lost my phone and now two-factor codes never arrive. How do I get back in?",
+        answer=f"You can reset two-factor sign-in with the steps here: {ARTICLE}",
+    )
+    [learned] = learning.learn_from_ticket(first)
+    second = resolved_ticket(
+        make_ticket,
+        analyst,
+        body="My authenticator app was deleted and I am locked out of my account.",
+        answer=f"Sorry about that! Please follow this guide: {ARTICLE}?utm_source=chat",
+    )
+    [again] = learning.learn_from_ticket(second)
+    assert again.action == "evidence"
+    assert again.entry.pk == learned.entry.pk
+    entry = KnowledgeEntry.objects.get(pk=learned.entry.pk)
+    assert entry.evidence_count == 2
+    questions = list(entry.examples.values_list("text", flat=True))
+    assert len(questions) == 2
+    assert any("authenticator app was deleted" in q for q in questions)
+    assert ARTICLE in entry.answer  # the link survives learning intact
+
+
+def test_a_learned_entry_keeps_the_customers_words_as_its_first_example(make_ticket, analyst):
+    ticket = resolved_ticket(make_ticket, analyst)
+    [learned] = learning.learn_from_ticket(ticket)
+    [example] = learned.entry.examples.all()
+    assert "kernel panic" in example.text
+    assert "priya@example.com" not in example.text  # redacted like the entry
+    assert example.ticket_id == ticket.pk
+    assert len(example.embedding) == 384

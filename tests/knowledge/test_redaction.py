@@ -236,7 +236,10 @@ def test_a_link_at_the_end_of_a_sentence_keeps_its_path_and_the_full_stop():
             "https://example.com/login?next=%2Fhome&sig=<token>&user=<token>",
         ),
         ("https://admin:s3cret!@status.example.com/", "https://<password>@status.example.com/"),
-        ("https://example.com/users/priya@lumenworks.example/", "https://example.com/users/<email>/"),
+        (
+            "https://example.com/users/priya@lumenworks.example/",
+            "https://example.com/users/<email>/",
+        ),
     ],
 )
 def test_only_what_is_personal_inside_a_link_is_redacted(link, expected):

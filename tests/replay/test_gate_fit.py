@@ -4,6 +4,7 @@ import random
 import pytest
 from django.core.management import CommandError, call_command
 
+from copilot.pipeline import gate
 from replay import gate_fit
 from replay.reading import Conversation, Turn
 
@@ -29,17 +30,21 @@ def recorded(count: int, seed: int = 3) -> list[Conversation]:
 
 
 def test_the_fit_learns_what_the_recording_says_and_is_calibrated():
-    result = gate_fit.fit([recorded(2000)], held_out_share=0.3)
-    assert result.weights["question_mark"] > 0.5
-    # Problem words go with fewer answers here, yet never count against a message.
-    assert result.weights["problem"] == 0.0
-    assert result.train == 1400
-    assert result.held_out == 600
-    for (_, _, count, observed), predicted in zip(
-        result.reliability, result.mean_predicted, strict=True
-    ):
-        assert count > 100
-        assert observed == pytest.approx(predicted, abs=0.08)
+    model, check, current = gate_fit.fit([recorded(2000)], held_out_share=0.3)
+    coef = dict(zip(model.features, model.members[0][0], strict=True))
+    assert coef["question_mark"] > 0
+    # Asking or reporting a problem never counts against a message.
+    assert all(coef.get(name, 0.0) >= 0 for name in gate_fit.NON_NEGATIVE)
+    assert model.trained_on == 1400
+    assert check.samples == 600
+    for row in check.reliability:
+        assert row.count > 100
+        assert row.observed == pytest.approx(row.mean_predicted, abs=0.08)
+    assert check.log_loss <= current.log_loss + 0.01
+    asks = gate.features("how do I install the driver for my card?")
+    chats = gate.features("the driver broke my screen")
+    assert model.probability(asks) == pytest.approx(0.8, abs=0.06)
+    assert model.probability(chats) == pytest.approx(0.2, abs=0.06)
 
 
 def test_without_links_the_next_analyst_reply_tells_whether_it_was_answered():
@@ -47,7 +52,7 @@ def test_without_links_the_next_analyst_reply_tells_whether_it_was_answered():
     assert gate_fit.answered_turns(conversation(2, "help?", False, linked=False)) == set()
 
 
-def test_the_command_prints_weights_and_refuses_what_it_cannot_fit(tmp_path):
+def test_the_command_fits_the_gate_and_refuses_what_it_cannot_fit(tmp_path, settings):
     path = tmp_path / "recorded.jsonl"
     lines = []
     for convo in recorded(400):
@@ -58,17 +63,17 @@ def test_the_command_prints_weights_and_refuses_what_it_cannot_fit(tmp_path):
         lines.append(json.dumps({"id": convo.id, "messages": messages, "resolved": True}))
     path.write_text("\n".join(lines))
     out = _Sink()
-    call_command("fit_gate", str(path), stdout=out)
-    assert "WEIGHTS = {" in out.text
-    assert '"question_mark"' in out.text
-    assert "reliability on held-out conversations" in out.text
+    call_command("fit_copilot", "--conversations", str(path), "--fit-share", "0.7", stdout=out)
+    assert "gate: fitted on 280 customer messages" in out.text
+    assert "reliability (predicted → observed)" in out.text
+    assert "log loss of the shipped gate" in out.text
 
     one_sided = tmp_path / "one-sided.jsonl"
     one_sided.write_text(lines[0] + "\n" + lines[0].replace('"id": "0"', '"id": "x"'))
     with pytest.raises(CommandError, match="Not enough customer messages"):
-        call_command("fit_gate", str(one_sided), stdout=_Sink())
-    with pytest.raises(CommandError, match="is not a file"):
-        call_command("fit_gate", str(tmp_path / "missing.jsonl"))
+        call_command("fit_copilot", "--conversations", str(one_sided), stdout=_Sink())
+    with pytest.raises(CommandError, match="Nothing to fit"):
+        call_command("fit_copilot", stdout=_Sink())
 
 
 class _Sink:

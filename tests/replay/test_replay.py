@@ -9,7 +9,7 @@ from django.db import connection
 from copilot.models import CopilotRun, TeamCopilotSettings
 from knowledge.models import KnowledgeEntry
 from replay import services as replay_services
-from replay.reading import read_conversations
+from replay.reading import parse_line, read_conversations
 from replay.report import build_report, curve, token_f1
 from replay.runner import (
     ANNOUNCEMENTS,
@@ -217,7 +217,7 @@ def test_the_command_replays_in_a_database_of_its_own(tmp_path, team):
     assert len(decisions) == 6
     assert set(decisions[0]) == {
         "conversation", "message", "decision", "reason", "score", "kind", "text",
-        "citations", "latency_ms", "llm_calls", "tokens", "gate",
+        "citations", "latency_ms", "llm_calls", "tokens", "gate", "candidates",
     }  # fmt: skip
     learned = [r for r in rows if r.get("type") == "learned"]
     assert {r["status"] for r in learned} <= {"approved", "proposed", "merged", "rejected"}
@@ -287,3 +287,55 @@ def test_no_receiver_hears_a_replayed_ticket_and_all_hear_again_afterwards(repla
     assert heard == []
     # Back in place afterwards: each signal still has the spy to disconnect.
     assert all(signal.disconnect(dispatch_uid="test-spy") for signal in ANNOUNCEMENTS)
+
+
+def brand_conversation(ident, team, question, page):
+    line = {
+        "id": ident,
+        "messages": [
+            {"role": "customer", "author": "c", "text": question},
+            {"role": "analyst", "author": "a", "text": f"Follow the steps in this guide: {page}"},
+        ],
+        "resolved": True,
+    }
+    if team:
+        line["team"] = team
+    return json.dumps(line)
+
+
+def test_each_conversation_learns_and_is_answered_in_its_own_team(tmp_path, team):
+    question = "I lost my phone and two-factor codes never arrive, how do I sign in again?"
+    path = tmp_path / "brands.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                brand_conversation("a-1", "acme", question, "https://help.acme.example/2fa"),
+                brand_conversation("b-1", "globex", question, "https://help.globex.example/mfa"),
+                brand_conversation("a-2", "acme", question, "https://help.acme.example/2fa"),
+                brand_conversation("d-1", "", question, "https://help.compute.example/2fa"),
+            ]
+        )
+    )
+    warnings: list[str] = []
+    found = list(read_conversations(path, warnings))
+    assert [c.team for c in found] == ["acme", "globex", "acme", ""]
+    replayer = Replayer(team=team, learn=True, auto_approve=True)
+    with live_receivers_muted():
+        results = {c.id: replayer.replay(c) for c in found}
+    learned = {r.conversation: r for c in results.values() for r in c.learned}
+    assert {t.team.slug for t in Ticket.objects.all()} == {"acme", "globex", "compute"}
+    # Globex's customer asks the very same question, yet acme's page is never offered there.
+    [globex_first] = results["b-1"].messages
+    assert not globex_first.citations
+    assert globex_first.reason == "no approved knowledge for this team"
+    assert {c["citation"] for c in globex_first.candidates} == set()
+    [acme_again] = results["a-2"].messages
+    assert acme_again.citations in ([], [learned["a-1"].id])
+    assert all(c["citation"] == learned["a-1"].id for c in acme_again.candidates)
+    [default_team] = results["d-1"].messages
+    assert default_team.reason == "no approved knowledge for this team"
+
+
+def test_a_team_must_be_a_slug():
+    with pytest.raises(ValueError, match="team's slug"):
+        parse_line(brand_conversation("x", "Acme Inc", "help?", "https://a.example/b"), 1)

@@ -7,7 +7,10 @@ from knowledge import services
 
 
 class Command(BaseCommand):
-    help = "Embed every knowledge entry again (after changing the embedding model)."
+    help = (
+        "Embed every knowledge entry and example again (after changing the embedding model, "
+        "or to embed examples kept from before they had vectors of their own)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -19,4 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         count = services.entries_reembed(only_stale=options["only_stale"])
-        self.stdout.write(f"Re-embedded {count} entries in {time.monotonic() - started:.1f} s.")
+        examples = services.examples_reembed(only_stale=options["only_stale"])
+        self.stdout.write(
+            f"Re-embedded {count} entries and {examples} examples "
+            f"in {time.monotonic() - started:.1f} s."
+        )
