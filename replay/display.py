@@ -70,29 +70,28 @@ def figures(report: dict[str, Any]) -> list[Figure]:
             f"on {_int(report.get('spoke'))} messages" + (f": {spoke_on}" if spoke_on else ""),
         ),
     ]
+    shown += _anticipated(_dict(report.get("anticipated")))
     if isinstance(truth, dict):
         similarity = _dict(truth.get("similarity"))
         shown += [
-            Figure(
-                "Precision",
-                _pct(truth.get("precision")),
-                f"{_int(truth.get('true_positives'))} of the suggestions answered a question "
-                "a human answered",
-            ),
-            Figure(
-                "Recall",
-                _pct(truth.get("recall")),
-                f"of {_int(truth.get('answerable'))} questions a human answered",
-            ),
             Figure(
                 "Like the human answer",
                 _pct(similarity.get("resembling")),
                 f"token F1 {_dec(similarity.get('token_f1'), 3)} · cosine "
                 f"{_dec(similarity.get('cosine'), 3)} over {_int(similarity.get('compared'))}",
             ),
+            Figure(
+                "Spoke where a human replied",
+                _pct(truth.get("precision")),
+                f"{_int(truth.get('true_positives'))} suggestions were on a question a human "
+                f"answered; {_pct(truth.get('recall'))} of {_int(truth.get('answerable'))} "
+                "such questions got one",
+            ),
         ]
     else:
-        shown.append(Figure("Precision", DASH, "no answer links (reply_to) in these conversations"))
+        shown.append(
+            Figure("Spoke where a human replied", DASH, "no answer links (reply_to) to judge by")
+        )
     shown += [
         Figure(
             "Latency p50",
@@ -124,6 +123,26 @@ def figures(report: dict[str, Any]) -> list[Figure]:
     return shown
 
 
+def _anticipated(ahead: dict[str, Any]) -> list[Figure]:
+    if not _num(ahead.get("suggestions")):
+        return []
+    minutes = (
+        f"; {_dec(ahead.get('minutes_ahead_median'), 0)} min ahead of the agent (median), "
+        f"p90 {_dec(ahead.get('minutes_ahead_p90'), 0)} ({_int(ahead.get('timed'))} timed)"
+        if _num(ahead.get("timed"))
+        else "; the recording has no agent times to say how far ahead"
+    )
+    return [
+        Figure(
+            "Anticipated the agent",
+            _pct(ahead.get("share")),
+            f"{_int(ahead.get('anticipated'))} of {_int(ahead.get('suggestions'))} answers were "
+            "what the agent went on to send (their page or their words), in "
+            f"{_pct(ahead.get('conversation_share'))} of conversations{minutes}",
+        )
+    ]
+
+
 def headline(report: dict[str, Any] | None) -> str:
     """One line for the list of runs."""
     if not report:
@@ -132,9 +151,13 @@ def headline(report: dict[str, Any] | None) -> str:
         f"{_int(report.get('customer_messages'))} messages",
         f"spoke {_pct(report.get('speak_rate'))}",
     ]
+    ahead = _dict(report.get("anticipated"))
+    if _num(ahead.get("suggestions")):
+        parts.append(f"anticipated the agent {_pct(ahead.get('share'))}")
     truth = report.get("ground_truth")
     if isinstance(truth, dict):
-        parts.append(f"precision {_pct(truth.get('precision'))}")
+        resembling = _dict(truth.get("similarity")).get("resembling")
+        parts.append(f"like the human answer {_pct(resembling)}")
     return " · ".join(parts)
 
 

@@ -14,6 +14,8 @@ import psutil
 from django.conf import settings
 from django.db import connection
 
+from copilot import fitted as team_models
+
 logger = logging.getLogger(__name__)
 
 
@@ -55,12 +57,15 @@ def quiet_side_effects(*, local_engine: bool) -> Iterator[None]:
     for name, value in changed.items():
         setattr(settings, name, value)
     channel_layers.backends.clear()
+    # Teams' models are looked up by team id, and the replay's database numbers its own teams.
+    team_models.forget()
     try:
         yield
     finally:
         for name, value in saved.items():
             setattr(settings, name, value)
         channel_layers.backends.clear()
+        team_models.forget()
 
 
 def _close_pool() -> None:

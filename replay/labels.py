@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from knowledge.extraction.chatter import is_non_answer
 from knowledge.links import links_in
-from replay.reading import Conversation
+from replay.reading import Conversation, Turn
 from replay.similarity import token_f1
 
 SAME_WORDS = 0.3
@@ -22,6 +22,11 @@ SUPPORT_ROLES = ("analyst", "bot")
 
 def later_answers(conversation: Conversation, turn_index: int) -> list[str]:
     """What the support side said after ``turn_index`` in answer to it."""
+    return [turn.text for turn in later_turns(conversation, turn_index)]
+
+
+def later_turns(conversation: Conversation, turn_index: int) -> list[Turn]:
+    """The support side's messages after ``turn_index`` that answer it."""
     later = [
         turn
         for turn in conversation.turns
@@ -35,7 +40,15 @@ def later_answers(conversation: Conversation, turn_index: int) -> list[str]:
                 linked.append(turn)
                 answered.add(turn.index)  # the bot answering the helper's "!factoid"
         later = linked
-    return [turn.text for turn in later]
+    return later
+
+
+def anticipated(answer: str, conversation: Conversation, turn_index: int) -> Turn | None:
+    """The first later answer that ``answer`` is right for: what the copilot got ahead of."""
+    for turn in later_turns(conversation, turn_index):
+        if is_right(answer, [turn.text]):
+            return turn
+    return None
 
 
 def is_right(answer: str, answers: Sequence[str]) -> bool:

@@ -4,6 +4,7 @@ A line that cannot be replayed is reported by number with what is wrong, and ski
 rest of the file carries on.
 """
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ class Turn:
     author: str
     text: str
     reply_to: tuple[int, ...] = ()
+    at: dt.datetime | None = None  # when it was written, where the recording says
 
 
 @dataclass(frozen=True)
@@ -126,4 +128,15 @@ def _turn(index: int, item: object) -> Turn:
         author=author.strip() if isinstance(author, str) and author.strip() else role,
         text=(text or "").strip(),
         reply_to=tuple(i for i in links if 0 <= i < index),
+        at=_time(item.get("at")),
     )
+
+
+def _time(value: object) -> dt.datetime | None:
+    """A message's timestamp (ISO 8601); None when missing or unreadable: it is optional."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -102,6 +102,7 @@ def build_report(
         "elapsed_s": round(elapsed_s, 2),
         "messages_per_s": round(len(messages) / elapsed_s, 1) if elapsed_s > 0 else None,
         "learning_over_time": learning_over_time(conversations),
+        "anticipated": anticipated(conversations),
         "ground_truth": None,
         "examples": [],
     }
@@ -112,6 +113,27 @@ def build_report(
         report["ground_truth"] = ground_truth(judged, similarity, target_precision)
     report["examples"] = examples(spoken, similarity)
     return report
+
+
+def anticipated(conversations: Sequence[ConversationResult]) -> dict[str, Any]:
+    """Answer suggestions the agent went on to give, the conversations where that happened,
+    and how many minutes ahead of the agent they were (where messages carry times)."""
+    answers = [
+        m for c in conversations for m in c.messages if m.spoke and m.anticipated is not None
+    ]
+    ahead = [m for m in answers if m.anticipated]
+    minutes = [m.minutes_ahead for m in ahead if m.minutes_ahead is not None]
+    median, p90 = percentile(minutes, 50), percentile(minutes, 90)
+    return {
+        "suggestions": len(answers),
+        "anticipated": len(ahead),
+        "share": _ratio(len(ahead), len(answers)),
+        "conversations": len({m.conversation for m in ahead}),
+        "conversation_share": _ratio(len({m.conversation for m in ahead}), len(conversations)),
+        "timed": len(minutes),
+        "minutes_ahead_median": None if median is None else round(median, 1),
+        "minutes_ahead_p90": None if p90 is None else round(p90, 1),
+    }
 
 
 def _skipped(line: str) -> dict[str, Any]:

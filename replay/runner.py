@@ -59,6 +59,9 @@ class MessageResult:
     # Every candidate the local engine scored: citation, probability, features and, once the
     # conversation is over, whether it was right (replay.labels). What fit_copilot learns from.
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    # An answer suggestion the agent went on to give (its page, or its words): how long before.
+    anticipated: bool | None = None
+    minutes_ahead: float | None = None
 
     @property
     def spoke(self) -> bool:
@@ -83,6 +86,7 @@ class MessageResult:
             "llm_calls": self.llm_calls,
             "tokens": self.tokens,
             "gate": None if self.gate is None else round(self.gate, 4),
+            "anticipated": self.anticipated,
             "candidates": [
                 {key: value for key, value in c.items() if key != "answer"} for c in self.candidates
             ],
@@ -143,7 +147,14 @@ def _copy_settings(source: Team, team: Team) -> None:
 
 
 def _label_candidates(conversation: Conversation, messages: list[MessageResult]) -> None:
+    turns = {turn.index: turn for turn in conversation.turns}
     for result in messages:
+        if result.spoke and result.kind == CopilotRun.Kind.ANSWER and result.text:
+            matched = labels.anticipated(result.text, conversation, result.message)
+            result.anticipated = matched is not None
+            asked = turns[result.message].at
+            if matched is not None and matched.at is not None and asked is not None:
+                result.minutes_ahead = max(0.0, (matched.at - asked).total_seconds() / 60)
         if result.candidates:
             answers = labels.later_answers(conversation, result.message)
             for candidate in result.candidates:

@@ -7,6 +7,16 @@ from tickets import services
 from tickets.models import Message
 
 
+@pytest.fixture(autouse=True)
+def _forget_team_models():
+    """Teams' fitted models are cached per process by team id; each test starts afresh."""
+    from copilot import fitted
+
+    fitted.forget()
+    yield
+    fitted.forget()
+
+
 @pytest.fixture
 def team(db):
     return TeamFactory(name="Compute", slug="compute")

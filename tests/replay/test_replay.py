@@ -217,7 +217,7 @@ def test_the_command_replays_in_a_database_of_its_own(tmp_path, team):
     assert len(decisions) == 6
     assert set(decisions[0]) == {
         "conversation", "message", "decision", "reason", "score", "kind", "text",
-        "citations", "latency_ms", "llm_calls", "tokens", "gate", "candidates",
+        "citations", "latency_ms", "llm_calls", "tokens", "gate", "candidates", "anticipated",
     }  # fmt: skip
     learned = [r for r in rows if r.get("type") == "learned"]
     assert {r["status"] for r in learned} <= {"approved", "proposed", "merged", "rejected"}

@@ -12,8 +12,17 @@ def test_the_figures_name_the_counts_behind_them():
     figures = {f.label: (f.value, f.note) for f in replay_display.figures(REPORT)}
     assert figures["Conversations"] == ("120", "640 customer messages")
     assert figures["Spoke"] == ("12.5%", "on 80 messages: 70 answer, 10 status update")
-    assert figures["Precision"][0] == "75.0%"
-    assert figures["Recall"] == ("20.0%", "of 300 questions a human answered")
+    assert figures["Anticipated the agent"] == (
+        "30.0%",
+        "21 of 70 answers were what the agent went on to send (their page or their words), in "
+        "15.0% of conversations; 14 min ahead of the agent (median), p90 95 (12 timed)",
+    )
+    assert figures["Spoke where a human replied"][0] == "75.0%"
+    assert "20.0% of 300 such questions got one" in figures["Spoke where a human replied"][1]
+    # The useful figures lead; whether a human replied at all comes after them.
+    labels = list(figures)
+    assert labels.index("Anticipated the agent") < labels.index("Spoke where a human replied")
+    assert labels.index("Like the human answer") < labels.index("Spoke where a human replied")
     assert figures["Latency p50"] == ("8.1 ms", "p95 20.3 ms per customer message")
     assert figures["Speed"][0] == "52.0/s"
     assert figures["Learned"][0] == "40"
@@ -23,7 +32,8 @@ def test_missing_values_show_as_a_dash():
     figures = replay_display.figures({"ground_truth": {"precision": None}})
     shown = {f.label: f.value for f in figures}
     assert shown["Conversations"] == "—"
-    assert shown["Precision"] == "—"
+    assert shown["Spoke where a human replied"] == "—"
+    assert "Anticipated the agent" not in shown
     assert "Learned" not in shown
     context = replay_display.report_context({"silence_reasons": "nonsense", "examples": [1]})
     assert context["silence_chart"] is None
@@ -57,5 +67,7 @@ def test_learning_shows_one_line_when_everything_learned_was_approved():
 
 
 def test_the_headline():
-    assert replay_display.headline(REPORT) == "640 messages · spoke 12.5% · precision 75.0%"
+    assert replay_display.headline(REPORT) == (
+        "640 messages · spoke 12.5% · anticipated the agent 30.0% · like the human answer 10.0%"
+    )
     assert replay_display.headline(None) == ""

@@ -134,7 +134,7 @@ def test_the_list_shows_runs_newest_first_with_their_headline(client, manager, f
     assert text.index(f"copilot/replays/{running.pk}/") < text.index(
         f"copilot/replays/{finished.pk}/"
     )
-    assert "640 messages · spoke 12.5% · precision 75.0%" in text
+    assert "640 messages · spoke 12.5% · anticipated the agent 30.0%" in text
     assert "3 of 10 conversations" in text
     assert "Done with warnings" in text
 
