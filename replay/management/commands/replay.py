@@ -323,14 +323,27 @@ def summary(report: dict[str, Any]) -> str:
             f"approved), {learned['merged']} merged, {learned['rejected']} rejected; "
             f"{report['suggestions_citing_learned']} suggestions cite learned entries"
         )
+    ahead = report.get("anticipated") or {}
+    if ahead.get("suggestions"):
+        minutes = (
+            f", {ahead['minutes_ahead_median']} min ahead (median), p90 "
+            f"{ahead['minutes_ahead_p90']}"
+            if ahead["timed"]
+            else ""
+        )
+        lines.append(
+            f"anticipated the agent: {ahead['anticipated']} of {ahead['suggestions']} answers "
+            f"({pct(ahead['share'])}), in {pct(ahead['conversation_share'])} of conversations"
+            + minutes
+        )
     truth = report["ground_truth"]
     if truth:
         similarity = truth["similarity"]
         lines.append(
-            f"against the human answers: precision {pct(truth['precision'])}, recall "
-            f"{pct(truth['recall'])} ({truth['answerable']} answerable); "
-            f"resembling the human answer {pct(similarity['resembling'])}, token F1 "
-            f"{similarity['token_f1'] or 0:.3f}, cosine {similarity['cosine'] or 0:.3f}"
+            f"against the human answers: resembling them {pct(similarity['resembling'])}, "
+            f"token F1 {similarity['token_f1'] or 0:.3f}, cosine {similarity['cosine'] or 0:.3f}; "
+            f"spoke where a human replied {pct(truth['precision'])}, reached "
+            f"{pct(truth['recall'])} of the {truth['answerable']} questions they answered"
         )
         chosen = truth["threshold_for_target"]
         lines.append(
