@@ -1,5 +1,6 @@
 """On-demand help for the analyst: a summary of the ticket, and a draft status update."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +13,19 @@ from ai.fencing import fence
 from copilot import services
 from copilot.models import CopilotRun, Suggestion
 from copilot.pipeline.status import compose_status_update
+from copilot.pipeline.steps import GREETING_RE
 from copilot.prompts import PROMPTS_DIR
+from knowledge.extraction import is_pleasantry
 from tickets.models import Message, Ticket
 
 MAX_TRIED = 4
+# "Jonas, …" after a greeting: who the reply is to.
+ADDRESSEE_RE = re.compile(r"^[A-Z][\w'-]*,\s+")
+# "I'm on it", "We're looking into it": an analyst saying they are working, not what they did.
+ON_IT_RE = re.compile(
+    r"^(?:i'?m|i am|we'?re|we are)\s+(?:on it|looking into (?:it|this)|checking)\b[\s.!]*$",
+    re.IGNORECASE,
+)
 
 
 class ModelSummary(BaseModel):
@@ -42,6 +52,15 @@ def _first_sentence(text: str, limit: int = 160) -> str:
     return head if len(head) <= limit else head[: limit - 1] + "…"
 
 
+def _what_was_done(text: str) -> str:
+    """The first sentence of a reply that says something; "Hi Jonas, I'm on it." says nothing."""
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text.strip()):
+        sentence = ADDRESSEE_RE.sub("", GREETING_RE.sub("", sentence).strip(" ,"))
+        if sentence and not is_pleasantry(sentence) and not ON_IT_RE.match(sentence):
+            return _first_sentence(sentence)
+    return ""
+
+
 def summarise(ticket: Ticket) -> Summary:
     """Problem, what was tried, current state. The LLM writes it when one is configured."""
     messages = list(ticket.messages.filter(internal=False).order_by("created_at", "id"))
@@ -56,9 +75,10 @@ def summarise(ticket: Ticket) -> Summary:
         f"{ticket.subject}: {_first_sentence(customer[0].body)}" if customer else ticket.subject
     )
     tried = [
-        _first_sentence(m.body)
+        step
         for m in messages
         if m.kind in {Message.Kind.ANALYST, Message.Kind.COPILOT}
+        and (step := _what_was_done(m.body))
     ][-MAX_TRIED:]
     return Summary(problem=problem, tried=tried, state=state, engine="local")
 

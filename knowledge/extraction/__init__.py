@@ -9,7 +9,12 @@ costs less than a wrong one.
 The dataclasses are shared with the LLM learner that will sit beside this one.
 """
 
-from knowledge.extraction.chatter import is_non_answer, is_question_or_problem, is_status_talk
+from knowledge.extraction.chatter import (
+    is_non_answer,
+    is_pleasantry,
+    is_question_or_problem,
+    is_status_talk,
+)
 from knowledge.extraction.pairing import extract_candidates
 from knowledge.extraction.questions import plain_question
 from knowledge.extraction.records import Candidate, Turn
@@ -19,6 +24,7 @@ __all__ = [
     "Turn",
     "extract_candidates",
     "is_non_answer",
+    "is_pleasantry",
     "is_question_or_problem",
     "is_status_talk",
     "plain_question",

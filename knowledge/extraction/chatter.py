@@ -52,6 +52,11 @@ def is_status_talk(text: str) -> bool:
     return bool(units) and all(_is_chatter(unit) for unit in units)
 
 
+def is_pleasantry(unit: str) -> bool:
+    """Greetings, thanks, sign-offs and chasing: words that say nothing about the problem."""
+    return _is_pleasantry(unit)
+
+
 def _is_chatter(unit: str) -> bool:
     if _is_pleasantry(unit):
         return True

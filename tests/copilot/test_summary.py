@@ -24,6 +24,13 @@ def test_the_summary_gives_problem_what_was_tried_and_state(ticket, reply):
     assert result_.engine == "local"
 
 
+def test_greetings_and_sign_offs_are_not_something_tried(ticket, reply):
+    reply(ticket, "Hi Jonas, I'm on it.")
+    reply(ticket, "Hello! Thanks for waiting. We moved your VM to a healthy host.")
+    reply(ticket, "Thanks, Sam")
+    assert summary.summarise(ticket).tried == ["We moved your VM to a healthy host."]
+
+
 def test_the_panel_shows_a_summary_on_request(client, analyst, curator, ticket):
     client.force_login(curator)  # reading is enough to ask for a summary
     response = client.post(reverse("copilot:summary", args=[ticket.pk]), headers=HX)
