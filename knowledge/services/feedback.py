@@ -1,5 +1,7 @@
 """What the copilot's use of an entry tells about it: suggested, accepted, edited, dismissed."""
 
+import difflib
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -7,7 +9,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
+from knowledge.extraction.chatter import is_pleasantry
 from knowledge.models import KnowledgeEntry
+from knowledge.redaction import PLACEHOLDER_RE, redact
 from knowledge.services.common import (
     FLAG_AFTER_DISMISSALS,
     Kind,
@@ -16,6 +20,9 @@ from knowledge.services.common import (
 )
 from knowledge.services.revisions import revision_propose
 from tickets.models import Ticket
+
+# An edit this close to the entry's answer, once made general, only personalised it.
+SAME_AS_ENTRY = 0.9
 
 
 class Outcome(StrEnum):
@@ -53,12 +60,13 @@ def entries_record_outcome(
     with transaction.atomic():
         KnowledgeEntry.objects.filter(pk__in=entry_ids).update(**{counter: F(counter) + 1})
         entries = list(KnowledgeEntry.objects.filter(pk__in=entry_ids))
+        general = _general_answer(edited_answer, ticket, actor) if outcome == Outcome.EDITED else ""
         for entry in entries:
-            if outcome == Outcome.EDITED and edited_answer.strip():
+            if general and not _only_personalised(general, entry.answer):
                 revision_propose(
                     entry=entry,
                     actor=actor,
-                    answer=edited_answer,
+                    answer=general,
                     ticket=ticket,
                     note="an analyst edited the copilot's answer before sending it",
                 )
@@ -69,6 +77,42 @@ def entries_record_outcome(
                 )
                 entry.save(update_fields=["flagged", "flag_reason", "updated_at"])
                 _log(entry, Kind.FLAGGED, None, note=entry.flag_reason)
+
+
+# "^RM", "-- Sam", "~Braden": a signature line or tail.
+_SIGNATURE_RE = re.compile(r"\s*(?:\^|~|--\s*)[A-Za-z]{1,20}\s*$")
+_PLACEHOLDER_ONLY_RE = re.compile(r"^[\s,.;:!?-]*$")
+
+
+def _general_answer(text: str, ticket: Ticket | None, actor: User | None) -> str:
+    """What an analyst's edited reply teaches, without what made it theirs: greetings and
+    sign-offs, names, ticket numbers and personal data."""
+    names = [ticket.customer.name] if ticket is not None else []
+    if actor is not None:
+        names += [actor.get_full_name(), actor.get_username()]
+    text = redact(_SIGNATURE_RE.sub("", text.strip()), names=[n for n in names if n])
+    text = re.sub(r"#\d+\b", "", text)
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+    while sentences and _says_nothing(sentences[0]):
+        sentences.pop(0)
+    while sentences and _says_nothing(sentences[-1]):
+        sentences.pop()
+    kept = " ".join(PLACEHOLDER_RE.sub("", s) if "<name>" in s else s for s in sentences)
+    return " ".join(kept.replace(" ,", ",").split()).strip(" ,")
+
+
+def _says_nothing(sentence: str) -> bool:
+    bare = PLACEHOLDER_RE.sub("", sentence)
+    return is_pleasantry(bare) or bool(_PLACEHOLDER_ONLY_RE.match(bare))
+
+
+def _only_personalised(general: str, answer: str) -> bool:
+    """True when, once made general, the edit says what the entry says already."""
+
+    def plain(text: str) -> str:
+        return " ".join(re.findall(r"\w+", text.lower()))
+
+    return difflib.SequenceMatcher(a=plain(general), b=plain(answer)).ratio() >= SAME_AS_ENTRY
 
 
 def _should_flag(entry: KnowledgeEntry) -> bool:

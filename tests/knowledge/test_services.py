@@ -156,3 +156,40 @@ def test_a_revision_can_be_declined_with_a_reason(db, curator):
     assert revision.state == KnowledgeRevision.State.DECLINED
     entry.refresh_from_db()
     assert entry.answer == "Use the resize button."
+
+
+def test_a_proposed_revision_leaves_out_greetings_names_signatures_and_ticket_numbers(
+    ticket, analyst
+):
+    entry = make(status=Status.APPROVED)
+    services.entries_record_outcome(
+        entry_ids=[entry.pk],
+        outcome="edited",
+        actor=analyst,
+        ticket=ticket,
+        edited_answer=(
+            "Hi Priya,\n\nUse the resize button on ticket #4411, then run growpart and "
+            "resize2fs. Write to priya@example.com if it fails.\n\nThanks, Sam ^SO"
+        ),
+    )
+    revision = entry.revisions.get(kind=Kind.PROPOSAL)
+    assert revision.answer.startswith("Use the resize button on ticket, then run growpart")
+    assert "Priya" not in revision.answer
+    assert "Sam" not in revision.answer
+    assert "#4411" not in revision.answer
+    assert "priya@example.com" not in revision.answer
+    assert "^SO" not in revision.answer
+
+
+def test_an_edit_that_only_personalises_the_answer_proposes_nothing(ticket, analyst):
+    entry = make(status=Status.APPROVED)
+    services.entries_record_outcome(
+        entry_ids=[entry.pk],
+        outcome="edited",
+        actor=analyst,
+        ticket=ticket,
+        edited_answer=f"Hi Priya! {entry.answer} Best regards, Sam",
+    )
+    entry.refresh_from_db()
+    assert entry.times_edited == 1
+    assert not entry.revisions.filter(kind=Kind.PROPOSAL).exists()
