@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 
 from copilot.models import CopilotRun, Suggestion
 from tickets.models import Ticket
@@ -31,7 +31,14 @@ def panel_for(ticket: Ticket) -> Panel:
     silent = CopilotRun.objects.filter(ticket=ticket, decision=CopilotRun.Decision.SILENT)
     latest = CopilotRun.objects.filter(ticket=ticket).first()
     return Panel(
-        open=list(suggestions.filter(state__in=open_states)[:3]),
+        # A real answer first: a status update only says we are on it.
+        open=list(
+            suggestions.filter(state__in=open_states).order_by(
+                Case(When(kind=CopilotRun.Kind.STATUS_UPDATE, then=1), default=0),
+                "-created_at",
+                "-id",
+            )[:3]
+        ),
         done=list(suggestions.exclude(state__in=open_states)[:5]),
         silent=list(silent.select_related("message")[:10]),
         silent_count=silent.count(),

@@ -164,6 +164,7 @@ def suggestion_send(*, suggestion: Suggestion, actor: User) -> Message:
             body=suggestion.text,
             author=actor,
             external_id=f"suggestion:{suggestion.pk}",
+            first_response=suggestion.kind != CopilotRun.Kind.STATUS_UPDATE,
         )
         suggestion.sent_message = message
         _act(suggestion, State.SENT, actor, ("sent_message",))

@@ -146,8 +146,12 @@ def message_create(
     internal: bool = False,
     external_id: str | None = None,
     at: dt.datetime | None = None,
+    first_response: bool = True,
 ) -> tuple[Message, bool]:
-    """Add a message; returns (message, created). A repeated ``external_id`` is a no-op."""
+    """Add a message; returns (message, created). A repeated ``external_id`` is a no-op.
+
+    A public analyst reply is the ticket's first response unless ``first_response`` is False
+    (a status update says we are on it; it does not answer the customer)."""
     body = clean_body(body)
     if internal and kind == Message.Kind.CUSTOMER:
         raise TicketError("Customers cannot write internal notes.")
@@ -173,19 +177,21 @@ def message_create(
             external_id=external_id,
             created_at=now,
         )
-        _after_message(locked, message, actor=author)
+        _after_message(locked, message, actor=author, first_response=first_response)
         realtime.publish_message(message)
         transaction.on_commit(lambda: message_created.send(sender=Message, message=message))
     _refresh(ticket, locked)
     return message, True
 
 
-def _after_message(ticket: Ticket, message: Message, *, actor: User | None) -> None:
+def _after_message(
+    ticket: Ticket, message: Message, *, actor: User | None, first_response: bool = True
+) -> None:
     fields = ["last_message_at", "updated_at"]
     ticket.last_message_at = max(ticket.last_message_at, message.created_at)
     ticket.updated_at = message.created_at
     public_staff_reply = message.kind == Message.Kind.ANALYST and not message.internal
-    if public_staff_reply and ticket.first_response_at is None:
+    if public_staff_reply and first_response and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
         fields.append("first_response_at")
     reopened = message.kind == Message.Kind.CUSTOMER and ticket.status in REOPENED_BY_CUSTOMER

@@ -47,7 +47,11 @@ def test_an_analyst_drafts_a_status_update_once(client, analyst, curator, ticket
     response = client.post(url, headers=HX)
     assert response.status_code == 200
     draft = Suggestion.objects.get(kind="status_update")
-    assert draft.text.startswith(f"Status of ticket #{ticket.pk}: new.")
+    assert draft.text.startswith(
+        f"Thanks for your patience — here is where your request #{ticket.pk} stands: you wrote"
+    )
+    assert "It is in our queue" in draft.text
+    assert "You will hear from us here within 4 hours" in draft.text
     assert "Status update" in response.text
     again = client.post(url, headers=HX)
     assert again.status_code == 422
@@ -99,3 +103,30 @@ def test_a_failing_llm_falls_back_to_the_local_summary(ticket, settings, monkeyp
 
     monkeypatch.setattr(llm, "complete_json", down)
     assert summary.summarise(ticket).engine == "local"
+
+
+def test_a_status_update_sent_from_the_panel_is_not_the_first_response(ticket, analyst, reply):
+    from copilot import services as copilot_services
+
+    draft = summary.draft_status_update(ticket, reason="asked")
+    message = copilot_services.suggestion_send(suggestion=draft, actor=analyst)
+    ticket.refresh_from_db()
+    assert message.body == draft.text
+    assert ticket.first_response_at is None  # the clock still runs: nobody answered yet
+    answer = reply(ticket, "Please boot the previous kernel from the GRUB menu.")
+    ticket.refresh_from_db()
+    assert ticket.first_response_at == answer.created_at
+
+
+def test_a_real_answer_ranks_above_a_status_update_in_the_panel(small_kb, ticket):
+    from copilot import pipeline, selectors
+
+    summary.draft_status_update(ticket, reason="asked")
+    question, _ = services.message_create(
+        ticket=ticket,
+        kind="customer",
+        body="Hi, I lost my ssh private key and can't log into the server anymore",
+    )
+    pipeline.run(question)
+    kinds = [s.kind for s in selectors.panel_for(ticket).open]
+    assert kinds == ["answer", "status_update"]
