@@ -295,12 +295,12 @@ def _nearest_examples(
             .order_by("distance")
             .values_list("entry_id", "distance", "text")[:pool]
         )
-    words = _words(query)
+    words = content_words(query)
     scored = [
         (
             entry_id,
             EXAMPLE_MEANING_WEIGHT * (1.0 - distance)
-            + (1 - EXAMPLE_MEANING_WEIGHT) * _overlap(words, _words(text)),
+            + (1 - EXAMPLE_MEANING_WEIGHT) * _overlap(words, content_words(text)),
         )
         for entry_id, distance, text in rows
     ]
@@ -320,10 +320,6 @@ def _entries_with_similarity(
         .annotate(distance=CosineDistance("embedding", list(vector)))
     )
     return {e.pk: (e, 1.0 - (e.distance if e.distance is not None else 1.0)) for e in entries}
-
-
-def _words(text: str) -> frozenset[str]:
-    return content_words(text)
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
