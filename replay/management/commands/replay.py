@@ -108,6 +108,9 @@ class Command(BaseCommand):
                 report, warnings, interrupted = self._replay(
                     path, knowledge, live, run_options, total, options
                 )
+                # Written before the replay's database is dropped: a stop that comes while it
+                # is dropped (or a connection a signal left broken) must not lose the figures.
+                self._write_report(report, options)
         finally:
             signal.signal(signal.SIGTERM, previous_handler)
         self._finish(report, warnings, interrupted, team, options)
@@ -255,8 +258,7 @@ class Command(BaseCommand):
         team: Team | None,
         options: dict[str, Any],
     ) -> None:
-        if options["report"]:
-            Path(options["report"]).write_text(json.dumps(report, indent=2) + "\n")
+        self._write_report(report, options)
         self._say(summary(report))
         if options["apply_threshold"] and team is not None and not interrupted:
             self._apply(report, team)
@@ -267,6 +269,10 @@ class Command(BaseCommand):
             sys.exit(130)
         if warnings:
             sys.exit(1)
+
+    def _write_report(self, report: dict[str, Any], options: dict[str, Any]) -> None:
+        if options["report"]:
+            Path(options["report"]).write_text(json.dumps(report, indent=2) + "\n")
 
     def _apply(self, report: dict[str, Any], team: Team) -> None:
         truth = report["ground_truth"]
