@@ -254,6 +254,7 @@ def test_cancelling_stops_the_subprocess_and_keeps_what_was_replayed(
     run.refresh_from_db()
     assert run.status == Status.CANCELLED
     assert run.cancel_requested
+    assert run.report is not None, run.error  # what the subprocess said, when it says nothing
     assert run.report["options"]["interrupted"] is True
     assert 1 <= run.report["conversations"] < 400
     assert run.conversations_done == run.report["conversations"]
