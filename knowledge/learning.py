@@ -115,18 +115,23 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
     tags = [*candidate.tags, *ticket.tags]
     with transaction.atomic():
         similarity = nearest.similarity if nearest else None
-        if nearest and similarity is not None and similarity >= SAME_QUESTION:
-            same_answer = _answer_similarity(nearest.entry, candidate.answer) >= SAME_ANSWER
-            if same_answer:
-                entry = services.entry_add_evidence(
-                    entry=nearest.entry,
-                    ticket=ticket,
-                    messages=sources,
-                    example=example,
-                    example_vector=example_vector,
-                )
-                _maybe_auto_approve(entry, ticket)
-                return Learned(entry, "evidence")
+        # Compared once: both the evidence and the related branch below need it.
+        same_answer = (
+            nearest is not None
+            and similarity is not None
+            and similarity >= RELATED
+            and _answer_similarity(nearest.entry, candidate.answer) >= SAME_ANSWER
+        )
+        if same_answer and nearest and similarity is not None and similarity >= SAME_QUESTION:
+            entry = services.entry_add_evidence(
+                entry=nearest.entry,
+                ticket=ticket,
+                messages=sources,
+                example=example,
+                example_vector=example_vector,
+            )
+            _maybe_auto_approve(entry, ticket)
+            return Learned(entry, "evidence")
         entry = services.entry_create(
             question=candidate.question,
             answer=candidate.answer,
@@ -142,7 +147,6 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
         )
         services.link_sources(entry, ticket, sources)
         if nearest and similarity is not None and similarity >= RELATED:
-            same_answer = _answer_similarity(nearest.entry, candidate.answer) >= SAME_ANSWER
             services.entry_relate(
                 entry=entry,
                 related=nearest.entry,
@@ -174,8 +178,8 @@ def _entry_with_same_links(answer: str, ticket: Ticket) -> KnowledgeEntry | None
     if not links:
         return None
     entries = selectors.in_scope(ticket.team, statuses=(Status.APPROVED, Status.PROPOSED))
-    for url in sorted(links, key=len, reverse=True)[:1]:
-        entries = entries.filter(answer__icontains=url)
+    # The most specific link narrows the search; the sets are compared below.
+    entries = entries.filter(answer__icontains=max(links, key=len))
     for entry in entries.order_by("-status", "pk")[:20]:
         if links_in(entry.answer) == links:
             return entry

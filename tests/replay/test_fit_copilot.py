@@ -1,3 +1,4 @@
+import io
 import json
 import random
 
@@ -40,14 +41,6 @@ def results_file(path, conversations=200, seed=7):
     return path
 
 
-class Sink:
-    def __init__(self):
-        self.text = ""
-
-    def write(self, text):
-        self.text += text
-
-
 def test_it_fits_on_earlier_conversations_and_checks_on_later_ones(tmp_path):
     fit, held, decisions = copilot_fit.read_results(
         results_file(tmp_path / "r.jsonl"), fit_share=0.75
@@ -59,13 +52,13 @@ def test_it_fits_on_earlier_conversations_and_checks_on_later_ones(tmp_path):
 
 
 def test_the_command_prints_the_reliability_and_saves_a_teams_model(tmp_path, team):
-    out = Sink()
+    out = io.StringIO()
     call_command(
         "fit_copilot", str(results_file(tmp_path / "r.jsonl")), "--team", team.slug, stdout=out
     )
-    assert "answerability: fitted on" in out.text
-    assert "reliability (predicted → observed)" in out.text
-    assert "the offered answer at each threshold" in out.text
+    assert "answerability: fitted on" in out.getvalue()
+    assert "reliability (predicted → observed)" in out.getvalue()
+    assert "the offered answer at each threshold" in out.getvalue()
     saved = FittedModel.objects.get(team=team, purpose="answerability")
     assert saved.active
     model = team_models.model_for(team, "answerability")
@@ -97,15 +90,15 @@ def test_analysts_feedback_reaches_the_fit(team, make_ticket, analyst):
 
 def test_the_command_refuses_what_it_cannot_use(tmp_path, db):
     with pytest.raises(CommandError, match="is not a file"):
-        call_command("fit_copilot", str(tmp_path / "missing.jsonl"), stdout=Sink())
+        call_command("fit_copilot", str(tmp_path / "missing.jsonl"), stdout=io.StringIO())
     with pytest.raises(CommandError, match="--fit-share"):
-        call_command("fit_copilot", "x", "--fit-share", "2", stdout=Sink())
+        call_command("fit_copilot", "x", "--fit-share", "2", stdout=io.StringIO())
     with pytest.raises(CommandError, match="No team"):
-        call_command("fit_copilot", "--team", "nobody-here", stdout=Sink())
+        call_command("fit_copilot", "--team", "nobody-here", stdout=io.StringIO())
     empty = tmp_path / "empty.jsonl"
     empty.write_text(json.dumps({"conversation": "a", "decision": "silent"}))
     with pytest.raises(CommandError, match="Too few examples"):
-        call_command("fit_copilot", str(empty), stdout=Sink())
+        call_command("fit_copilot", str(empty), stdout=io.StringIO())
 
 
 def conversation(*turns, linked=False):
