@@ -48,12 +48,6 @@ class _Line:
     blank_before: bool
 
 
-def strip_noise(text: str, *, keep_urls: bool = False) -> str:
-    """``text`` without what is not its content: handles, short links (or every link),
-    quoted history, log prefixes and a trailing sign-off ("^RM", "- Sam")."""
-    return _strip_noise(text, keep_urls=keep_urls)
-
-
 def _strip_noise(text: str, *, keep_urls: bool = False) -> str:
     text = html.unescape(text)
     text = _SHORT_URL_RE.sub(_LINK if keep_urls else "", text)

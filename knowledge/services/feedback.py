@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import F
 
 from knowledge.extraction.chatter import is_pleasantry
-from knowledge.extraction.text import strip_noise
 from knowledge.models import KnowledgeEntry
 from knowledge.redaction import PLACEHOLDER_RE, redact
 from knowledge.services.common import (
@@ -80,6 +79,8 @@ def entries_record_outcome(
                 _log(entry, Kind.FLAGGED, None, note=entry.flag_reason)
 
 
+# "^RM", "-- Sam", "~Braden": a signature line or tail.
+_SIGNATURE_RE = re.compile(r"\s*(?:\^|~|--\s*)[A-Za-z]{1,20}\s*$")
 _PLACEHOLDER_ONLY_RE = re.compile(r"^[\s,.;:!?-]*$")
 
 
@@ -89,7 +90,7 @@ def _general_answer(text: str, ticket: Ticket | None, actor: User | None) -> str
     names = [ticket.customer.name] if ticket is not None else []
     if actor is not None:
         names += [actor.get_full_name(), actor.get_username()]
-    text = redact(strip_noise(text, keep_urls=True), names=[n for n in names if n])
+    text = redact(_SIGNATURE_RE.sub("", text.strip()), names=[n for n in names if n])
     text = re.sub(r"#\d+\b", "", text)
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
     while sentences and _says_nothing(sentences[0]):
