@@ -31,6 +31,23 @@ def test_greetings_and_sign_offs_are_not_something_tried(ticket, reply):
     assert summary.summarise(ticket).tried == ["We moved your VM to a healthy host."]
 
 
+def test_a_greeting_is_taken_off_what_was_tried_and_apologies_are_skipped(ticket, reply):
+    reply(ticket, "Hello there! Thanks for reaching out.")
+    reply(ticket, "Good morning Priya! We rebooted the VM from the console.")
+    reply(ticket, "Sorry for the wait! I've escalated this to the storage team.")
+    reply(ticket, "Priya, the disk was full, so I grew it to 40 GB.\nBest regards,\nSam")
+    assert summary.summarise(ticket).tried == [
+        "We rebooted the VM from the console.",
+        "I've escalated this to the storage team.",
+        "The disk was full, so I grew it to 40 GB.",
+    ]
+
+
+def test_only_the_customers_name_is_taken_off_the_start_of_a_step(ticket, reply):
+    reply(ticket, "Unfortunately, the host failed; we moved the VM.")
+    assert summary.summarise(ticket).tried == ["Unfortunately, the host failed; we moved the VM."]
+
+
 def test_the_panel_shows_a_summary_on_request(client, analyst, curator, ticket):
     client.force_login(curator)  # reading is enough to ask for a summary
     response = client.post(reverse("copilot:summary", args=[ticket.pk]), headers=HX)
