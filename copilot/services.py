@@ -217,6 +217,7 @@ def resolve_inserted(message: Message) -> Suggestion | None:
             outcome="accepted" if same else "edited",
             actor=message.author,
             edited_answer="" if same else message.body,
+            offered=suggestion.text,
             ticket=message.ticket,
         )
         _announce_accepted(suggestion, message, edited=not same)
