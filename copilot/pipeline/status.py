@@ -55,7 +55,7 @@ def compose_status_update(ticket: Ticket, *, now: dt.datetime | None = None) -> 
     if ticket.status in WORKING:
         if ticket.priority in URGENT:
             label = Ticket.Priority(ticket.priority).label.lower()
-            parts.append(f"It is marked {label}, so it stays at the top of our queue.")
+            parts.append(f"It is marked {label}, so it comes first.")
         parts.append(
             f"You will hear from us here within {_duration(_next_update_in(ticket, now))}, "
             "sooner if we have news."
@@ -109,10 +109,12 @@ def _next_update_in(ticket: Ticket, now: dt.datetime) -> dt.timedelta:
 
 
 def _duration(span: dt.timedelta) -> str:
-    """Rounded down: the customer hears from us no later than we say."""
-    minutes = max(15, int(span.total_seconds() // 60))
-    if minutes < 120:
+    """As a person says it, rounded down: the customer hears from us no later than we say."""
+    minutes = max(15, round(span.total_seconds() / 60))
+    if minutes < 60:
         return f"{minutes - minutes % 5} minutes"
+    if minutes < 120:
+        return "an hour and a half" if minutes >= 90 else "an hour"
     return f"{minutes // 60} hours"
 
 

@@ -45,13 +45,19 @@
     box.dispatchEvent(new Event("input", { bubbles: true }));
     box.focus();
   }
-  // beforeSwap fires on the panel while the insert form is still in the page; a refused insert
-  // (already sent by a colleague, say) changes nothing in the box.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    const elt = event.detail.requestConfig ? event.detail.requestConfig.elt : null;
-    const form = elt && elt.closest ? elt.closest(".insert-form") : null;
-    const box = document.querySelector("#reply-box textarea[name=body]");
-    if (form && box && event.detail.xhr.status === 200) insertIntoReply(box, form.dataset.insertText);
+  // The panel is swapped out by the insert's own response, or earlier by the refresh its
+  // websocket event triggers; either way the form leaves the page before its request ends, and
+  // events on it no longer bubble here. A listener on the form itself still hears it. A refused
+  // insert (already sent by a colleague, say) changes nothing in the box.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const form = event.target.closest ? event.target.closest(".insert-form") : null;
+    if (!form) return;
+    form.addEventListener("htmx:afterRequest", function (done) {
+      const box = document.querySelector("#reply-box textarea[name=body]");
+      if (box && done.detail.xhr && done.detail.xhr.status === 200) {
+        insertIntoReply(box, form.dataset.insertText);
+      }
+    }, { once: true });
   });
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("#reply-box textarea[name=body]")) {

@@ -1,12 +1,13 @@
 import pytest
 from playwright.sync_api import expect
 
+from copilot import summary
 from copilot.models import Suggestion, TeamCopilotSettings
 from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeEntry
 from tests.browser.base import BrowserTestCase
 from tickets import selectors, services
-from tickets.models import Customer, Team
+from tickets.models import Customer, Team, Ticket
 
 pytestmark = pytest.mark.browser
 ANSWER = (
@@ -88,7 +89,7 @@ class CopilotPanelTests(BrowserTestCase):
         analyst.goto(f"{self.live_server_url}/tickets/{self.ticket.pk}/")
         self.wait_live(analyst)
         panel = analyst.locator("#copilot-panel")
-        expect(panel.locator(".suggestion")).to_contain_text("rescue mode", timeout=15_000)
+        expect(panel.locator(".suggestion").first).to_contain_text("rescue mode", timeout=15_000)
         # htmx wires the swapped-in forms up while it settles; a click before then would post
         # the form natively.
         expect(
@@ -119,7 +120,16 @@ class CopilotPanelTests(BrowserTestCase):
 
     def test_below_the_send_level_editing_comes_first_and_the_panel_says_why(self) -> None:
         TeamCopilotSettings.objects.create(team=self.team, threshold=0.3, auto_threshold=0.99)
+        Ticket.objects.filter(pk=self.ticket.pk).update(priority=Ticket.Priority.URGENT)
+        self.ticket.refresh_from_db()
+        summary.draft_status_update(self.ticket, reason="an analyst asked for a status update")
         analyst, panel, _box = self.open_with_suggestion()
+        # The real answer first, the status update (no confidence, send as is) under it.
+        expect(panel.locator(".suggestion .chip")).to_have_text(
+            ["Knowledge match", "Status update"]
+        )
+        expect(panel.locator(".suggestion").nth(1)).to_contain_text("It is marked urgent")
+        panel = panel.locator(".suggestion").first
         expect(panel.locator(".btn-primary")).to_have_text("Insert to edit")
         expect(panel.locator(".edit-hint")).to_contain_text("99 %")
         expect(panel.locator(".confidence")).to_contain_text("like this were right")

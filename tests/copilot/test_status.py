@@ -54,15 +54,26 @@ def test_an_urgent_ticket_hears_from_us_before_its_first_response_clock_runs_out
     services.ticket_set_priority(ticket=ticket, actor=analyst, priority=Ticket.Priority.URGENT)
     text = compose_status_update(ticket, now=later(0.5))
     assert "we raised its priority to urgent" in text
-    assert "It is marked urgent, so it stays at the top of our queue." in text
-    assert "You will hear from us here within 85 minutes, sooner if we have news." in text
+    assert "It is marked urgent, so it comes first." in text
+    assert "You will hear from us here within an hour and a half, sooner if we have news." in text
 
 
 def test_once_answered_the_update_interval_sets_when(ticket, analyst, reply, team):
     TeamCopilotSettings.objects.create(team=team, update_interval_minutes=60)
     services.ticket_set_priority(ticket=ticket, actor=analyst, priority=Ticket.Priority.URGENT)
     reply(ticket, "Please boot the previous kernel.")
-    assert "within 60 minutes" in compose_status_update(ticket, now=later(1.5))
+    assert "within an hour," in compose_status_update(ticket, now=later(1.5))
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [(10, "15 minutes"), (47, "45 minutes"), (75, "an hour"), (115, "an hour and a half")],
+)
+def test_it_says_how_long_as_a_person_would_never_longer_than_it_is(minutes, words):
+    from copilot.pipeline.status import _duration
+
+    assert _duration(dt.timedelta(minutes=minutes)) == words
+    assert _duration(dt.timedelta(hours=4, minutes=50)) == "4 hours"
 
 
 def test_waiting_on_the_customer_says_what_we_wait_for_and_promises_no_time(ticket, analyst, reply):
