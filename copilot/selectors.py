@@ -22,7 +22,7 @@ def suggestion_for_ticket(ticket: Ticket, suggestion_id: int) -> Suggestion | No
 
 
 def _with_citations(suggestions: QuerySet) -> QuerySet:
-    return suggestions.prefetch_related("citations").select_related("acted_by")
+    return suggestions.prefetch_related("citations").select_related("acted_by", "run")
 
 
 def panel_for(ticket: Ticket) -> Panel:
@@ -49,3 +49,14 @@ def panel_for(ticket: Ticket) -> Panel:
 def suggestions_for_ticket(ticket: Ticket) -> QuerySet[Suggestion]:
     """Every suggestion on the ticket, newest first, with its citations."""
     return _with_citations(Suggestion.objects.filter(ticket=ticket)).order_by("-created_at", "-id")
+
+
+def edit_first(suggestions: list[Suggestion], *, send_level: float) -> set[int]:
+    """The answers an analyst should edit rather than send as is: those less likely right
+    than ``send_level`` (the team's auto threshold, where it trusts the copilot alone), or
+    not scored at all. A status update makes no claim to be right and is not among them."""
+    return {
+        s.pk
+        for s in suggestions
+        if s.kind == CopilotRun.Kind.ANSWER and (s.score is None or s.score < send_level)
+    }

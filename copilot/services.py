@@ -197,7 +197,9 @@ def suggestion_dismiss(*, suggestion: Suggestion, actor: User, reason: str) -> N
 def resolve_inserted(message: Message) -> Suggestion | None:
     """An analyst's public reply after inserting a suggestion: sent as is, or edited.
 
-    An edited answer becomes a proposed revision of the entries the suggestion cited.
+    An edited answer becomes a proposed revision of the entries the suggestion cited. A status
+    update sent unchanged is, like one sent from the panel, not the ticket's first response; an
+    edited one is the analyst's own reply and counts.
     """
     suggestion = (
         Suggestion.objects.filter(
@@ -217,9 +219,12 @@ def resolve_inserted(message: Message) -> Suggestion | None:
             outcome="accepted" if same else "edited",
             actor=message.author,
             edited_answer="" if same else message.body,
+            offered=suggestion.text,
             ticket=message.ticket,
         )
         _announce_accepted(suggestion, message, edited=not same)
+    if same and suggestion.kind == CopilotRun.Kind.STATUS_UPDATE:
+        ticket_services.ticket_first_response_withdraw(ticket=message.ticket, message=message)
     return suggestion
 
 

@@ -13,17 +13,21 @@ from ai.fencing import fence
 from copilot import services
 from copilot.models import CopilotRun, Suggestion
 from copilot.pipeline.status import compose_status_update
-from copilot.pipeline.steps import GREETING_RE
 from copilot.prompts import PROMPTS_DIR
-from knowledge.extraction import is_pleasantry
+from knowledge.extraction import is_pleasantry, strip_greeting
 from tickets.models import Message, Ticket
 
 MAX_TRIED = 4
-# "Jonas, …" after a greeting: who the reply is to.
-ADDRESSEE_RE = re.compile(r"^[A-Z][\w'-]*,\s+")
-# "I'm on it", "We're looking into it": an analyst saying they are working, not what they did.
-ON_IT_RE = re.compile(
-    r"^(?:i'?m|i am|we'?re|we are)\s+(?:on it|looking into (?:it|this)|checking)\b[\s.!]*$",
+# "Jonas, …": who the reply is to (only the customer's own names are taken off).
+ADDRESSEE_RE = re.compile(r"^([A-Z][\w'-]*),\s+")
+# "I'm on it", "Sorry for the wait", "Thanks for your patience": an analyst being polite or
+# saying they are working, not what they did.
+NOTHING_DONE_RE = re.compile(
+    r"^(?:(?:i'?m|i am|we'?re|we are)\s+(?:on it|looking into (?:it|this)|checking)"
+    r"|(?:(?:so|very|really)\s+)?sorry (?:for|about) (?:the |this |that )?"
+    r"(?:wait|delay|trouble|inconvenience|confusion)"
+    r"|thanks? (?:you )?(?:so much )?for (?:your |the )?"
+    r"(?:patience|waiting|reaching out|details|update|getting back(?: to us)?))\b[\s.!]*$",
     re.IGNORECASE,
 )
 
@@ -52,12 +56,16 @@ def _first_sentence(text: str, limit: int = 160) -> str:
     return head if len(head) <= limit else head[: limit - 1] + "…"
 
 
-def _what_was_done(text: str) -> str:
-    """The first sentence of a reply that says something; "Hi Jonas, I'm on it." says nothing."""
+def _what_was_done(text: str, names: frozenset[str]) -> str:
+    """The first sentence of a reply that says something; "Hi Jonas, I'm on it." says nothing,
+    nor do greetings, thanks, apologies and sign-offs."""
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text.strip()):
-        sentence = ADDRESSEE_RE.sub("", GREETING_RE.sub("", sentence).strip(" ,"))
-        if sentence and not is_pleasantry(sentence) and not ON_IT_RE.match(sentence):
-            return _first_sentence(sentence)
+        sentence = strip_greeting(sentence).strip(" ,")
+        addressee = ADDRESSEE_RE.match(sentence)
+        if addressee and addressee.group(1).lower() in names:
+            sentence = sentence[addressee.end() :]
+        if sentence and not is_pleasantry(sentence) and not NOTHING_DONE_RE.match(sentence):
+            return _first_sentence(sentence[0].upper() + sentence[1:])
     return ""
 
 
@@ -74,11 +82,12 @@ def summarise(ticket: Ticket) -> Summary:
     problem = (
         f"{ticket.subject}: {_first_sentence(customer[0].body)}" if customer else ticket.subject
     )
+    names = frozenset(ticket.customer.name.lower().split())
     tried = [
         step
         for m in messages
         if m.kind in {Message.Kind.ANALYST, Message.Kind.COPILOT}
-        and (step := _what_was_done(m.body))
+        and (step := _what_was_done(m.body, names))
     ][-MAX_TRIED:]
     return Summary(problem=problem, tried=tried, state=state, engine="local")
 

@@ -41,13 +41,15 @@ def _panel(
     status: int = 200,
     summary: summaries.Summary | None = None,
 ) -> HttpResponse:
+    panel = selectors.panel_for(ticket)
+    send_level = pipeline.settings_for(ticket).auto_threshold
     context = {
         "summary": summary,
         "ticket": ticket,
-        "panel": selectors.panel_for(ticket),
+        "panel": panel,
         "can_act": roles.can_work_tickets(request.user),
-        # A suggestion less likely right than this is offered for editing first.
-        "send_level": pipeline.settings_for(ticket).auto_threshold,
+        "send_level": send_level,
+        "edit_first": selectors.edit_first(panel.open, send_level=send_level),
         "dismiss_reasons": Suggestion.DismissReason.choices,
         "panel_error": error,
     }

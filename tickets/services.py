@@ -184,6 +184,23 @@ def message_create(
     return message, True
 
 
+def ticket_first_response_withdraw(*, ticket: Ticket, message: Message) -> None:
+    """``message`` turned out to be a status update, not a response: when it is what set the
+    ticket's first response, the first response is the next public analyst reply, or none yet
+    (the clock runs on)."""
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.first_response_at is None or locked.first_response_at != message.created_at:
+            return
+        later = locked.messages.filter(
+            kind=Message.Kind.ANALYST, internal=False, created_at__gt=message.created_at
+        ).order_by("created_at", "id")
+        after = later.values_list("created_at", flat=True).first()
+        locked.first_response_at = after
+        locked.save(update_fields=["first_response_at"])
+    _refresh(ticket, locked)
+
+
 def _after_message(
     ticket: Ticket, message: Message, *, actor: User | None, first_response: bool = True
 ) -> None:

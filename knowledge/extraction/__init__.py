@@ -14,6 +14,7 @@ from knowledge.extraction.chatter import (
     is_pleasantry,
     is_question_or_problem,
     is_status_talk,
+    strip_greeting,
 )
 from knowledge.extraction.pairing import extract_candidates
 from knowledge.extraction.questions import plain_question
@@ -28,4 +29,5 @@ __all__ = [
     "is_question_or_problem",
     "is_status_talk",
     "plain_question",
+    "strip_greeting",
 ]

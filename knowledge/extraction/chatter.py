@@ -57,6 +57,12 @@ def is_pleasantry(unit: str) -> bool:
     return _is_pleasantry(unit)
 
 
+def strip_greeting(text: str) -> str:
+    """``text`` without the greeting it opens with: "Hi Priya, ", "Hello there! ",
+    "Good morning <name>! ", "Hey Sam - "."""
+    return _GREETING_RE.sub("", text.lstrip(), count=1)
+
+
 def _is_chatter(unit: str) -> bool:
     if _is_pleasantry(unit):
         return True

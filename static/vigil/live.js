@@ -27,25 +27,37 @@
     document.body.dispatchEvent(new CustomEvent("vigil:message", { detail: { id: id } }));
   }
 
-  // "Insert to edit": the suggestion's text goes into the reply box, ready to be changed. A
-  // draft the analyst already typed is kept: the text goes in at the cursor (or after the
-  // draft when the box was never focused), never over it.
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    const form = event.target.closest ? event.target.closest(".insert-form") : null;
-    const box = document.querySelector("#reply-box textarea[name=body]");
-    if (!form || !box) return;
-    const text = form.dataset.insertText;
+  // "Insert to edit": once the server has recorded it, the suggestion's text goes into the
+  // reply box, ready to be changed. An empty box takes the text; a draft the analyst already
+  // typed is kept: the text goes in at the cursor (or after the draft when the box was never
+  // focused), a blank line either side, never over it.
+  function insertIntoReply(box, text) {
     if (!box.value.trim()) {
       box.value = text;
     } else {
-      const focused = box.dataset.touched === "1";
-      const at = focused ? box.selectionEnd : box.value.length;
+      const at = box.dataset.touched === "1" ? box.selectionEnd : box.value.length;
       const before = box.value.slice(0, at).replace(/\s*$/, "");
       const after = box.value.slice(at).replace(/^\s*/, "");
-      box.value = before + "\n\n" + text + (after ? "\n\n" + after : "");
-      box.selectionStart = box.selectionEnd = (before + "\n\n" + text).length;
+      const head = before ? before + "\n\n" + text : text;
+      box.value = head + (after ? "\n\n" + after : "");
+      box.selectionStart = box.selectionEnd = head.length;
     }
+    box.dispatchEvent(new Event("input", { bubbles: true }));
     box.focus();
+  }
+  // The panel is swapped out by the insert's own response, or earlier by the refresh its
+  // websocket event triggers; either way the form leaves the page before its request ends, and
+  // events on it no longer bubble here. A listener on the form itself still hears it. A refused
+  // insert (already sent by a colleague, say) changes nothing in the box.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const form = event.target.closest ? event.target.closest(".insert-form") : null;
+    if (!form) return;
+    form.addEventListener("htmx:afterRequest", function (done) {
+      const box = document.querySelector("#reply-box textarea[name=body]");
+      if (box && done.detail.xhr && done.detail.xhr.status === 200) {
+        insertIntoReply(box, form.dataset.insertText);
+      }
+    }, { once: true });
   });
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("#reply-box textarea[name=body]")) {

@@ -108,8 +108,8 @@ def test_status_requests_get_a_status_update(ticket, reply):
     run = ask(ticket, "Any update?")
     assert run.decision == SPEAK
     assert run.kind == CopilotRun.Kind.STATUS_UPDATE
-    assert f"here is where your request #{ticket.pk} stands" in run.suggestion.text
-    assert "we last wrote to you" in run.suggestion.text
+    assert "Here is where your request about “VM will not boot” stands" in run.suggestion.text
+    assert "last wrote to you just now" in run.suggestion.text
 
 
 def test_a_team_can_turn_it_off(small_kb, ticket, team):

@@ -31,6 +31,23 @@ def test_greetings_and_sign_offs_are_not_something_tried(ticket, reply):
     assert summary.summarise(ticket).tried == ["We moved your VM to a healthy host."]
 
 
+def test_a_greeting_is_taken_off_what_was_tried_and_apologies_are_skipped(ticket, reply):
+    reply(ticket, "Hello there! Thanks for reaching out.")
+    reply(ticket, "Good morning Priya! We rebooted the VM from the console.")
+    reply(ticket, "Sorry for the wait! I've escalated this to the storage team.")
+    reply(ticket, "Priya, the disk was full, so I grew it to 40 GB.\nBest regards,\nSam")
+    assert summary.summarise(ticket).tried == [
+        "We rebooted the VM from the console.",
+        "I've escalated this to the storage team.",
+        "The disk was full, so I grew it to 40 GB.",
+    ]
+
+
+def test_only_the_customers_name_is_taken_off_the_start_of_a_step(ticket, reply):
+    reply(ticket, "Unfortunately, the host failed; we moved the VM.")
+    assert summary.summarise(ticket).tried == ["Unfortunately, the host failed; we moved the VM."]
+
+
 def test_the_panel_shows_a_summary_on_request(client, analyst, curator, ticket):
     client.force_login(curator)  # reading is enough to ask for a summary
     response = client.post(reverse("copilot:summary", args=[ticket.pk]), headers=HX)
@@ -48,7 +65,8 @@ def test_an_analyst_drafts_a_status_update_once(client, analyst, curator, ticket
     assert response.status_code == 200
     draft = Suggestion.objects.get(kind="status_update")
     assert draft.text.startswith(
-        f"Thanks for your patience — here is where your request #{ticket.pk} stands: you wrote"
+        "Hi Priya, thanks for your patience. Here is where your request about “VM will not boot” "
+        "stands: you wrote to us just now."
     )
     assert "It is in our queue" in draft.text
     assert "You will hear from us here within 4 hours" in draft.text
@@ -116,6 +134,50 @@ def test_a_status_update_sent_from_the_panel_is_not_the_first_response(ticket, a
     answer = reply(ticket, "Please boot the previous kernel from the GRUB menu.")
     ticket.refresh_from_db()
     assert ticket.first_response_at == answer.created_at
+
+
+def test_a_status_update_inserted_and_sent_unchanged_is_not_the_first_response(
+    client, analyst, ticket, django_capture_on_commit_callbacks
+):
+    draft = summary.draft_status_update(ticket, reason="asked")
+    client.force_login(analyst)
+    client.post(reverse("copilot:suggestion_insert", args=[ticket.pk, draft.pk]), headers=HX)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("tickets:reply", args=[ticket.pk]), {"body": draft.text}, headers=HX)
+    draft.refresh_from_db()
+    ticket.refresh_from_db()
+    assert draft.state == Suggestion.State.SENT
+    assert ticket.first_response_at is None
+
+
+def test_a_status_update_the_analyst_rewrote_is_their_reply_and_counts(
+    client, analyst, ticket, django_capture_on_commit_callbacks
+):
+    draft = summary.draft_status_update(ticket, reason="asked")
+    client.force_login(analyst)
+    client.post(reverse("copilot:suggestion_insert", args=[ticket.pk, draft.pk]), headers=HX)
+    body = "Hi Priya, the host under your VM failed; boot the previous kernel from GRUB meanwhile."
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("tickets:reply", args=[ticket.pk]), {"body": body}, headers=HX)
+    draft.refresh_from_db()
+    ticket.refresh_from_db()
+    assert draft.state == Suggestion.State.EDITED
+    assert ticket.first_response_at is not None
+
+
+def test_in_auto_reply_a_status_update_is_never_sent_by_the_copilot(ticket, team):
+    from copilot import pipeline
+
+    TeamCopilotSettings.objects.create(
+        team=team, mode=TeamCopilotSettings.Mode.AUTO, auto_threshold=0.0
+    )
+    question, _ = services.message_create(ticket=ticket, kind="customer", body="Any update?")
+    run = pipeline.run(question)
+    ticket.refresh_from_db()
+    assert run.suggestion.kind == "status_update"
+    assert run.suggestion.state == Suggestion.State.SHOWN
+    assert not ticket.messages.filter(kind=Message.Kind.COPILOT).exists()
+    assert ticket.first_response_at is None
 
 
 def test_a_real_answer_ranks_above_a_status_update_in_the_panel(small_kb, ticket):

@@ -1,8 +1,10 @@
+import re
+
 import pytest
 from django.urls import reverse
 
 from copilot import pipeline
-from copilot.models import Suggestion
+from copilot.models import Suggestion, TeamCopilotSettings
 from copilot.pipeline import steps
 from knowledge.models import KnowledgeRevision
 from tickets import services
@@ -54,9 +56,79 @@ def test_the_panel_says_how_likely_right_in_words_and_offers_editing_first_below
     client.force_login(analyst)
     response = client.get(panel(suggestion.ticket), headers=HX)
     assert words in response.text
-    assert f'class="btn btn-primary btn-small" type="submit">{primary}</button>' in response.text
+    assert primary_button(response.text) == primary
     # The raw number is still there for who wants it, behind the details toggle.
-    assert f"<summary>Details</summary><p>Score {score:.2f}</p>" in response.text
+    assert f"<dt>Chance right (calibrated)</dt><dd>{score:.2f}</dd>" in details(response.text)
+    assert ("Edit first" in response.text) == (primary == "Insert to edit")
+
+
+def primary_button(html):
+    return re.findall(r'class="btn btn-primary btn-small" type="submit">([^<]+)</button>', html)[0]
+
+
+def details(html):
+    return html[html.index("<summary>Details</summary>") : html.index("</details>")]
+
+
+def test_the_send_as_is_level_is_the_teams_auto_threshold(client, analyst, suggestion, team):
+    TeamCopilotSettings.objects.create(team=team, threshold=0.4, auto_threshold=0.6)
+    client.force_login(analyst)
+    Suggestion.objects.filter(pk=suggestion.pk).update(score=0.61)
+    assert primary_button(client.get(panel(suggestion.ticket), headers=HX).text) == "Send as is"
+    Suggestion.objects.filter(pk=suggestion.pk).update(score=0.59)
+    text = client.get(panel(suggestion.ticket), headers=HX).text
+    assert primary_button(text) == "Insert to edit"
+    assert "Edit first: below the 60 % at which your team lets the copilot" in text
+
+
+def test_the_raw_figures_sit_behind_details_not_beside_the_label(client, analyst, suggestion):
+    client.force_login(analyst)
+    text = client.get(panel(suggestion.ticket), headers=HX).text
+    head = text[text.index('class="suggestion-head"') : text.index('class="suggestion-text"')]
+    assert not re.search(r"\d\.\d\d", head)  # no score, no cosine next to "Knowledge match"
+    closeness = suggestion.run.features["closeness"]
+    assert f"<dt>Closeness to the question</dt><dd>{closeness:.2f}</dd>" in details(text)
+    assert f"Why: {suggestion.why}</p>" in details(text)
+
+
+def test_an_explored_suggestion_keeps_its_label_and_is_edited_first(client, analyst, suggestion):
+    Suggestion.objects.filter(pk=suggestion.pk).update(
+        score=0.41, label="Exploring below threshold"
+    )
+    client.force_login(analyst)
+    text = client.get(panel(suggestion.ticket), headers=HX).text
+    assert "Exploring below threshold</span>" in text
+    assert "Unsure — about 4 in 10 like this were right" in text
+    assert primary_button(text) == "Insert to edit"
+
+
+def test_an_answer_without_a_score_is_edited_first(client, analyst, suggestion):
+    Suggestion.objects.filter(pk=suggestion.pk).update(score=None)
+    client.force_login(analyst)
+    text = client.get(panel(suggestion.ticket), headers=HX).text
+    assert primary_button(text) == "Insert to edit"
+    assert "like this were right" not in text
+
+
+def test_a_status_update_shows_no_confidence(client, analyst, ticket):
+    client.force_login(analyst)
+    text = client.post(reverse("copilot:status_update", args=[ticket.pk]), headers=HX).text
+    assert "Status update</span>" in text
+    assert "like this were right" not in text
+    assert "Chance right" not in text
+    assert "Edit first" not in text
+    assert primary_button(text) == "Send as is"
+
+
+def test_the_panel_is_a_fragment_and_readers_get_no_actions(client, curator, suggestion):
+    client.force_login(curator)
+    response = client.get(panel(suggestion.ticket), headers=HX)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith("<section")
+    assert "like this were right" in response.text  # a curator reads the panel
+    assert "Insert to edit" not in response.text
+    assert "Edit first" not in response.text
+    assert client.post(panel(suggestion.ticket), headers=HX).status_code == 405
 
 
 def test_the_panel_lists_silent_decisions(client, analyst, small_kb, ticket):

@@ -193,3 +193,62 @@ def test_an_edit_that_only_personalises_the_answer_proposes_nothing(ticket, anal
     entry.refresh_from_db()
     assert entry.times_edited == 1
     assert not entry.revisions.filter(kind=Kind.PROPOSAL).exists()
+
+
+RESIZE = "Resize the volume in the console, then run growpart and xfs_growfs."
+
+
+def propose(entry, ticket, analyst, edited, offered=""):
+    services.entries_record_outcome(
+        entry_ids=[entry.pk],
+        outcome="edited",
+        actor=analyst,
+        ticket=ticket,
+        edited_answer=edited,
+        offered=offered,
+    )
+    return entry.revisions.filter(kind=Kind.PROPOSAL).first()
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        f"Hi Priya,\n\n{RESIZE}\n\nThanks, Sam",
+        f"Hello there! {RESIZE}\n\nBest regards,\nSam Okafor\nSupport team",
+        f"Hey Priya - {RESIZE[:-1]} (ticket #4411). ^SO",
+        f"Good morning Priya! {RESIZE}\n-- \nSam",
+        f"Hi Priya, sorry for the trouble! {RESIZE} Hope this helps!\nSam",
+        f"Priya, {RESIZE[0].lower()}{RESIZE[1:]} Cheers",
+        "Hi Priya, thanks!\n\nKind regards,\nSam",
+    ],
+)
+def test_an_edit_that_only_greets_signs_or_names_proposes_nothing(ticket, analyst, edited):
+    entry = make(answer=RESIZE, status=Status.APPROVED)
+    assert propose(entry, ticket, analyst, edited) is None
+    entry.refresh_from_db()
+    assert entry.times_edited == 1  # still counted: the analyst did edit it
+
+
+def test_a_real_edit_is_proposed_without_its_signature_block_or_greeting(ticket, analyst):
+    entry = make(answer=RESIZE, status=Status.APPROVED)
+    edited = (
+        "Hi Priya, resize the volume in the console, then run growpart and resize2fs "
+        "(not xfs_growfs: your disk is ext4).\n\nBest regards,\nSam Okafor\nSupport team"
+    )
+    revision = propose(entry, ticket, analyst, edited)
+    assert revision.answer == (
+        "Resize the volume in the console, then run growpart and resize2fs "
+        "(not xfs_growfs: your disk is ext4)."
+    )
+
+
+def test_a_command_after_thanks_is_not_taken_for_a_signature(ticket, analyst):
+    entry = make(answer=RESIZE, status=Status.APPROVED)
+    revision = propose(entry, ticket, analyst, "Thanks!\nsudo growpart /dev/xvda 1")
+    assert revision.answer == "sudo growpart /dev/xvda 1"
+
+
+def test_personalising_the_offered_excerpt_proposes_nothing(ticket, analyst):
+    entry = make(answer=f"{RESIZE}\n\nTo shrink a volume, copy it to a smaller one.")
+    revision = propose(entry, ticket, analyst, f"Hi Priya, {RESIZE} Thanks, Sam", offered=RESIZE)
+    assert revision is None

@@ -72,6 +72,29 @@ def test_first_public_reply_opens_a_new_ticket_and_sets_first_response(ticket, r
     assert ticket.first_response_at == message.created_at
 
 
+def test_a_withdrawn_first_response_falls_to_the_next_public_reply_or_none(ticket, reply):
+    update = reply(ticket, "We are on it.")
+    services.ticket_first_response_withdraw(ticket=ticket, message=update)
+    assert ticket.first_response_at is None
+    answer = reply(
+        ticket, "Boot the previous kernel.", at=update.created_at + dt.timedelta(hours=1)
+    )
+    reply(ticket, "A note.", internal=True, at=update.created_at + dt.timedelta(minutes=5))
+    services.ticket_first_response_withdraw(ticket=ticket, message=update)  # not the first: no-op
+    ticket.refresh_from_db()
+    assert ticket.first_response_at == answer.created_at
+
+
+def test_a_withdrawn_first_response_with_a_later_reply_already_sent(ticket, reply):
+    update = reply(ticket, "We are on it.")
+    answer = reply(
+        ticket, "Boot the previous kernel.", at=update.created_at + dt.timedelta(hours=1)
+    )
+    services.ticket_first_response_withdraw(ticket=ticket, message=update)
+    ticket.refresh_from_db()
+    assert ticket.first_response_at == answer.created_at
+
+
 def test_internal_note_is_not_a_first_response(ticket, reply):
     reply(ticket, "checking logs", internal=True)
     ticket.refresh_from_db()
