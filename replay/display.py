@@ -154,7 +154,9 @@ def _teams(rows: list[Any]) -> list[Figure]:
         for row in teams[:MAX_TEAMS_LISTED]
     )
     more = f"; {len(teams) - MAX_TEAMS_LISTED} more" if len(teams) > MAX_TEAMS_LISTED else ""
-    return [Figure("Teams", _int(len(teams)), f"spoke on, of customer messages: {listed}{more}")]
+    return [
+        Figure("Teams", _int(len(teams)), f"customer messages spoken on, per team: {listed}{more}")
+    ]
 
 
 def _costs(report: dict[str, Any]) -> list[Figure]:

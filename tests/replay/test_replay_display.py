@@ -27,7 +27,7 @@ def test_the_figures_name_the_counts_behind_them():
     assert "20.0% of 300 such questions got one" in figures["Spoke where a human replied"][1]
     assert figures["Teams"] == (
         "2",
-        "spoke on, of customer messages: compute 50 of 420; storage 30 of 220",
+        "customer messages spoken on, per team: compute 50 of 420; storage 30 of 220",
     )
     assert figures["Latency p50"] == ("8.1 ms", "p95 20.3 ms per customer message")
     assert figures["Speed"][0] == "52.0/s"
