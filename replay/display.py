@@ -11,8 +11,10 @@ from typing import Any
 from django.utils.safestring import SafeString
 
 from core.charts import Highlight, Rule, Series, bar_chart, line_chart, percent
+from replay import report as report_module
 
 DASH = "—"
+MAX_TEAMS_LISTED = 6
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,67 @@ def _list(value: Any) -> list[Any]:
 
 
 def figures(report: dict[str, Any]) -> list[Figure]:
-    """The headline numbers, each with the counts behind it."""
+    """The headline numbers, each with the counts behind it: first what shows the copilot was
+    useful (it got ahead of the agent, it resembles what they said, it held their page), then
+    how often it spoke and what it cost."""
+    return _useful(report) + _activity(report) + _costs(report)
+
+
+def _useful(report: dict[str, Any]) -> list[Figure]:
+    truth = report.get("ground_truth")
+    shown = _anticipated(_dict(report.get("anticipated")))
+    if isinstance(truth, dict):
+        similarity = _dict(truth.get("similarity"))
+        shown.append(
+            Figure(
+                "Resembles the human answer",
+                _pct(similarity.get("resembling")),
+                f"of answers, against the human reply linked to the question: token F1 "
+                f"{_dec(similarity.get('token_f1'), 3)} · cosine "
+                f"{_dec(similarity.get('cosine'), 3)} over {_int(similarity.get('compared'))}",
+            )
+        )
+    return shown + _doc_hits(_dict(report.get("doc_hits")))
+
+
+def _anticipated(ahead: dict[str, Any]) -> list[Figure]:
+    if not _num(ahead.get("suggestions")):
+        return []
+    minutes = (
+        f"; {_dec(ahead.get('minutes_ahead_median'), 0)} min ahead of the agent (median), "
+        f"p90 {_dec(ahead.get('minutes_ahead_p90'), 0)} ({_int(ahead.get('timed'))} of them "
+        "timed)"
+        if _num(ahead.get("timed"))
+        else "; the recording has no agent times to say how far ahead"
+    )
+    return [
+        Figure(
+            "Anticipated the agent",
+            _pct(ahead.get("share")),
+            f"{_int(ahead.get('anticipated'))} of {_int(ahead.get('suggestions'))} answers were "
+            "what the agent went on to send (their page or their words), in "
+            f"{_pct(ahead.get('conversation_share'))} of conversations{minutes}",
+        )
+    ]
+
+
+def _doc_hits(hits: dict[str, Any]) -> list[Figure]:
+    if not _num(hits.get("conversations_with_links")):
+        return []
+    return [
+        Figure(
+            "Doc hits where links exist",
+            _pct(hits.get("share")),
+            f"{_int(hits.get('hits'))} of {_int(hits.get('suggestions'))} answers held a page "
+            f"the agent later sent, in {_int(hits.get('conversations'))} of the "
+            f"{_int(hits.get('conversations_with_links'))} conversations where they sent links",
+        )
+    ]
+
+
+def _activity(report: dict[str, Any]) -> list[Figure]:
     truth = report.get("ground_truth")
     kinds = _dict(report.get("kinds"))
-    latency, llm = _dict(report.get("latency_ms")), _dict(report.get("llm"))
-    learned = _dict(report.get("learned"))
     spoke_on = ", ".join(f"{_int(n)} {kind.replace('_', ' ')}" for kind, n in kinds.items())
     shown = [
         Figure(
@@ -70,29 +128,41 @@ def figures(report: dict[str, Any]) -> list[Figure]:
             f"on {_int(report.get('spoke'))} messages" + (f": {spoke_on}" if spoke_on else ""),
         ),
     ]
-    shown += _anticipated(_dict(report.get("anticipated")))
     if isinstance(truth, dict):
-        similarity = _dict(truth.get("similarity"))
-        shown += [
-            Figure(
-                "Like the human answer",
-                _pct(similarity.get("resembling")),
-                f"token F1 {_dec(similarity.get('token_f1'), 3)} · cosine "
-                f"{_dec(similarity.get('cosine'), 3)} over {_int(similarity.get('compared'))}",
-            ),
+        shown.append(
             Figure(
                 "Spoke where a human replied",
                 _pct(truth.get("precision")),
                 f"{_int(truth.get('true_positives'))} suggestions were on a question a human "
                 f"answered; {_pct(truth.get('recall'))} of {_int(truth.get('answerable'))} "
                 "such questions got one",
-            ),
-        ]
+            )
+        )
     else:
         shown.append(
             Figure("Spoke where a human replied", DASH, "no answer links (reply_to) to judge by")
         )
-    shown += [
+    return shown + _teams(_list(report.get("teams")))
+
+
+def _teams(rows: list[Any]) -> list[Figure]:
+    teams = [row for row in rows if isinstance(row, dict)]
+    if not teams:
+        return []
+    listed = "; ".join(
+        f"{row.get('team')} {_int(row.get('spoke'))} of {_int(row.get('customer_messages'))}"
+        for row in teams[:MAX_TEAMS_LISTED]
+    )
+    more = f"; {len(teams) - MAX_TEAMS_LISTED} more" if len(teams) > MAX_TEAMS_LISTED else ""
+    return [
+        Figure("Teams", _int(len(teams)), f"customer messages spoken on, per team: {listed}{more}")
+    ]
+
+
+def _costs(report: dict[str, Any]) -> list[Figure]:
+    latency, llm = _dict(report.get("latency_ms")), _dict(report.get("llm"))
+    learned = _dict(report.get("learned"))
+    shown = [
         Figure(
             "Latency p50",
             f"{_dec(latency.get('p50'), 1)} ms",
@@ -123,41 +193,25 @@ def figures(report: dict[str, Any]) -> list[Figure]:
     return shown
 
 
-def _anticipated(ahead: dict[str, Any]) -> list[Figure]:
-    if not _num(ahead.get("suggestions")):
-        return []
-    minutes = (
-        f"; {_dec(ahead.get('minutes_ahead_median'), 0)} min ahead of the agent (median), "
-        f"p90 {_dec(ahead.get('minutes_ahead_p90'), 0)} ({_int(ahead.get('timed'))} timed)"
-        if _num(ahead.get("timed"))
-        else "; the recording has no agent times to say how far ahead"
-    )
-    return [
-        Figure(
-            "Anticipated the agent",
-            _pct(ahead.get("share")),
-            f"{_int(ahead.get('anticipated'))} of {_int(ahead.get('suggestions'))} answers were "
-            "what the agent went on to send (their page or their words), in "
-            f"{_pct(ahead.get('conversation_share'))} of conversations{minutes}",
-        )
-    ]
-
-
 def headline(report: dict[str, Any] | None) -> str:
-    """One line for the list of runs."""
+    """One line for the list of runs: the useful figures first."""
     if not report:
         return ""
-    parts = [
-        f"{_int(report.get('customer_messages'))} messages",
-        f"spoke {_pct(report.get('speak_rate'))}",
-    ]
+    parts = []
     ahead = _dict(report.get("anticipated"))
     if _num(ahead.get("suggestions")):
         parts.append(f"anticipated the agent {_pct(ahead.get('share'))}")
     truth = report.get("ground_truth")
     if isinstance(truth, dict):
         resembling = _dict(truth.get("similarity")).get("resembling")
-        parts.append(f"like the human answer {_pct(resembling)}")
+        parts.append(f"resembles the human answer {_pct(resembling)}")
+    hits = _dict(report.get("doc_hits"))
+    if _num(hits.get("conversations_with_links")):
+        parts.append(f"doc hits where links exist {_pct(hits.get('share'))}")
+    parts += [
+        f"{_int(report.get('customer_messages'))} messages",
+        f"spoke {_pct(report.get('speak_rate'))}",
+    ]
     return " · ".join(parts)
 
 
@@ -247,6 +301,9 @@ def report_context(report: dict[str, Any] | None) -> dict[str, Any]:
         "truth": truth,
         "figures": figures(report),
         "curve_chart": curve_chart(truth) if truth else None,
+        "min_spoken": _int(
+            (truth or {}).get("min_spoken_for_target", report_module.MIN_SPOKEN_FOR_TARGET)
+        ),
         "silence_chart": silence_chart(report),
         "learning_chart": learning_chart(report),
         "examples": [e for e in _list(report.get("examples")) if isinstance(e, dict)],

@@ -7,6 +7,10 @@ either side sends no link, its words resemble a later answer (token F1 at least
 only those answers count; otherwise every later message of the support side does. The same
 rule labels every candidate, spoken or not, so a model fitted on the labels learns what makes
 an answer right, not what the copilot said.
+
+Whether a spoken suggestion *anticipated the agent* is stricter (``anticipated``): in a
+conversation where the support side sends links, only a page they later sent counts, wherever
+it was sent in the conversation.
 """
 
 from collections.abc import Sequence
@@ -43,12 +47,34 @@ def later_turns(conversation: Conversation, turn_index: int) -> list[Turn]:
     return later
 
 
+def support_links(conversation: Conversation) -> frozenset[str]:
+    """Every page the support side sent in ``conversation``, normalised."""
+    return frozenset().union(
+        *(links_in(turn.text) for turn in conversation.turns if turn.role in SUPPORT_ROLES)
+    )
+
+
+def page_sent_later(answer: str, conversation: Conversation, turn_index: int) -> Turn | None:
+    """The first later message of the support side holding a page that ``answer`` holds."""
+    pages = links_in(answer)
+    if not pages:
+        return None
+    later = (t for t in conversation.turns if t.index > turn_index and t.role in SUPPORT_ROLES)
+    return next((turn for turn in later if pages & links_in(turn.text)), None)
+
+
 def anticipated(answer: str, conversation: Conversation, turn_index: int) -> Turn | None:
-    """The first later answer that ``answer`` is right for: what the copilot got ahead of."""
-    for turn in later_turns(conversation, turn_index):
-        if is_right(answer, [turn.text]):
-            return turn
-    return None
+    """The later support message ``answer`` got ahead of. Where the support side sends links,
+    only a page they later sent counts (their answers share wording, never their pages);
+    elsewhere the first later answer the words resemble."""
+    if support_links(conversation):
+        return page_sent_later(answer, conversation, turn_index)
+    resembling = (
+        turn
+        for turn in later_turns(conversation, turn_index)
+        if token_f1(answer, turn.text) >= SAME_WORDS
+    )
+    return next(resembling, None)
 
 
 def is_right(answer: str, answers: Sequence[str]) -> bool:

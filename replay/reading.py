@@ -48,6 +48,22 @@ def count_lines(path: Path) -> int:
         return sum(1 for line in handle if line.strip())
 
 
+def teams_named(path: Path) -> set[str]:
+    """The team slugs the lines of ``path`` name, read before the replay so that each team's
+    live settings can go with it; unreadable lines are left to ``read_conversations``."""
+    found: set[str] = set()
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for raw in handle:
+            try:
+                data = json.loads(raw)
+            except json.JSONDecodeError:
+                continue
+            team = data.get("team") if isinstance(data, dict) else None
+            if isinstance(team, str) and team.strip():
+                found.add(team.strip())
+    return found
+
+
 def read_conversations(path: Path, warnings: list[str]) -> Iterator[Conversation]:
     """Conversations of ``path`` in order; problems go to ``warnings`` as "line N: ..."."""
     if not path.is_file():

@@ -103,6 +103,8 @@ def build_report(
         "messages_per_s": round(len(messages) / elapsed_s, 1) if elapsed_s > 0 else None,
         "learning_over_time": learning_over_time(conversations),
         "anticipated": anticipated(conversations),
+        "doc_hits": doc_hits(conversations),
+        "teams": by_team(conversations),
         "ground_truth": None,
         "examples": [],
     }
@@ -133,6 +135,43 @@ def anticipated(conversations: Sequence[ConversationResult]) -> dict[str, Any]:
         "timed": len(minutes),
         "minutes_ahead_median": None if median is None else round(median, 1),
         "minutes_ahead_p90": None if p90 is None else round(p90, 1),
+    }
+
+
+def doc_hits(conversations: Sequence[ConversationResult]) -> dict[str, Any]:
+    """Where the support side sent links: answer suggestions holding a page they later sent."""
+    linked = [c for c in conversations if c.links_sent]
+    answers = [m for c in linked for m in c.messages if m.doc_hit is not None]
+    hit = {m.conversation for m in answers if m.doc_hit}
+    return {
+        "conversations_with_links": len(linked),
+        "suggestions": len(answers),
+        "hits": sum(1 for m in answers if m.doc_hit),
+        "share": _ratio(sum(1 for m in answers if m.doc_hit), len(answers)),
+        "conversations": len(hit),
+        "conversation_share": _ratio(len(hit), len(linked)),
+    }
+
+
+def by_team(conversations: Sequence[ConversationResult]) -> list[dict[str, Any]]:
+    """Conversations, customer messages and suggestions per team, most messages first; empty
+    when every conversation was in one team."""
+    teams = sorted({c.team for c in conversations})
+    if len(teams) < 2:
+        return []
+    rows = [_team_row(team, [c for c in conversations if c.team == team]) for team in teams]
+    return sorted(rows, key=lambda row: -row["customer_messages"])
+
+
+def _team_row(team: str, conversations: list[ConversationResult]) -> dict[str, Any]:
+    messages = [m for c in conversations for m in c.messages]
+    spoken = [m for m in messages if m.spoke]
+    return {
+        "team": team,
+        "conversations": len(conversations),
+        "customer_messages": len(messages),
+        "spoke": len(spoken),
+        "anticipated": sum(1 for m in spoken if m.anticipated),
     }
 
 
@@ -214,6 +253,7 @@ def ground_truth(
         },
         "curve": points,
         "target_precision": target_precision,
+        "min_spoken_for_target": MIN_SPOKEN_FOR_TARGET,
         "threshold_for_target": chosen["threshold"] if chosen else None,
     }
 

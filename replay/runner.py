@@ -6,7 +6,8 @@ messages do not exist yet. Learning from a resolved conversation happens when it
 it teaches reaches later conversations only.
 """
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,10 @@ class MessageResult:
     # An answer suggestion the agent went on to give (its page, or its words): how long before.
     anticipated: bool | None = None
     minutes_ahead: float | None = None
+    # In a conversation where the support side sent links: did the answer hold one they later
+    # sent? None elsewhere, and for anything but an answer.
+    doc_hit: bool | None = None
+    at: dt.datetime | None = None  # when the customer wrote, where the recording says
 
     @property
     def spoke(self) -> bool:
@@ -87,6 +92,8 @@ class MessageResult:
             "tokens": self.tokens,
             "gate": None if self.gate is None else round(self.gate, 4),
             "anticipated": self.anticipated,
+            "doc_hit": self.doc_hit,
+            "at": self.at.isoformat() if self.at else None,
             "candidates": [
                 {key: value for key, value in c.items() if key != "answer"} for c in self.candidates
             ],
@@ -123,6 +130,8 @@ class ConversationResult:
     conversation: Conversation
     messages: list[MessageResult] = field(default_factory=list)
     learned: list[LearnedResult] = field(default_factory=list)
+    team: str = ""  # the slug of the team it was replayed in
+    links_sent: bool = False  # the support side sent links in it
 
 
 def answers_to(conversation: Conversation) -> dict[int, list[str]]:
@@ -138,27 +147,47 @@ def answers_to(conversation: Conversation) -> dict[int, list[str]]:
     return found
 
 
-def _copy_settings(source: Team, team: Team) -> None:
-    for model in (TeamCopilotSettings, TeamKnowledgePolicy):
-        settings_row = model.objects.filter(team=source).first()
-        if settings_row is not None:
-            settings_row.pk, settings_row.team = None, team
-            settings_row.save()
+@dataclass(frozen=True)
+class TeamSettings:
+    """A team's copilot settings and knowledge policy, as field values (empty: the defaults)."""
+
+    copilot: Mapping[str, Any] = field(default_factory=dict)
+    policy: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _label_candidates(conversation: Conversation, messages: list[MessageResult]) -> None:
-    turns = {turn.index: turn for turn in conversation.turns}
-    for result in messages:
+def team_create(slug: str, name: str, settings_of: TeamSettings) -> Team:
+    """A team of the replay's database, with the copilot settings and policy it has live."""
+    team = Team.objects.create(slug=slug, name=name)
+    TeamCopilotSettings.objects.create(team=team, **settings_of.copilot)
+    if settings_of.policy:
+        TeamKnowledgePolicy.objects.create(team=team, **settings_of.policy)
+    return team
+
+
+def _label_candidates(replayed: ConversationResult) -> None:
+    for result in replayed.messages:
         if result.spoke and result.kind == CopilotRun.Kind.ANSWER and result.text:
-            matched = labels.anticipated(result.text, conversation, result.message)
-            result.anticipated = matched is not None
-            asked = turns[result.message].at
-            if matched is not None and matched.at is not None and asked is not None:
-                result.minutes_ahead = max(0.0, (matched.at - asked).total_seconds() / 60)
+            _label_answer(replayed.conversation, result, replayed.links_sent)
         if result.candidates:
-            answers = labels.later_answers(conversation, result.message)
+            answers = labels.later_answers(replayed.conversation, result.message)
             for candidate in result.candidates:
                 candidate["right"] = labels.is_right(candidate["answer"], answers)
+
+
+def _label_answer(conversation: Conversation, result: MessageResult, links_sent: bool) -> None:
+    """Did the spoken answer get ahead of the agent, by how long, and was it their page?"""
+    text = result.text or ""
+    if links_sent:
+        result.doc_hit = labels.page_sent_later(text, conversation, result.message) is not None
+    matched = labels.anticipated(text, conversation, result.message)
+    result.anticipated = matched is not None
+    if matched is not None and matched.at is not None and result.at is not None:
+        result.minutes_ahead = max(0.0, (matched.at - result.at).total_seconds() / 60)
+
+
+def _own_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A settings row's values without its key and team, to copy onto another team."""
+    return {name: value for name, value in row.items() if name not in {"id", "team_id"}}
 
 
 # Every announcement a replayed ticket makes. Nothing outside the replay may act on them.
@@ -192,12 +221,21 @@ def live_receivers_muted() -> Iterator[None]:
 class Replayer:
     """Replays conversations one after another, each into its own team (``team`` for lines
     that name none). A team met for the first time is created in the replay's database with
-    the default team's copilot settings and knowledge policy, so that learning and retrieval
-    stay inside each team exactly as they do for live tickets."""
+    its live copilot settings and knowledge policy (``settings_of``; a team unknown live takes
+    the default team's), so that learning and retrieval stay inside each team exactly as they
+    do for live tickets."""
 
-    def __init__(self, *, team: Team, learn: bool, auto_approve: bool) -> None:
+    def __init__(
+        self,
+        *,
+        team: Team,
+        learn: bool,
+        auto_approve: bool,
+        settings_of: Mapping[str, TeamSettings] | None = None,
+    ) -> None:
         self.team = team
-        self.teams: dict[str, Team] = {}
+        self.teams: dict[str, Team] = {team.slug: team}
+        self.settings_of = dict(settings_of or {})
         self.learn = learn
         self.auto_approve = auto_approve
         self.account, _ = User.objects.get_or_create(
@@ -212,7 +250,11 @@ class Replayer:
         return self.learned_ids.get(entry.pk) or entry.external_id or f"entry:{entry.pk}"
 
     def replay(self, conversation: Conversation) -> ConversationResult:
-        result = ConversationResult(conversation)
+        result = ConversationResult(
+            conversation,
+            team=self.team_for(conversation.team).slug,
+            links_sent=bool(labels.support_links(conversation)),
+        )
         answers = answers_to(conversation) if conversation.has_answer_links else None
         ticket: Ticket | None = None
         positions: list[int] = []  # ticket message position → turn index
@@ -234,7 +276,7 @@ class Replayer:
             if turn.role == "customer":
                 run = pipeline.run(message)
                 result.messages.append(self._result(conversation, turn, run, answers))
-        _label_candidates(conversation, result.messages)
+        _label_candidates(result)
         if ticket is not None and conversation.resolved:
             ticket_services.ticket_change_status(
                 ticket=ticket, actor=self.account, status=Ticket.Status.RESOLVED
@@ -257,14 +299,23 @@ class Replayer:
         )
 
     def team_for(self, slug: str) -> Team:
-        if not slug or slug == self.team.slug:
+        if not slug:
             return self.team
         if slug not in self.teams:
-            team, created = Team.objects.get_or_create(slug=slug, defaults={"name": slug})
-            if created:
-                _copy_settings(self.team, team)
-            self.teams[slug] = team
+            found = Team.objects.filter(slug=slug).first()
+            self.teams[slug] = found or team_create(slug, slug, self._settings(slug))
         return self.teams[slug]
+
+    def _settings(self, slug: str) -> TeamSettings:
+        if slug in self.settings_of:
+            return self.settings_of[slug]
+        copilot: Mapping[str, Any] = (
+            TeamCopilotSettings.objects.filter(team=self.team).values().first() or {}
+        )
+        policy: Mapping[str, Any] = (
+            TeamKnowledgePolicy.objects.filter(team=self.team).values().first() or {}
+        )
+        return TeamSettings(_own_fields(copilot), _own_fields(policy))
 
     def _result(
         self,
@@ -295,6 +346,7 @@ class Replayer:
             llm_calls=run.llm_calls,
             tokens=run.tokens,
             question=turn.text,
+            at=turn.at,
             gate=run.gate_probability,
             answerable=None if answers is None else human is not None,
             human_answer="\n".join(human) if human else None,

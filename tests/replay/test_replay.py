@@ -218,7 +218,10 @@ def test_the_command_replays_in_a_database_of_its_own(tmp_path, team):
     assert set(decisions[0]) == {
         "conversation", "message", "decision", "reason", "score", "kind", "text",
         "citations", "latency_ms", "llm_calls", "tokens", "gate", "candidates", "anticipated",
+        "doc_hit", "at",
     }  # fmt: skip
+    # The customer message's time, where the recording has one (c-1's first is 09:00 UTC).
+    assert decisions[0]["at"] == "2026-03-02T09:00:00+00:00"
     learned = [r for r in rows if r.get("type") == "learned"]
     assert {r["status"] for r in learned} <= {"approved", "proposed", "merged", "rejected"}
     assert all(r["id"].startswith("learned:") for r in learned)

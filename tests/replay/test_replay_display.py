@@ -15,17 +15,40 @@ def test_the_figures_name_the_counts_behind_them():
     assert figures["Anticipated the agent"] == (
         "30.0%",
         "21 of 70 answers were what the agent went on to send (their page or their words), in "
-        "15.0% of conversations; 14 min ahead of the agent (median), p90 95 (12 timed)",
+        "15.0% of conversations; 14 min ahead of the agent (median), p90 95 (12 of them timed)",
+    )
+    assert figures["Resembles the human answer"][0] == "10.0%"
+    assert figures["Doc hits where links exist"] == (
+        "36.0%",
+        "9 of 25 answers held a page the agent later sent, in 8 of the 40 conversations where "
+        "they sent links",
     )
     assert figures["Spoke where a human replied"][0] == "75.0%"
     assert "20.0% of 300 such questions got one" in figures["Spoke where a human replied"][1]
-    # The useful figures lead; whether a human replied at all comes after them.
-    labels = list(figures)
-    assert labels.index("Anticipated the agent") < labels.index("Spoke where a human replied")
-    assert labels.index("Like the human answer") < labels.index("Spoke where a human replied")
+    assert figures["Teams"] == (
+        "2",
+        "customer messages spoken on, per team: compute 50 of 420; storage 30 of 220",
+    )
     assert figures["Latency p50"] == ("8.1 ms", "p95 20.3 ms per customer message")
     assert figures["Speed"][0] == "52.0/s"
     assert figures["Learned"][0] == "40"
+
+
+def test_the_useful_figures_lead_and_spoke_where_a_human_replied_follows():
+    labels = [f.label for f in replay_display.figures(REPORT)]
+    assert labels[:3] == [
+        "Anticipated the agent",
+        "Resembles the human answer",
+        "Doc hits where links exist",
+    ]
+    assert labels.index("Spoke where a human replied") > labels.index("Spoke")
+
+
+def test_doc_hits_are_left_out_where_no_agent_sent_a_link():
+    report = {**REPORT, "doc_hits": {**REPORT["doc_hits"], "conversations_with_links": 0}}
+    labels = [f.label for f in replay_display.figures(report)]
+    assert "Doc hits where links exist" not in labels
+    assert "doc hits" not in replay_display.headline(report)
 
 
 def test_missing_values_show_as_a_dash():
@@ -34,6 +57,8 @@ def test_missing_values_show_as_a_dash():
     assert shown["Conversations"] == "—"
     assert shown["Spoke where a human replied"] == "—"
     assert "Anticipated the agent" not in shown
+    assert "Doc hits where links exist" not in shown
+    assert "Teams" not in shown
     assert "Learned" not in shown
     context = replay_display.report_context({"silence_reasons": "nonsense", "examples": [1]})
     assert context["silence_chart"] is None
@@ -68,6 +93,7 @@ def test_learning_shows_one_line_when_everything_learned_was_approved():
 
 def test_the_headline():
     assert replay_display.headline(REPORT) == (
-        "640 messages · spoke 12.5% · anticipated the agent 30.0% · like the human answer 10.0%"
+        "anticipated the agent 30.0% · resembles the human answer 10.0% · doc hits where links "
+        "exist 36.0% · 640 messages · spoke 12.5%"
     )
     assert replay_display.headline(None) == ""

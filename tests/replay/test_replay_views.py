@@ -134,7 +134,10 @@ def test_the_list_shows_runs_newest_first_with_their_headline(client, manager, f
     assert text.index(f"copilot/replays/{running.pk}/") < text.index(
         f"copilot/replays/{finished.pk}/"
     )
-    assert "640 messages · spoke 12.5% · anticipated the agent 30.0%" in text
+    assert (
+        "anticipated the agent 30.0% · resembles the human answer 10.0% · doc hits where links "
+        "exist 36.0% · 640 messages · spoke 12.5%"
+    ) in text
     assert "3 of 10 conversations" in text
     assert "Done with warnings" in text
 
@@ -303,6 +306,10 @@ def test_the_report_shows_figures_charts_and_examples(client, manager, finished)
     assert text.count('<svg class="chart"') == 3
     assert "target 80%" in text  # the target precision rule
     assert "threshold 0.70" in text  # the recommended threshold called out
+    # The text beside the curve states the rule the threshold was picked by.
+    assert "at least 10 of them, spoke where a human replied <b>0.80</b>" in text
+    assert "fewer than 10 suggestions (the curve's leftmost points)" in text
+    assert text.index("Anticipated the agent") < text.index("Spoke where a human replied")
     assert "not a question or problem report" in text
     assert "learned and approved" in text
     assert "Resize it under Volumes &gt; Resize" in text  # the human answer beside it

@@ -14,9 +14,15 @@ from copilot.models import TeamCopilotSettings
 from knowledge import importing
 from knowledge.models import TeamKnowledgePolicy
 from replay.isolation import isolated_database, quiet_side_effects
-from replay.reading import ReplayInputError, count_lines, read_conversations
-from replay.report import build_report
-from replay.runner import ConversationResult, Replayer, live_receivers_muted
+from replay.reading import ReplayInputError, count_lines, read_conversations, teams_named
+from replay.report import MIN_SPOKEN_FOR_TARGET, build_report
+from replay.runner import (
+    ConversationResult,
+    Replayer,
+    TeamSettings,
+    live_receivers_muted,
+    team_create,
+)
 from replay.services import apply_threshold
 from tickets.models import Team
 
@@ -84,10 +90,11 @@ class Command(BaseCommand):
         if engine == "llm" and not llm.llm_configured("answer"):
             raise CommandError("--engine llm needs a model: set VIGIL_LLM_MODEL.")
         learn = options["learn"] or options["auto_approve"]
-        live = self._live_settings(team)
-        target = options["target_precision"] or live["settings"].get("target_precision", 0.8)
+        live = _live_settings(team)
+        target = options["target_precision"] or live.copilot.get("target_precision", 0.8)
         if not 0 < target <= 1:
             raise CommandError("--target-precision must be in (0, 1].")
+        teams_live = _teams_settings(teams_named(path))
         total = count_lines(path)
         if options["limit"]:
             total = min(total, options["limit"])
@@ -106,7 +113,7 @@ class Command(BaseCommand):
         try:
             with quiet_side_effects(local_engine=engine == "local"), isolated_database():
                 report, warnings, interrupted = self._replay(
-                    path, knowledge, live, run_options, total, options
+                    path, knowledge, (team, live, teams_live), run_options, total, options
                 )
                 # Written before the replay's database is dropped: a stop that comes while it
                 # is dropped (or a connection a signal left broken) must not lose the figures.
@@ -124,41 +131,27 @@ class Command(BaseCommand):
             raise CommandError(f"No team {given!r} (teams: {names}).")
         return team
 
-    def _live_settings(self, team: Team | None) -> dict[str, dict[str, Any]]:
-        """The team's copilot settings and knowledge policy, read before leaving the live
-        database."""
-        found: dict[str, dict[str, Any]] = {"settings": {}, "policy": {}}
-        if team is None:
-            return found
-        copilot = TeamCopilotSettings.objects.filter(team=team).first()
-        if copilot is not None:
-            found["settings"] = {name: getattr(copilot, name) for name in SETTINGS_COPIED}
-            if copilot.mode == TeamCopilotSettings.Mode.OFF:
-                found["settings"]["mode"] = TeamCopilotSettings.Mode.SUGGEST
-        policy = TeamKnowledgePolicy.objects.filter(team=team).first()
-        if policy is not None:
-            found["policy"] = {name: getattr(policy, name) for name in POLICY_COPIED}
-        return found
-
     def _replay(
         self,
         path: Path,
         knowledge: Path | None,
-        live: dict[str, dict[str, Any]],
+        teams: tuple[Team | None, TeamSettings, dict[str, TeamSettings]],
         run_options: dict[str, Any],
         total: int,
         options: dict[str, Any],
     ) -> tuple[dict[str, Any], list[str], bool]:
-        team = Team.objects.create(name=run_options["team"] or "Replay", slug="replay")
-        TeamCopilotSettings.objects.create(team=team, **live["settings"])
-        if live["policy"]:
-            TeamKnowledgePolicy.objects.create(team=team, **live["policy"])
+        given, live, teams_live = teams
+        slug, name = (given.slug, given.name) if given else ("replay", "Replay")
+        team = team_create(slug, name, live)
         if knowledge is not None:
             self._import(knowledge)
         warnings: list[str] = []
         results: list[ConversationResult] = []
         replayer = Replayer(
-            team=team, learn=run_options["learn"], auto_approve=options["auto_approve"]
+            team=team,
+            learn=run_options["learn"],
+            auto_approve=options["auto_approve"],
+            settings_of=teams_live,
         )
         bar = self._bar(total)
         started = time.perf_counter()
@@ -294,6 +287,28 @@ class Command(BaseCommand):
         self._say(f"{team.name}: threshold set to {threshold:.2f}.")
 
 
+def _live_settings(team: Team | None) -> TeamSettings:
+    """The team's copilot settings and knowledge policy, read before leaving the live
+    database (a team whose copilot is off is replayed as if it suggested)."""
+    if team is None:
+        return TeamSettings()
+    copilot: dict[str, Any] = {}
+    found = TeamCopilotSettings.objects.filter(team=team).first()
+    if found is not None:
+        copilot = {name: getattr(found, name) for name in SETTINGS_COPIED}
+        if found.mode == TeamCopilotSettings.Mode.OFF:
+            copilot["mode"] = TeamCopilotSettings.Mode.SUGGEST
+    policy = TeamKnowledgePolicy.objects.filter(team=team).first()
+    return TeamSettings(
+        copilot, {name: getattr(policy, name) for name in POLICY_COPIED} if policy else {}
+    )
+
+
+def _teams_settings(slugs: set[str]) -> dict[str, TeamSettings]:
+    """The live settings of the teams the file names that exist live, by slug."""
+    return {team.slug: _live_settings(team) for team in Team.objects.filter(slug__in=slugs)}
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -306,18 +321,22 @@ def _write_rows(out: IO[str], result: ConversationResult) -> None:
     out.flush()
 
 
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
 def summary(report: dict[str, Any]) -> str:
-    """The report as a few readable lines."""
-
-    def pct(value: float | None) -> str:
-        return "—" if value is None else f"{value:.1%}"
-
+    """The report as a few readable lines: what shows the copilot was useful first, then how
+    often it spoke, what it cost and what it learned."""
     lines = [
         f"{report['conversations']} conversations, {report['customer_messages']} customer "
         f"messages in {report['elapsed_s']:.1f} s ({report['messages_per_s'] or 0:.0f}/s)",
-        f"spoke on {report['spoke']} ({pct(report['speak_rate'])}): "
+        *_useful_lines(report),
+        f"spoke on {report['spoke']} ({_pct(report['speak_rate'])}): "
         + ", ".join(f"{n} {kind}" for kind, n in report["kinds"].items()),
         "silent: " + "; ".join(f"{reason} {n}" for reason, n in report["silence_reasons"][:6]),
+        *_reply_lines(report),
+        *_team_lines(report),
         "latency p50 {p50} ms, p95 {p95} ms; LLM calls {calls}, tokens {tokens}".format(
             **report["latency_ms"], **report["llm"]
         ),
@@ -329,33 +348,63 @@ def summary(report: dict[str, Any]) -> str:
             f"approved), {learned['merged']} merged, {learned['rejected']} rejected; "
             f"{report['suggestions_citing_learned']} suggestions cite learned entries"
         )
+    if report["skipped_lines"]:
+        lines.append(f"{len(report['skipped_lines'])} input lines skipped")
+    return "\n".join(lines)
+
+
+def _useful_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
     ahead = report.get("anticipated") or {}
     if ahead.get("suggestions"):
         minutes = (
-            f", {ahead['minutes_ahead_median']} min ahead (median), p90 "
-            f"{ahead['minutes_ahead_p90']}"
+            f"; {ahead['minutes_ahead_median']} min ahead (median), p90 "
+            f"{ahead['minutes_ahead_p90']}, over the {ahead['timed']} with times"
             if ahead["timed"]
-            else ""
+            else "; no times to say how far ahead"
         )
         lines.append(
             f"anticipated the agent: {ahead['anticipated']} of {ahead['suggestions']} answers "
-            f"({pct(ahead['share'])}), in {pct(ahead['conversation_share'])} of conversations"
+            f"({_pct(ahead['share'])}), in {_pct(ahead['conversation_share'])} of conversations"
             + minutes
         )
     truth = report["ground_truth"]
     if truth:
         similarity = truth["similarity"]
         lines.append(
-            f"against the human answers: resembling them {pct(similarity['resembling'])}, "
-            f"token F1 {similarity['token_f1'] or 0:.3f}, cosine {similarity['cosine'] or 0:.3f}; "
-            f"spoke where a human replied {pct(truth['precision'])}, reached "
-            f"{pct(truth['recall'])} of the {truth['answerable']} questions they answered"
+            f"resembles the human answer: {_pct(similarity['resembling'])} of answers, token F1 "
+            f"{similarity['token_f1'] or 0:.3f}, cosine {similarity['cosine'] or 0:.3f}"
         )
-        chosen = truth["threshold_for_target"]
+    hits = report.get("doc_hits") or {}
+    if hits.get("conversations_with_links"):
         lines.append(
-            f"threshold for precision {truth['target_precision']:.2f}: "
-            + (f"{chosen:.2f}" if chosen is not None else "none reaches it")
+            f"doc hits where links exist: {hits['hits']} of {hits['suggestions']} answers "
+            f"({_pct(hits['share'])}) held a page the agent later sent, in "
+            f"{hits['conversations']} of {hits['conversations_with_links']} conversations"
         )
-    if report["skipped_lines"]:
-        lines.append(f"{len(report['skipped_lines'])} input lines skipped")
-    return "\n".join(lines)
+    return lines
+
+
+def _reply_lines(report: dict[str, Any]) -> list[str]:
+    truth = report["ground_truth"]
+    if not truth:
+        return []
+    chosen = truth["threshold_for_target"]
+    return [
+        f"spoke where a human replied {_pct(truth['precision'])}, reached "
+        f"{_pct(truth['recall'])} of the {truth['answerable']} questions they answered",
+        f"threshold for precision {truth['target_precision']:.2f} on at least "
+        f"{truth.get('min_spoken_for_target', MIN_SPOKEN_FOR_TARGET)} suggestions: "
+        + (f"{chosen:.2f}" if chosen is not None else "none reaches it"),
+    ]
+
+
+def _team_lines(report: dict[str, Any]) -> list[str]:
+    teams = report.get("teams") or []
+    if not teams:
+        return []
+    shown = "; ".join(
+        f"{row['team']} {row['spoke']} of {row['customer_messages']}" for row in teams[:8]
+    )
+    more = f"; {len(teams) - 8} more" if len(teams) > 8 else ""
+    return [f"spoke per team: {shown}{more}"]
