@@ -1,7 +1,7 @@
 """Fitting the copilot's calibrated classifiers with scikit-learn (used by `fit_copilot`).
 
-Features are standardised, a logistic regression (L2) is fitted on each of ``folds`` folds
-and calibrated by Platt scaling on the fold it did not see (``CalibratedClassifierCV``);
+Features are standardised, a logistic regression (L2) is fitted on each of ``folds`` shuffled
+folds and calibrated by Platt scaling on the fold it did not see (``CalibratedClassifierCV``);
 the result is exported to a ``FittedModel`` that answers without scikit-learn.
 """
 
@@ -52,6 +52,7 @@ def fit(
     """A calibrated logistic regression of ``labels`` on ``features`` of ``rows``."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
 
     x, y = _matrix(rows, features), np.asarray(labels, dtype=int)
     positives = int(y.sum())
@@ -64,8 +65,12 @@ def fit(
     scales = x.std(axis=0)
     scales[scales == 0] = 1.0
     scaled = (x - means) / scales
+    # Shuffled folds: rows arrive grouped by source, and an unshuffled fold holding almost one
+    # source alone gets a flat calibrator that drags every probability of the ensemble down.
     calibrated = CalibratedClassifierCV(
-        LogisticRegression(C=c, max_iter=1000), method="sigmoid", cv=folds
+        LogisticRegression(C=c, max_iter=3000),
+        method="sigmoid",
+        cv=StratifiedKFold(folds, shuffle=True, random_state=0),
     ).fit(scaled, y)
     members = []
     for member in calibrated.calibrated_classifiers_:

@@ -12,12 +12,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import transaction
 
 from ai import embedding, llm
-from knowledge import extraction, selectors, services
+from knowledge import example_index, extraction, selectors, services
 from knowledge.links import links_in
-from knowledge.models import KnowledgeEntry, TeamKnowledgePolicy
+from knowledge.models import KnowledgeEntry, KnowledgeSource, TeamKnowledgePolicy
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ Status = KnowledgeEntry.Status
 SAME_QUESTION = 0.90  # cosine of question+answer embeddings above which two entries are "the same"
 SAME_ANSWER = 0.80
 RELATED = 0.75
+# A support message this close to an approved entry's answer repeats that entry.
+REPEATS_ANSWER = 0.90
 ROLE_OF_KIND: dict[str, str] = {
     Message.Kind.CUSTOMER: "customer",
     Message.Kind.ANALYST: "analyst",
@@ -81,6 +84,49 @@ def learn_from_ticket(ticket: Ticket) -> list[Learned]:
         sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
         placed = _place(ticket, candidate, sources)
         results.append(Learned(placed.entry, placed.action, candidate))
+    return results + _repeated_answers(ticket, messages)
+
+
+def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learned]:
+    """Answers given by repeating a known entry (a bot answering a helper's call, the
+    copilot's own reply): the customer's question before each becomes another question that
+    entry answers, so the next customer who asks it that way is understood."""
+    repeats = [
+        (i, m)
+        for i, m in enumerate(messages)
+        if m.kind == Message.Kind.COPILOT and not m.internal and len(m.body.split()) >= 4
+    ]
+    if not repeats:
+        return []
+    index = example_index.for_team(ticket.team)
+    if not len(index.entries):
+        return []
+    vectors = embedding.embed([m.body for _, m in repeats])
+    names = tuple(people_in(ticket, messages))
+    results = []
+    for (i, message), vector in zip(repeats, vectors, strict=True):
+        sims = index.entries.similarities(example_index.unit(vector))
+        best = int(np.argmax(sims))
+        if not np.isfinite(sims[best]) or sims[best] < REPEATS_ANSWER:
+            continue
+        asked = next(
+            (
+                m
+                for m in reversed(messages[:i])
+                if m.kind == Message.Kind.CUSTOMER and len(m.body.split()) >= 3
+            ),
+            None,
+        )
+        pk = index.entries.owner[best]
+        if asked is None or KnowledgeSource.objects.filter(entry_id=pk, message=message).exists():
+            continue
+        example = extraction.plain_question(asked.body, names)
+        entry = KnowledgeEntry.objects.get(pk=pk)
+        with transaction.atomic():
+            entry = services.entry_add_evidence(
+                entry=entry, ticket=ticket, messages=[asked, message], example=example
+            )
+        results.append(Learned(entry, "evidence"))
     return results
 
 

@@ -56,6 +56,10 @@ class KnowledgeEntry(models.Model):
     reject_reason = models.CharField(max_length=300, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=120, blank=True)
+    # The answer alone, embedded: what the copilot compares a new question with (an answer
+    # that fits the question). Filled when the copilot first meets the entry.
+    answer_embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    answer_embedding_model = models.CharField(max_length=120, blank=True)
     search_vector = models.GeneratedField(
         expression=SearchVector("question", weight="A", config="english")
         + SearchVector("answer", weight="B", config="english"),

@@ -4,11 +4,12 @@
 scope: the copilot, the curation queue's "nearest entries" and the browse page all call it.
 """
 
-import math
 import re
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
@@ -17,8 +18,8 @@ from pgvector.django import CosineDistance
 
 from ai import embedding
 from core import roles
-from knowledge.extraction.text import content_words
-from knowledge.models import KnowledgeEntry, KnowledgeExample, KnowledgeRevision
+from knowledge import example_index
+from knowledge.models import KnowledgeEntry, KnowledgeRevision
 from tickets.models import Team
 
 AnyUser = User | AnonymousUser
@@ -49,7 +50,8 @@ def in_scope(team: Scope, *, statuses: Sequence[str] = (Status.APPROVED,)) -> Qu
 
     ``team`` may also be several teams (a user's teams) or ``ALL_TEAMS`` (managers, admins).
     """
-    entries = KnowledgeEntry.objects.filter(status__in=statuses)
+    # The answer's own vector is the copilot's, read through ``example_index``.
+    entries = KnowledgeEntry.objects.filter(status__in=statuses).defer("answer_embedding")
     if team == ALL_TEAMS:
         return entries
     if team is None:
@@ -195,8 +197,12 @@ class Candidate:
     """An approved entry that may answer a question, with every signal retrieval has on it.
 
     ``closeness`` is the entry's hybrid score (0 when the entry search did not find it);
-    ``vote`` the share of the question's nearest examples that belong to this entry, weighted
-    by how close each is; ``agreeing`` how many of them do.
+    ``similarity`` the cosine of the question with the entry (question and answer together; 0
+    when the entry search did not find it), ``answer_similarity`` with its answer alone. ``vote`` is the share of the question's
+    nearest examples (past questions) that belong to this entry, weighted by how close each
+    is, and ``agreeing`` how many of them do; ``word_vote`` the same vote by shared rare words.
+    ``example_similarity`` and ``word_overlap`` are the entry's closest example by meaning and
+    by words; ``examples`` how many past questions it answered.
     """
 
     entry: KnowledgeEntry
@@ -207,6 +213,12 @@ class Candidate:
     example_similarity: float
     agreeing: int
     reasons: tuple[str, ...]
+    word_vote: float = 0.0
+    word_overlap: float = 0.0
+    answer_similarity: float = 0.0
+    title_match: bool = False
+    examples: int = 0
+    imported: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,63 +226,117 @@ class Retrieval:
     candidates: list[Candidate]
     neighbours: int  # examples that voted
     best_example_similarity: float  # the closest example of any entry
+    examples_in_scope: int = 0
+    recent: tuple[int, ...] = ()  # the entries of the team's newest examples, newest first
 
 
-# Closeness of a question to an example: meaning, with shared words breaking near-ties.
-EXAMPLE_MEANING_WEIGHT = 0.7
-NEIGHBOURS = 20
-VOTE_POWER = 3
+NEIGHBOURS = 10  # nearest examples that vote
+VOTE_POWER = 3  # an example's vote: its cosine to the question, cubed
+WORD_POOL = 50  # nearest examples whose words are compared with the question's
+BY_ANSWER = 3  # entries whose answer is closest to the question, imported ones apart too
+RECENT = 10
 
 
 def answer_candidates(
     query: str,
     *,
-    team: Scope,
+    team: Team,
     query_vector: Sequence[float],
     limit: int = 5,
     neighbours: int = NEIGHBOURS,
 ) -> Retrieval:
-    """Entries that may answer ``query``: the hybrid entry search, and a vote of the entries'
-    examples nearest to it (the questions of the tickets each entry was learned from).
+    """Entries that may answer ``query``: the hybrid entry search, a vote of the examples
+    nearest to it by meaning and by rare words shared, the entries whose answer is closest to
+    it, and imported entries whose every title word the question uses.
 
     Only approved entries in ``team``'s scope take part. Candidates come best first: by vote,
     then by closeness.
     """
-    hits = knowledge_search(query, team=team, limit=limit, query_vector=query_vector)
-    voters = _nearest_examples(query, team, query_vector, neighbours)
-    votes: dict[int, float] = {}
-    agreeing: dict[int, int] = {}
+    index = example_index.for_team(team)
+    q = example_index.unit(query_vector)
+    q_words = example_index.words(query)
+    votes: dict[int, float] = defaultdict(float)
+    agreeing: Counter[int] = Counter()
     best_example: dict[int, float] = {}
-    for entry_id, closeness in voters:
-        votes[entry_id] = votes.get(entry_id, 0.0) + max(closeness, 0.0) ** VOTE_POWER
-        agreeing[entry_id] = agreeing.get(entry_id, 0) + 1
-        best_example[entry_id] = max(best_example.get(entry_id, 0.0), closeness)
-    total = sum(votes.values()) or 1.0
+    word_votes: dict[int, float] = defaultdict(float)
+    word_best: dict[int, float] = {}
+    owners = index.examples.owner
+    if len(index.examples):
+        sims = index.examples.similarities(q)
+        order = [int(i) for i in np.argsort(-sims)[:WORD_POOL] if np.isfinite(sims[i])]
+        voters = order[:neighbours]
+        weights = [max(float(sims[i]), 0.0) ** VOTE_POWER for i in voters]
+        total = sum(weights) or 1.0
+        for i, weight in zip(voters, weights, strict=True):
+            votes[owners[i]] += weight / total
+            agreeing[owners[i]] += 1
+        overlaps = []
+        for i in order:
+            owner = owners[i]
+            best_example[owner] = max(best_example.get(owner, -1.0), float(sims[i]))
+            overlap = index.overlap(q_words, index.example_words[i])
+            word_best[owner] = max(word_best.get(owner, 0.0), overlap)
+            overlaps.append((overlap, owner))
+        overlaps.sort(key=lambda item: -item[0])
+        word_total = sum(o for o, _ in overlaps[:neighbours]) or 1.0
+        for overlap, owner in overlaps[:neighbours]:
+            if overlap > 0:
+                word_votes[owner] += overlap / word_total
+    else:
+        voters = []
+    answer_sims = index.entries.similarities(q)
+    ranked = [int(i) for i in np.argsort(-answer_sims) if np.isfinite(answer_sims[i])]
+    by_answer = [index.entries.owner[i] for i in ranked[:BY_ANSWER]]
+    by_answer += [pk for pk in (index.entries.owner[i] for i in ranked) if pk in index.imported][
+        :BY_ANSWER
+    ]
+    titled = [pk for pk, title in index.title_words.items() if title and title <= q_words]
+    hits = knowledge_search(query, team=team, limit=limit, query_vector=query_vector)
     by_hit = {hit.entry.pk: hit for hit in hits}
-    voted = sorted(votes, key=lambda pk: -votes[pk])[:limit]
-    missing = [pk for pk in voted if pk not in by_hit]
-    extra = _entries_with_similarity(team, missing, query_vector)
-    candidates = []
-    for pk in dict.fromkeys([*voted, *by_hit]):
-        hit = by_hit.get(pk)
-        entry, similarity = (
-            (hit.entry, hit.similarity or 0.0) if hit else extra.get(pk, (None, 0.0))
+    wanted = list(
+        dict.fromkeys(
+            [
+                *sorted(votes, key=lambda pk: -votes[pk]),
+                *sorted(word_votes, key=lambda pk: -word_votes[pk]),
+                *by_answer,
+                *titled,
+                *by_hit,
+            ]
         )
-        if entry is None:
+    )
+    extra = _entries(team, [pk for pk in wanted if pk not in by_hit])
+    candidates = []
+    for pk in wanted:
+        hit = by_hit.get(pk)
+        entry = hit.entry if hit else extra.get(pk)
+        if entry is None or pk not in index.entry_row:
             continue
-        reasons = list(hit.reasons) if hit else [f"similar meaning (cosine {similarity:.2f})"]
+        answer_similarity = float(answer_sims[index.entry_row[pk]])
+        reasons = (
+            list(hit.reasons)
+            if hit
+            else [f"its answer fits the question (cosine {answer_similarity:.2f})"]
+        )
         if pk in votes:
             reasons.append(f"{agreeing[pk]} of {len(voters)} nearest past questions ended here")
+        if pk in titled:
+            reasons.append("the question names its subject")
         candidates.append(
             Candidate(
                 entry=entry,
                 closeness=hit.score if hit else 0.0,
-                similarity=similarity,
+                similarity=(hit.similarity or 0.0) if hit else 0.0,
                 text_rank=hit.text_rank if hit else None,
-                vote=votes.get(pk, 0.0) / total,
-                example_similarity=best_example.get(pk, 0.0),
+                vote=votes.get(pk, 0.0),
+                example_similarity=max(best_example.get(pk, 0.0), 0.0),
                 agreeing=agreeing.get(pk, 0),
                 reasons=tuple(reasons),
+                word_vote=word_votes.get(pk, 0.0),
+                word_overlap=word_best.get(pk, 0.0),
+                answer_similarity=answer_similarity,
+                title_match=pk in titled,
+                examples=index.examples_of.get(pk, 0),
+                imported=pk in index.imported,
             )
         )
     candidates.sort(key=lambda c: (-c.vote, -c.closeness, c.entry.pk))
@@ -278,55 +344,16 @@ def answer_candidates(
         candidates=candidates,
         neighbours=len(voters),
         best_example_similarity=max(best_example.values(), default=0.0),
+        examples_in_scope=index.example_count,
+        recent=tuple(index.recent_entries(RECENT)),
     )
 
 
-def _nearest_examples(
-    query: str, team: Scope, vector: Sequence[float], neighbours: int
-) -> list[tuple[int, float]]:
-    """(entry id, closeness) of the examples nearest to the question, closest first."""
-    pool = max(2 * neighbours, 40)
-    examples = KnowledgeExample.objects.filter(entry__in=in_scope(team))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [pool])
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        rows = list(
-            examples.annotate(distance=CosineDistance("embedding", list(vector)))
-            .order_by("distance")
-            .values_list("entry_id", "distance", "text")[:pool]
-        )
-    words = content_words(query)
-    scored = [
-        (
-            entry_id,
-            EXAMPLE_MEANING_WEIGHT * (1.0 - distance)
-            + (1 - EXAMPLE_MEANING_WEIGHT) * _overlap(words, content_words(text)),
-        )
-        for entry_id, distance, text in rows
-    ]
-    scored.sort(key=lambda row: -row[1])
-    return scored[:neighbours]
-
-
-def _entries_with_similarity(
-    team: Scope, ids: Sequence[int], vector: Sequence[float]
-) -> dict[int, tuple[KnowledgeEntry, float]]:
+def _entries(team: Scope, ids: Sequence[int]) -> dict[int, KnowledgeEntry]:
     if not ids:
         return {}
-    entries = (
-        in_scope(team)
-        .filter(pk__in=list(ids))
-        .select_related("team")
-        .annotate(distance=CosineDistance("embedding", list(vector)))
-    )
-    return {e.pk: (e, 1.0 - (e.distance if e.distance is not None else 1.0)) for e in entries}
-
-
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    """Cosine of two sets of words (0 when either is empty)."""
-    if not a or not b:
-        return 0.0
-    return len(a & b) / math.sqrt(len(a) * len(b))
+    entries = in_scope(team).filter(pk__in=list(ids)).select_related("team").defer("embedding")
+    return {entry.pk: entry for entry in entries}
 
 
 def nearest_entries(

@@ -9,12 +9,16 @@ from tickets.models import Message
 
 @pytest.fixture(autouse=True)
 def _forget_team_models():
-    """Teams' fitted models are cached per process by team id; each test starts afresh."""
+    """Teams' fitted models and knowledge indexes are cached per process by team id; each test
+    starts afresh."""
     from copilot import fitted
+    from knowledge import example_index
 
     fitted.forget()
+    example_index.forget()
     yield
     fitted.forget()
+    example_index.forget()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """How likely a knowledge entry is the right answer to the newest customer turn.
 
 Each candidate the retrieval found is described by a few features one can defend (how close
-the entry and the past questions that ended with it are, how many of those agree, how clearly
-it leads the others, how question-like the message is, how the entry fared when suggested),
+the entry, its answer and the past questions that ended with it are, by meaning and by rare
+words, how many of those agree, how clearly it leads the others, how often the team needed
+this answer, how question-like the message is),
 and a fitted, calibrated model turns them into the probability that an analyst would have
 given this answer. The candidate with the highest probability is the one the copilot offers;
 the probability is the score compared with the team's threshold.
@@ -23,41 +24,57 @@ PURPOSE = "answerability"
 # engine; the local engine's fitted model weighs closeness with everything else.
 RELEVANT_FROM = 0.45
 FEATURES = (
+    # How the past questions nearest to this one voted: by meaning, and by rare words shared.
     "vote",
     "agreeing",
+    "word_vote",
+    "vote_margin",
+    # How close the entry's nearest past question, its answer, and the entry itself are.
     "example_similarity",
-    "best_example_similarity",
+    "example_margin",
+    "word_overlap",
+    "answer_similarity",
+    "answer_margin",
+    "title_match",
     "closeness",
     "similarity",
     "text_match",
-    "vote_margin",
     "closeness_margin",
+    # What the team's history says: how often this answer was the answer, and lately.
+    "prior",
+    "evidence",
+    "history",
+    "recent",
+    "imported",
+    # The message itself, and what analysts did with the entry when it was offered.
     "gate",
     "question_mark",
     "words",
     "position",
-    "evidence",
     "acceptance",
     "dismissals",
-    "learned",
 )
-# What the fitted model weighs: signals whose meaning does not depend on where the data came
-# from. The others are stored with every run too, for analysis and later fits, but a model
-# fitted on one channel's habits (its message lengths, how far into a chat people ask, whether
-# its knowledge was imported) would carry those habits to every team.
+# What the fitted model weighs: signals that mean the same for every team and channel. The
+# others are stored with every run too, for analysis and later fits; acceptance and dismissals
+# join once teams have enough clicks to fit them.
 MODEL_FEATURES = (
     "vote",
     "agreeing",
-    "example_similarity",
-    "best_example_similarity",
-    "closeness",
-    "similarity",
+    "word_vote",
     "vote_margin",
-    "closeness_margin",
-    "gate",
+    "example_similarity",
+    "example_margin",
+    "word_overlap",
+    "answer_similarity",
+    "answer_margin",
+    "title_match",
+    "prior",
     "evidence",
-    "acceptance",
-    "dismissals",
+    "history",
+    "recent",
+    "imported",
+    "gate",
+    "question_mark",
 )
 WORD_RE = re.compile(r"\w+")
 
@@ -73,25 +90,39 @@ def features(
     """The features of ``candidate`` as the answer to ``query``, by name (see ``FEATURES``)."""
     others = [c for c in retrieval.candidates if c.entry.pk != candidate.entry.pk]
     entry = candidate.entry
+    examples = retrieval.examples_in_scope
+    recent = retrieval.recent
+
+    def margin(value: float, of: str) -> float:
+        return value - max((getattr(c, of) for c in others), default=0.0)
+
     return {
         "vote": candidate.vote,
         "agreeing": candidate.agreeing / max(retrieval.neighbours, 1),
+        "word_vote": candidate.word_vote,
+        "vote_margin": margin(candidate.vote, "vote"),
         "example_similarity": candidate.example_similarity,
-        "best_example_similarity": retrieval.best_example_similarity,
+        "example_margin": margin(candidate.example_similarity, "example_similarity"),
+        "word_overlap": candidate.word_overlap,
+        "answer_similarity": candidate.answer_similarity,
+        "answer_margin": margin(candidate.answer_similarity, "answer_similarity"),
+        "title_match": float(candidate.title_match),
         "closeness": candidate.closeness,
         "similarity": candidate.similarity,
         "text_match": float(candidate.text_rank is not None),
-        "vote_margin": candidate.vote - max((c.vote for c in others), default=0.0),
-        "closeness_margin": candidate.closeness - max((c.closeness for c in others), default=0.0),
+        "closeness_margin": margin(candidate.closeness, "closeness"),
+        "prior": candidate.examples / (examples + 1),
+        "evidence": math.log1p(candidate.examples),
+        "history": math.log1p(examples),
+        "recent": sum(1 for pk in recent if pk == entry.pk) / max(len(recent), 1),
+        "imported": float(candidate.imported),
         "gate": gate_probability if gate_probability is not None else 0.5,
         "question_mark": float("?" in query),
         "words": math.log1p(len(WORD_RE.findall(query))),
         "position": math.log1p(position),
-        "evidence": math.log1p(entry.evidence_count),
         # Sent or edited, out of suggested; a new entry starts at an even chance.
         "acceptance": (entry.times_accepted + entry.times_edited + 1) / (entry.times_suggested + 2),
         "dismissals": math.log1p(entry.times_dismissed),
-        "learned": float(entry.source == entry.Source.LEARNED),
     }
 
 

@@ -92,13 +92,16 @@ def example_add(
         return None
     if vector is None:
         vector = embedding.embed([text])[0]
-    return KnowledgeExample.objects.create(
+    example = KnowledgeExample.objects.create(
         entry=entry,
         text=text,
         embedding=list(vector),
         embedding_model=embedding.embedding_model_name(),
         ticket=ticket,
     )
+    # The entry changed (what the copilot keeps of it in memory looks at this time).
+    KnowledgeEntry.objects.filter(pk=entry.pk).update(updated_at=timezone.now())
+    return example
 
 
 def _announce_approved(entry: KnowledgeEntry) -> None:
@@ -196,6 +199,9 @@ def entry_edit(
     question, answer = clean_text(question, answer)
     fields = ["question", "answer", "tags", "updated_at"]
     text_changed = (question, answer) != (entry.question, entry.answer)
+    if answer != entry.answer:
+        entry.answer_embedding, entry.answer_embedding_model = None, ""
+        fields += ["answer_embedding", "answer_embedding_model"]
     entry.question, entry.answer = question, answer
     if tags is not None:
         entry.tags = clean_tags(tags)
@@ -387,9 +393,33 @@ def entries_reembed(*, only_stale: bool = False, batch: int = 64) -> int:
         vectors = embedding.embed([embedding_text(e.question, e.answer) for e in chunk])
         for entry, vector in zip(chunk, vectors, strict=True):
             entry.embedding, entry.embedding_model = vector, model
-        KnowledgeEntry.objects.bulk_update(chunk, ["embedding", "embedding_model"])
+            # Refilled with the current model when the copilot next meets the entry.
+            entry.answer_embedding, entry.answer_embedding_model = None, ""
+        KnowledgeEntry.objects.bulk_update(
+            chunk, ["embedding", "embedding_model", "answer_embedding", "answer_embedding_model"]
+        )
         count += len(chunk)
         last = chunk[-1].pk
+
+
+def answer_vectors_fill(entry_ids: Sequence[int], *, batch: int = 64) -> dict[int, list[float]]:
+    """Embed and store the answers of these entries; returns each entry's answer vector."""
+    model = embedding.embedding_model_name()
+    filled: dict[int, list[float]] = {}
+    ids = list(entry_ids)
+    for start in range(0, len(ids), batch):
+        chunk = list(
+            KnowledgeEntry.objects.filter(pk__in=ids[start : start + batch]).only("pk", "answer")
+        )
+        for entry, vector in zip(chunk, embedding.embed([e.answer for e in chunk]), strict=True):
+            entry.answer_embedding, entry.answer_embedding_model = vector, model
+            filled[entry.pk] = list(vector)
+        # Not a change a person made: the entry keeps its time of last change.
+        for entry in chunk:
+            KnowledgeEntry.objects.filter(pk=entry.pk).update(
+                answer_embedding=entry.answer_embedding, answer_embedding_model=model
+            )
+    return filled
 
 
 def examples_reembed(*, only_stale: bool = False, batch: int = 64) -> int:

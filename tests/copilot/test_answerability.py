@@ -7,9 +7,10 @@ from knowledge.models import KnowledgeEntry
 from knowledge.selectors import Candidate, Retrieval
 
 
-def candidate(pk, *, vote=0.0, closeness=0.0, agreeing=0, **entry_fields):
+def candidate(pk, *, vote=0.0, closeness=0.0, agreeing=0, signals=None, **entry_fields):
     entry = KnowledgeEntry(pk=pk, question="q", answer="a", **entry_fields)
     return Candidate(
+        **(signals or {}),
         entry=entry,
         closeness=closeness,
         similarity=closeness,
@@ -21,8 +22,14 @@ def candidate(pk, *, vote=0.0, closeness=0.0, agreeing=0, **entry_fields):
     )
 
 
-def features_of(first, others=(), **kwargs):
-    retrieval = Retrieval(candidates=[first, *others], neighbours=10, best_example_similarity=0.8)
+def features_of(first, others=(), *, examples_in_scope=0, recent=(), **kwargs):
+    retrieval = Retrieval(
+        candidates=[first, *others],
+        neighbours=10,
+        best_example_similarity=0.8,
+        examples_in_scope=examples_in_scope,
+        recent=recent,
+    )
     defaults = {"query": "How do I reset my password?", "gate_probability": 0.7, "position": 0}
     return answerability.features(first, retrieval, **(defaults | kwargs))
 
@@ -47,11 +54,32 @@ def test_margins_say_how_clearly_a_candidate_leads():
 def test_an_entry_that_analysts_keep_dismissing_looks_worse():
     fresh = features_of(candidate(1, times_suggested=0))
     dismissed = features_of(candidate(1, times_suggested=6, times_dismissed=6))
-    accepted = features_of(candidate(1, times_suggested=6, times_accepted=5, evidence_count=4))
+    accepted = features_of(candidate(1, times_suggested=6, times_accepted=5))
     assert fresh["acceptance"] == 0.5
     assert dismissed["acceptance"] < fresh["acceptance"] < accepted["acceptance"]
     assert dismissed["dismissals"] == pytest.approx(math.log1p(6))
-    assert accepted["evidence"] == pytest.approx(math.log1p(4))
+
+
+def test_an_answer_the_team_often_needed_weighs_more():
+    common = candidate(1, signals={"examples": 4})
+    rare = candidate(2, signals={"examples": 1})
+    values = features_of(common, [rare], examples_in_scope=9, recent=(1, 1, 2, 1))
+    assert values["evidence"] == pytest.approx(math.log1p(4))
+    assert values["prior"] == pytest.approx(0.4)
+    assert values["history"] == pytest.approx(math.log1p(9))
+    assert values["recent"] == pytest.approx(0.75)
+    assert features_of(rare, [common], examples_in_scope=9, recent=(1, 1, 2, 1))["recent"] == 0.25
+
+
+def test_an_answer_close_to_the_question_leads_by_its_margin():
+    close = candidate(1, signals={"answer_similarity": 0.7, "word_vote": 0.6, "title_match": True})
+    far = candidate(2, signals={"answer_similarity": 0.4, "imported": True})
+    values = features_of(close, [far])
+    assert values["answer_margin"] == pytest.approx(0.3)
+    assert values["word_vote"] == pytest.approx(0.6)
+    assert values["title_match"] == 1.0
+    assert values["imported"] == 0.0
+    assert features_of(far, [close])["imported"] == 1.0
 
 
 def test_without_a_gate_probability_it_counts_as_an_even_chance():

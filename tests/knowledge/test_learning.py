@@ -231,3 +231,54 @@ def test_a_learned_entry_keeps_the_customers_words_as_its_first_example(make_tic
     assert "priya@example.com" not in example.text  # redacted like the entry
     assert example.ticket_id == ticket.pk
     assert len(example.embedding) == 384
+
+
+def test_a_known_answer_given_again_teaches_how_customers_ask_for_it(make_ticket, analyst, team):
+    answer = (
+        "To repair the boot loader, boot a live session, mount your root partition and run "
+        "grub-install on the disk, then update-grub."
+    )
+    factoid = services.entry_create(
+        question="grub",
+        answer=answer,
+        actor=None,
+        team=team,
+        source=KnowledgeEntry.Source.IMPORTED,
+        status=Status.APPROVED,
+    )
+    ticket = make_ticket(subject="boot", body="hi all")
+    ticket_services.message_create(
+        ticket=ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="windows wiped my boot menu and ubuntu no longer starts, what now?",
+    )
+    ticket_services.message_create(
+        ticket=ticket, kind=Message.Kind.ANALYST, author=analyst, body="!grub"
+    )
+    ticket_services.message_create(ticket=ticket, kind=Message.Kind.COPILOT, body=answer)
+    ticket_services.ticket_change_status(ticket=ticket, actor=analyst, status="resolved")
+
+    learned = learning.learn_from_ticket(ticket)
+
+    assert [(item.entry.pk, item.action) for item in learned] == [(factoid.pk, "evidence")]
+    questions = list(factoid.examples.values_list("text", flat=True))
+    assert any("windows wiped my boot menu" in q.lower() for q in questions)
+    assert learning.learn_from_ticket(ticket) == []  # once only
+
+
+def test_a_copilot_message_unlike_any_answer_teaches_nothing(make_ticket, analyst, team):
+    services.entry_create(
+        question="grub",
+        answer="Run grub-install on the disk from a live session, then update-grub.",
+        actor=None,
+        team=team,
+        status=Status.APPROVED,
+    )
+    ticket = make_ticket(subject="Invoices", body="where do I find my invoices from last year?")
+    ticket_services.message_create(
+        ticket=ticket,
+        kind=Message.Kind.COPILOT,
+        body="We are looking into this and will write again within the hour.",
+    )
+    ticket_services.ticket_change_status(ticket=ticket, actor=analyst, status="resolved")
+    assert learning.learn_from_ticket(ticket) == []

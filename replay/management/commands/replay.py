@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.db.models import Q
 
 from ai import embedding, llm
@@ -305,7 +306,10 @@ def _live_settings(team: Team | None) -> TeamSettings:
 
 
 def _teams_settings(slugs: set[str]) -> dict[str, TeamSettings]:
-    """The live settings of the teams the file names that exist live, by slug."""
+    """The live settings of the teams the file names that exist live, by slug (none when the
+    live database was never set up: a replay needs nothing of it)."""
+    if Team._meta.db_table not in connection.introspection.table_names():
+        return {}
     return {team.slug: _live_settings(team) for team in Team.objects.filter(slug__in=slugs)}
 
 
