@@ -7,6 +7,8 @@ from rest_framework.test import APIClient
 
 from dashboards.panels import PAGES, TABLES
 
+MARKUP = "<img src=x onerror=alert(1)>"
+
 
 def html_routes():
     """Every dashboard address that reads the filters, as the browser asks for them."""
@@ -49,3 +51,21 @@ def test_the_api_refuses_dates_far_from_today(db, manager, params, reason, page)
     error = response.json()["error"]
     assert error["code"] == "invalid"
     assert any(reason in message for messages in error["fields"].values() for message in messages)
+
+
+CURATION = reverse("dashboards:audit_curation")
+
+
+@pytest.mark.parametrize("as_csv", [False, True])
+@pytest.mark.parametrize(
+    ("urls", "name"),
+    [(ROUTES, "team"), ([CURATION, f"{CURATION}?format=csv"], "kind")],
+)
+def test_no_refusal_echoes_markup(client, manager, urls, name, as_csv):
+    client.force_login(manager)
+    for url in urls:
+        response = client.get(url, {name: MARKUP} | ({"format": "csv"} if as_csv else {}))
+        assert response.status_code == 400, url
+        body = response.content.decode()
+        assert MARKUP not in body, url
+        assert "&lt;img src=x onerror=alert(1)&gt;" in body, url
