@@ -179,7 +179,7 @@ REST_FRAMEWORK = {
         "core.api_access.AnonRateThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.untrusted_json.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vigil_site.api_errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
