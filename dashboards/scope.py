@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from core import roles
@@ -18,6 +19,10 @@ from tickets.selectors import AnyUser, teams_for_user
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 731
+# Nothing is recorded outside these days, and a range's arithmetic (the day after its end, the
+# default start 30 days before it) must stay inside the calendar Python and PostgreSQL share.
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -54,14 +59,22 @@ def _midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def _day_field(which: str) -> forms.DateField:
+    bounds = f"The {which} date must be between {FIRST_DAY} and {LAST_DAY}."
+    return forms.DateField(
+        required=False,
+        validators=[
+            MinValueValidator(FIRST_DAY, message=bounds),
+            MaxValueValidator(LAST_DAY, message=bounds),
+        ],
+        error_messages={"invalid": f"The {which} date must look like 2026-11-30."},
+    )
+
+
 class FilterForm(forms.Form):
     team = forms.CharField(required=False)
-    start = forms.DateField(
-        required=False, error_messages={"invalid": "The start date must look like 2026-11-30."}
-    )
-    end = forms.DateField(
-        required=False, error_messages={"invalid": "The end date must look like 2026-11-30."}
-    )
+    start = _day_field("start")
+    end = _day_field("end")
 
     def __init__(self, data: object, *, user: AnyUser) -> None:
         super().__init__(data)  # type: ignore[arg-type]

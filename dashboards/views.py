@@ -41,8 +41,10 @@ def _scope(request: HtmxHttpRequest) -> tuple[FilterForm, Scope]:
     return form, form.scope()
 
 
-def _refused(error: BadFilters) -> HttpResponse:
-    return HttpResponse(f"Bad filters: {error}", status=400, content_type="text/plain")
+def _refused(request: HtmxHttpRequest, error: str) -> HttpResponse:
+    """400 for filters a panel or a CSV download cannot use: a page, whatever the format asked
+    for, so the echoed filter is escaped like any text on a page."""
+    return render(request, "dashboards/refused.html", {"error": error}, status=400)
 
 
 @require_GET
@@ -92,7 +94,7 @@ def panel(request: HtmxHttpRequest, page: str, name: str) -> HttpResponse:
     try:
         _, scope = _scope(request)
     except BadFilters as error:
-        return _refused(error)
+        return _refused(request, str(error))
     context = {"slug": page, "scope": scope, "panels": {name: make(scope)}}
     return render(request, f"dashboards/{page}.html#{name}", context)
 
@@ -107,7 +109,7 @@ def table_csv(request: HtmxHttpRequest, page: str, table: str) -> HttpResponse:
     try:
         _, scope = _scope(request)
     except BadFilters as error:
-        return _refused(error)
+        return _refused(request, str(error))
     return exports.table_csv(make(scope), exports.filename(f"{page}-{table}", scope))
 
 
@@ -130,7 +132,7 @@ def _audit(
     if not valid:
         errors = [str(e) for f in (scope_form, form) for field in f.errors.values() for e in field]
         if as_csv:
-            return HttpResponse(f"Bad filters: {' '.join(errors)}", status=400)
+            return _refused(request, " ".join(errors))
         context["error"] = " ".join(errors)
         return render(request, template, context, status=400)
     scope = scope_form.scope()

@@ -6,13 +6,14 @@
  "message": {"id": "m-1", "author": "…", "role": "customer|analyst", "text": "…"}}
 """
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from core import untrusted_json
 
 ROLES = ("customer", "analyst")
 MAX_ID = 150
@@ -57,7 +58,9 @@ class InboundDelivery:
 def parse_delivery(raw: bytes) -> InboundDelivery:
     """The delivery in ``raw``, or InboundError naming the first field at fault."""
     try:
-        data = json.loads(raw)
+        data = untrusted_json.loads(raw)
+    except untrusted_json.TooDeep as exc:
+        raise InboundError("body", str(exc)) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InboundError("body", f"The body is not valid JSON: {exc}.") from exc
     body = _object(data, "body")
@@ -103,7 +106,19 @@ def _text(data: dict[str, Any], key: str, parent: str, limit: int) -> str:
     value = value.strip()
     if len(value) > limit:
         raise InboundError(path, f"{path} is limited to {limit:,} characters; got {len(value):,}.")
+    _storable(value, path)
     return value
+
+
+def _storable(value: str, path: str) -> None:
+    """PostgreSQL text holds no NUL character, and UTF-8 no lone surrogate (JSON escapes
+    both): refused here, by name, rather than failing in the database."""
+    if "\x00" in value:
+        raise InboundError(path, f"{path} must not contain NUL characters.")
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        raise InboundError(path, f"{path} is not valid Unicode text: {exc.reason}.") from exc
 
 
 def _email(customer: dict[str, Any]) -> str:

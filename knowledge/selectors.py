@@ -19,8 +19,9 @@ from pgvector.django import CosineDistance
 from ai import embedding
 from core import roles
 from knowledge import example_index
-from knowledge.models import KnowledgeEntry, KnowledgeRevision
+from knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeSource
 from tickets.models import Team
+from tickets.selectors import tickets_for_user
 
 AnyUser = User | AnonymousUser
 Status = KnowledgeEntry.Status
@@ -403,10 +404,6 @@ def pending_revisions(*, team: str = "") -> QuerySet:
     return revisions.order_by("created_at", "pk")
 
 
-def entry_get(entry_id: int) -> KnowledgeEntry:
-    return KnowledgeEntry.objects.select_related("team", "related_entry").get(pk=entry_id)
-
-
 def entries_for_user(
     user: AnyUser, *, status: str = Status.APPROVED, team: str = "", source: str = "", q: str = ""
 ) -> QuerySet:
@@ -423,7 +420,23 @@ def entries_for_user(
 
 
 def entry_get_for_user(user: AnyUser, entry_id: int) -> KnowledgeEntry | None:
-    """Curators see every entry; everyone else approved entries in their scope."""
+    """The one way a page, a fragment or the API loads an entry by id.
+
+    Curators see every entry; everyone else approved entries in their teams' scope (their
+    teams' and the all-teams ones). None: no such entry, or not one this user may see.
+    """
     statuses = Status.values if roles.can_curate(user) else [Status.APPROVED]
     entries = in_scope(scope_for_user(user), statuses=statuses)
     return entries.select_related("team", "related_entry").filter(pk=entry_id).first()
+
+
+def entry_sources_for_user(user: AnyUser, entry: KnowledgeEntry) -> QuerySet[KnowledgeSource]:
+    """The messages ``entry`` was learned from that ``user`` may read.
+
+    Curators judge the evidence of every entry, as in the curation queue; anyone else sees
+    only the messages of tickets in their teams (an all-teams entry may come from any team).
+    """
+    sources = entry.sources.select_related("message", "ticket").order_by("ticket_id", "pk")
+    if roles.can_curate(user):
+        return sources
+    return sources.filter(ticket__in=tickets_for_user(user))

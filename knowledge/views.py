@@ -23,12 +23,9 @@ curator_required = role_required(roles.can_curate, "Only curators and admins can
 
 
 def _get_entry(request: HtmxHttpRequest, entry_id: int) -> KnowledgeEntry:
-    """Curators see every entry; others see approved ones only."""
-    try:
-        entry = selectors.entry_get(entry_id)
-    except KnowledgeEntry.DoesNotExist:
-        raise Http404(f"There is no knowledge entry #{entry_id}.") from None
-    if entry.status != Status.APPROVED and not roles.can_curate(request.user):
+    """The entry, if the user may read it (the API asks the same selector); 404 otherwise."""
+    entry = selectors.entry_get_for_user(request.user, entry_id)
+    if entry is None:
         raise Http404(f"There is no knowledge entry #{entry_id}.")
     return entry
 
@@ -92,7 +89,7 @@ def _detail_context(
     }
     return {
         "entry": entry,
-        "sources": entry.sources.select_related("message", "ticket").order_by("ticket_id", "pk"),
+        "sources": selectors.entry_sources_for_user(request.user, entry),
         "revisions": entry.revisions.select_related("ticket")[:50],
         "form": form or forms.EntryForm(initial=initial),
         "curator": roles.can_curate(request.user),
@@ -268,7 +265,9 @@ def _apply(request: HtmxHttpRequest, entry: KnowledgeEntry, action: str) -> str:
     form = forms.TargetForm(request.POST)
     if not form.is_valid():
         raise services.KnowledgeError("Choose the entry to merge into or replace.")
-    target = KnowledgeEntry.objects.get(pk=form.cleaned_data["target"])
+    target = selectors.entry_get_for_user(user, form.cleaned_data["target"])
+    if target is None:
+        raise KnowledgeEntry.DoesNotExist
     if action == "merge":
         services.entry_merge(entry=entry, into=target, actor=user)
         return f"merged into #{target.pk}"

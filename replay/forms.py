@@ -1,10 +1,9 @@
-import json
-
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from ai import llm
+from core import untrusted_json
 from replay.models import ReplayRun
 from tickets.models import Team
 
@@ -38,7 +37,7 @@ def check_jsonl(upload: UploadedFile, *, needs: str, hint: str) -> UploadedFile:
         )
     first = _first_line(upload)
     try:
-        data = json.loads(first.decode("utf-8"))
+        data = untrusted_json.loads(first.decode("utf-8"))
     except UnicodeDecodeError:
         raise forms.ValidationError(f"“{name}” is not UTF-8 text.") from None
     except ValueError as exc:

@@ -160,7 +160,8 @@ class TicketCreateApi(BaseApi):
         operation_id="tickets_create",
         description=(
             "Open a ticket for a customer (found or created by email) with their first message. "
-            f"With an `{IDEMPOTENCY_HEADER}` header, a retry returns the ticket it opened (200)."
+            f"With an `{IDEMPOTENCY_HEADER}` header, a retry returns the ticket it opened (200); "
+            "the same key with another customer, subject or text is a 422."
         ),
         parameters=[IDEMPOTENCY_PARAMETER],
         request=InputSerializer,
@@ -176,14 +177,13 @@ class TicketCreateApi(BaseApi):
         if team is None:
             raise serializers.ValidationError({"team": [f"You have no team {data['team']!r}."]})
         with transaction.atomic():
-            ticket, created = services.ticket_open_once(
+            ticket, created = services.ticket_open_with_key(
                 key=idempotency_key(request),
                 team=team,
                 name=data["customer"]["name"],
                 email=data["customer"]["email"],
                 subject=data["subject"],
                 body=data["body"],
-                ip=None,
             )
             if created and data["priority"] != ticket.priority:
                 services.ticket_set_priority(

@@ -35,6 +35,12 @@ class _ForwardingConsumer(AsyncJsonWebsocketConsumer):
     async def ticket_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "changed"})
 
+    async def _refuse(self, code: int) -> None:
+        """Accept, then close with ``code``. A handshake refused before accepting reaches the
+        browser as a bare HTTP 403 (close code 1006): it could not tell why, and would retry."""
+        await self.accept()
+        await self.close(code=code)
+
     async def _join(self, group: str) -> None:
         self.group = group
         await self.channel_layer.group_add(group, self.channel_name)
@@ -45,12 +51,12 @@ class TicketConsumer(_ForwardingConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self._refuse(CLOSE_UNAUTHENTICATED)
             return
         self.ticket_id = self.scope["url_route"]["kwargs"]["ticket_id"]
         ticket_pk = await self._ticket_pk(user)
         if ticket_pk is None:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse(CLOSE_FORBIDDEN)
             return
         await self._join(realtime.staff_group(ticket_pk))
 
@@ -105,7 +111,7 @@ class PortalConsumer(_ForwardingConsumer):
         token = self.scope["url_route"]["kwargs"]["token"]
         ticket_pk = await self._ticket_pk(token)
         if ticket_pk is None:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse(CLOSE_FORBIDDEN)
             return
         await self._join(realtime.portal_group(ticket_pk))
 

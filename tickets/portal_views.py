@@ -80,13 +80,31 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
     return redirect(portal_path(ticket) + "?new=1")
 
 
+def _window_start() -> dt.datetime:
+    return timezone.now() - dt.timedelta(minutes=settings.VIGIL_PORTAL_RATE_WINDOW_MINUTES)
+
+
 def _rate_limited(email: str, ip: str | None) -> bool:
-    since = timezone.now() - dt.timedelta(minutes=settings.VIGIL_PORTAL_RATE_WINDOW_MINUTES)
     limit = settings.VIGIL_PORTAL_RATE_LIMIT
-    recent = Ticket.objects.filter(created_at__gte=since)
+    recent = Ticket.objects.filter(created_at__gte=_window_start())
     by_email = recent.filter(customer__email=email.strip().lower()).count()
     by_ip = recent.filter(created_from_ip=ip).count() if ip else 0
     return by_email >= limit or by_ip >= limit
+
+
+def _replies_limited(ticket: Ticket) -> bool:
+    """Replies are counted per ticket, as new tickets per address: the customer's messages on
+    it in the window, however they came."""
+    recent = ticket.messages.filter(kind=Message.Kind.CUSTOMER, created_at__gte=_window_start())
+    return recent.count() >= settings.VIGIL_PORTAL_REPLY_RATE_LIMIT
+
+
+def _replies_limit_text() -> str:
+    return (
+        f"You have sent {settings.VIGIL_PORTAL_REPLY_RATE_LIMIT} messages on this ticket in the "
+        f"last {settings.VIGIL_PORTAL_RATE_WINDOW_MINUTES} minutes. We will read them; please "
+        "wait for our answer or try again later."
+    )
 
 
 @require_GET
@@ -110,7 +128,11 @@ def ticket_conversation(request: HtmxHttpRequest, ticket: Ticket, token: str) ->
 def ticket_reply(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpResponse:
     form = forms.PortalReplyForm(request.POST)
     message = None
-    if form.is_valid():
+    status = 422 if request.htmx else 400
+    if form.is_valid() and _replies_limited(ticket):
+        form.add_error(None, _replies_limit_text())
+        status = 429
+    elif form.is_valid():
         try:
             message, _ = services.message_create(
                 ticket=ticket,
@@ -124,9 +146,9 @@ def ticket_reply(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpRe
     if message is None:
         if not request.htmx:
             context = _context(request, ticket, token, form)
-            return render(request, "portal/ticket_page.html", context, status=400)
+            return render(request, "portal/ticket_page.html", context, status=status)
         context = {"ticket": ticket, "token": token, "form": form}
-        return render(request, "portal/ticket_page.html#reply_form", context, status=422)
+        return render(request, "portal/ticket_page.html#reply_form", context, status=status)
     if not request.htmx:
         return redirect(portal_path(ticket))
     fresh = forms.PortalReplyForm(initial={"client_token": uuid.uuid4().hex})

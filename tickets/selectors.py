@@ -79,6 +79,16 @@ def ticket_from_form(*, key: str | None, email: str, ip: str | None) -> Ticket |
     )
 
 
+def message_with_key(key: str) -> Message | None:
+    """The first message stored with the idempotency key ``key``, with its ticket."""
+    return (
+        Message.objects.select_related("ticket__customer")
+        .filter(external_id=key)
+        .order_by("pk")
+        .first()
+    )
+
+
 def conversation_for_staff(ticket: Ticket) -> QuerySet[Message]:
     return ticket.messages.select_related("author").order_by("created_at", "id")
 

@@ -120,8 +120,7 @@ def ticket_open_once(
     """
     with transaction.atomic():
         if key:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+            _lock_key(key)
             existing = selectors.ticket_from_form(key=key, email=email, ip=ip)
             if existing is not None:
                 return existing, False
@@ -134,6 +133,53 @@ def ticket_open_once(
             external_id=key,
         )
     return ticket, True
+
+
+def ticket_open_with_key(
+    *, key: str | None, team: Team, name: str, email: str, subject: str, body: str
+) -> tuple[Ticket, bool]:
+    """Open a ticket for an API caller; returns (ticket, created).
+
+    ``key`` is the caller's own idempotency key (already scoped to the caller). The same key
+    again returns the ticket it opened, for whichever customer it names; with another
+    customer, subject or text it is refused (TicketError), never a second ticket.
+    """
+    with transaction.atomic():
+        if key:
+            _lock_key(key)
+            opening = selectors.message_with_key(key)
+            if opening is not None:
+                if not _opens(opening, email=email, subject=subject, body=body):
+                    raise TicketError(
+                        "This Idempotency-Key was already used for a different ticket "
+                        "(another customer, subject or text). Use a new key for a new ticket."
+                    )
+                return opening.ticket, False
+        ticket = ticket_create(
+            team=team,
+            customer=customer_get_or_create(name=name, email=email),
+            subject=subject,
+            body=body,
+            external_id=key,
+        )
+    return ticket, True
+
+
+def _lock_key(key: str) -> None:
+    """Two requests with one key wait for each other, so the second finds the first's work."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
+def _opens(message: Message, *, email: str, subject: str, body: str) -> bool:
+    """Whether ``message`` is the first message of a ticket these fields would open."""
+    ticket = message.ticket
+    return (
+        message.kind == Message.Kind.CUSTOMER
+        and ticket.customer.email == email.strip().lower()
+        and ticket.subject == subject.strip()[:200]
+        and message.body == body.strip()
+    )
 
 
 def message_create(

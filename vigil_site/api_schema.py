@@ -12,7 +12,7 @@ ERROR_SCHEMA = {
                 "code": {
                     "type": "string",
                     "description": "invalid, not_authenticated, permission_denied, not_found, "
-                    "method_not_allowed, conflict, unprocessable, throttled…",
+                    "method_not_allowed, conflict, too_large, unprocessable, throttled…",
                 },
                 "message": {"type": "string", "description": "What went wrong, fit to show."},
                 "fields": {
@@ -33,7 +33,10 @@ COMMON = {
     "404": "No such object in your teams (or no such page).",
     "429": "Too many requests; the message says when to try again.",
 }
-WRITES = {"422": "The current state refuses the change; the message says why."}
+WRITES = {
+    "413": "The body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+    "422": "The current state refuses the change; the message says why.",
+}
 SUGGESTION_WRITES = {"409": "The suggestion was already decided."}
 
 

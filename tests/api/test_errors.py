@@ -1,3 +1,7 @@
+import json
+
+import pytest
+
 from tests.api.conftest import error_of
 
 LIST = "/api/v1/tickets/"
@@ -69,3 +73,41 @@ def test_guessing_tokens_is_throttled(anonymous, settings, db):
         assert anonymous.get(LIST).status_code == 401
     anonymous.credentials(HTTP_AUTHORIZATION="Token guess-3")
     assert anonymous.get(LIST).status_code == 429
+
+
+def post_raw(client, url, raw):
+    return client.post(url, raw, content_type="application/json")
+
+
+@pytest.mark.parametrize("depth", [100_000, 200])
+def test_deeply_nested_json_is_a_400_with_the_reason(api_for, analyst, ticket, depth):
+    raw = '{"body": "hi", "kind": ' + "[" * depth + "]" * depth + "}"
+    url = f"/api/v1/tickets/{ticket.pk}/messages/create/"
+    response = post_raw(api_for(analyst), url, raw)
+    assert response.status_code == 400
+    assert "nested more than 32 levels" in error_of(response)["message"]
+    assert ticket.messages.count() == 1
+
+
+def test_json_nested_a_little_is_judged_by_its_fields(api_for, analyst, ticket):
+    raw = '{"body": "hi", "kind": [[["analyst"]]]}'
+    response = post_raw(api_for(analyst), f"/api/v1/tickets/{ticket.pk}/messages/create/", raw)
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"kind"}
+
+
+@pytest.mark.parametrize("login", ["token", "session"])
+def test_a_body_over_the_upload_limit_is_the_apis_json_413(
+    api_for, client, analyst, ticket, settings, login
+):
+    if login == "session":
+        client.force_login(analyst)
+    caller = api_for(analyst) if login == "token" else client
+    raw = json.dumps({"body": "x" * 3_000_000})
+    response = post_raw(caller, f"/api/v1/tickets/{ticket.pk}/messages/create/", raw)
+    assert response.status_code == 413
+    assert response.headers["Content-Type"] == "application/json"
+    error = error_of(response)
+    assert error["code"] == "too_large"
+    assert f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes" in error["message"]
+    assert ticket.messages.count() == 1

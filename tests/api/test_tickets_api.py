@@ -1,3 +1,4 @@
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -148,6 +149,58 @@ def test_a_retried_create_opens_the_ticket_once(api_for, analyst, team):
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert Ticket.objects.count() == 1
+
+
+def opening(**changes):
+    payload = {
+        "team": "compute",
+        "customer": {"name": "Lena", "email": "lena@example.com"},
+        "subject": "Cannot resize volume",
+        "body": "Greyed out.",
+    }
+    return payload | changes
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"body": "Greyed out, and now the VM is gone."},
+        {"subject": "Cannot delete volume"},
+        {"customer": {"name": "Mallory", "email": "mallory@example.com"}},
+    ],
+    ids=["text", "subject", "customer"],
+)
+def test_a_key_reused_for_another_ticket_is_refused(api_for, analyst, team, changed):
+    client = api_for(analyst)
+    key = {"HTTP_IDEMPOTENCY_KEY": "delivery-42"}
+    first = client.post(CREATE, opening(), format="json", **key)
+    again = client.post(CREATE, opening(**changed), format="json", **key)
+    assert first.status_code == 201
+    assert again.status_code == 422
+    error = error_of(again)
+    assert error["code"] == "unprocessable"
+    assert "Idempotency-Key was already used for a different ticket" in error["message"]
+    assert Ticket.objects.count() == 1
+    assert Ticket.objects.get().messages.get().body == "Greyed out."
+
+
+def test_a_retry_after_the_customer_was_renamed_is_still_the_same_ticket(api_for, analyst, team):
+    client = api_for(analyst)
+    key = {"HTTP_IDEMPOTENCY_KEY": "delivery-42"}
+    first = client.post(CREATE, opening(), format="json", **key)
+    renamed = opening(customer={"name": "Lena Fischer", "email": "LENA@example.com"})
+    again = client.post(CREATE, renamed | {"body": "  Greyed out.\n"}, format="json", **key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_ticket_keys_are_scoped_to_the_caller(api_for, analyst, team):
+    other = UserFactory(username="bridge", roles=["analyst"], teams=[team])
+    key = {"HTTP_IDEMPOTENCY_KEY": "delivery-42"}
+    mine = api_for(analyst).post(CREATE, opening(), format="json", **key)
+    theirs = api_for(other).post(CREATE, opening(), format="json", **key)
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert Ticket.objects.count() == 2
 
 
 def test_creating_in_a_team_not_ones_own_is_refused(api_for, analyst, other_team):

@@ -89,3 +89,33 @@ class LiveConversationTests(BrowserTestCase):
         assert response is not None
         assert response.status == 404
         expect(page.locator("#conversation")).to_have_count(0)
+
+    def socket_outcome(self, page, path: str) -> int | str:
+        """How a real websocket to ``path`` ends, as a page's script sees it: its close code,
+        or "open" if it is still open after two seconds."""
+        url = self.live_server_url.replace("http", "ws", 1) + path
+        return page.evaluate(
+            """url => new Promise(resolve => {
+                const socket = new WebSocket(url);
+                socket.onclose = event => resolve(event.code);
+                setTimeout(() => {
+                    resolve(socket.readyState === WebSocket.OPEN ? "open" : "pending");
+                    socket.close();
+                }, 2000);
+            })""",
+            url,
+        )
+
+    def test_a_refused_socket_says_why_with_its_close_code(self) -> None:
+        ticket_socket = f"/ws/tickets/{self.ticket.pk}/"
+        stranger = self.new_page()
+        stranger.goto(f"{self.live_server_url}/login/")
+        assert self.socket_outcome(stranger, ticket_socket) == 4401
+        forged = selectors.portal_token_for(self.ticket)[:-2] + "xx"
+        assert self.socket_outcome(stranger, f"/ws/support/{forged}/") == 4403
+        outsider = self.new_page()
+        self.login(outsider, "olga")
+        assert self.socket_outcome(outsider, ticket_socket) == 4403
+        analyst = self.new_page()
+        self.login(analyst, "sam")
+        assert self.socket_outcome(analyst, ticket_socket) == "open"

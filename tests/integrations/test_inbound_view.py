@@ -179,6 +179,58 @@ def test_a_bad_body_is_400_naming_the_field(post_inbound, body, field):
     assert not Customer.objects.exists()
 
 
+NUL_FIELDS = [
+    ("delivery_id", delivery(delivery_id="d-\x001")),
+    ("conversation.id", delivery(conversation={"id": "conv\x00-1"})),
+    ("conversation.subject", delivery(conversation={"subject": "Cannot\x00 reach"})),
+    (
+        "conversation.customer.name",
+        delivery(conversation={"customer": {"name": "Ada\x00", "email": "ada@example.com"}}),
+    ),
+    ("message.id", delivery(message={"id": "m-\x001"})),
+    ("message.author", delivery(message={"author": "Ada\x00"})),
+    ("message.text", delivery(message={"text": "Help\x00!"})),
+]
+
+
+@pytest.mark.parametrize(("field", "body"), NUL_FIELDS, ids=[f for f, _ in NUL_FIELDS])
+def test_a_nul_character_is_400_naming_the_field(post_inbound, field, body):
+    response = post_inbound(body)
+    assert response.status_code == 400
+    assert response.json() == {"error": f"{field} must not contain NUL characters.", "field": field}
+    assert not Ticket.objects.exists()
+
+
+def test_a_nul_character_in_a_later_message_changes_nothing(post_inbound):
+    assert post_inbound(delivery()).status_code == 201
+    response = post_inbound(delivery(message={"id": "m-2", "text": "More\x00"}))
+    assert response.status_code == 400
+    assert response.json()["field"] == "message.text"
+    assert Message.objects.count() == 1
+
+
+def test_a_lone_surrogate_is_400_naming_the_field(post_inbound):
+    raw = json.dumps(delivery(message={"text": "Help \ud800!"})).encode()
+    response = post_inbound(raw)
+    assert response.status_code == 400
+    assert response.json()["field"] == "message.text"
+    assert "not valid Unicode" in response.json()["error"]
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("depth", [100_000, 40])
+def test_deeply_nested_json_is_400_with_the_reason(post_inbound, depth):
+    body = delivery()
+    raw = json.dumps(body)[:-1] + ', "extra": ' + "[" * depth + "]" * depth + "}"
+    response = post_inbound(raw.encode())
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "The JSON is nested more than 32 levels deep.",
+        "field": "body",
+    }
+    assert not Ticket.objects.exists()
+
+
 def test_an_oversized_message_is_refused_with_the_limit(post_inbound, settings):
     settings.VIGIL_MAX_MESSAGE_CHARS = 10
     response = post_inbound(delivery(message={"text": "z" * 11}))

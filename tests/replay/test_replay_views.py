@@ -202,6 +202,10 @@ def test_starting_a_replay_saves_the_run_and_queues_it(
         ({"conversations": upload("march.jsonl", b"")}, "The submitted file is empty."),
         ({"conversations": upload("march.jsonl", "id,messages\n")}, "is not JSON"),
         ({"conversations": upload("march.jsonl", "[1, 2]\n")}, "is not a JSON object"),
+        (
+            {"conversations": upload("march.jsonl", "[" * 100_000 + "]" * 100_000 + "\n")},
+            "nested more than 32 levels deep",
+        ),
         ({"conversations": upload("march.jsonl", b"\xff\xfe{}\n")}, "is not UTF-8 text"),
         (
             {"conversations": upload("kb.jsonl", KNOWLEDGE.read_bytes())},

@@ -1,6 +1,10 @@
+import datetime as dt
+import json
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from tickets import selectors
 from tickets.models import Message, Ticket
@@ -158,6 +162,40 @@ def test_the_customer_replies(client, ticket, analyst):
         headers=HX,
     )
     assert ticket.messages.filter(body="Rebooted, still broken").count() == 1
+
+
+def test_portal_replies_are_rate_limited_per_ticket(client, ticket, make_ticket, settings):
+    settings.VIGIL_PORTAL_REPLY_RATE_LIMIT = 3
+    url = reverse("portal:reply", args=[selectors.portal_token_for(ticket)])
+    # The opening message counts: the customer wrote it in this window too.
+    for n in range(2):
+        assert client.post(url, {"body": f"More {n}"}, headers=HX).status_code == 200
+    refused = client.post(url, {"body": "One too many"}, headers=HX)
+    assert refused.status_code == 429
+    assert "You have sent 3 messages on this ticket in the last 60 minutes" in refused.text
+    assert "One too many" in refused.text  # kept in the box
+    plain = client.post(url, {"body": "One too many"})
+    assert plain.status_code == 429
+    assert "You have sent 3 messages" in plain.text
+    assert ticket.messages.count() == 3
+    elsewhere = make_ticket(subject="Another problem")
+    other_url = reverse("portal:reply", args=[selectors.portal_token_for(elsewhere)])
+    assert client.post(other_url, {"body": "Hello"}, headers=HX).status_code == 200
+
+
+def test_the_reply_limit_counts_only_the_window(client, ticket, settings):
+    settings.VIGIL_PORTAL_REPLY_RATE_LIMIT = 2
+    ticket.messages.update(created_at=timezone.now() - dt.timedelta(minutes=61))
+    url = reverse("portal:reply", args=[selectors.portal_token_for(ticket)])
+    assert client.post(url, {"body": "Still there?"}, headers=HX).status_code == 200
+    assert client.post(url, {"body": "Hello?"}, headers=HX).status_code == 200
+    assert client.post(url, {"body": "Anyone?"}, headers=HX).status_code == 429
+
+
+def test_htmx_swaps_a_rate_limit_refusal_in(client, ticket):
+    page = client.get(page_url(ticket)).text
+    config = json.loads(page.split('name="htmx-config" content=\'')[1].split("'")[0])
+    assert {"code": "429", "swap": True} in config["responseHandling"]
 
 
 def test_an_empty_customer_reply_is_refused(client, ticket):
