@@ -199,9 +199,10 @@ class Candidate:
 
     ``closeness`` is the entry's hybrid score (0 when the entry search did not find it);
     ``similarity`` the cosine of the question with the entry (question and answer together; 0
-    when the entry search did not find it), ``answer_similarity`` with its answer alone. ``vote`` is the share of the question's
-    nearest examples (past questions) that belong to this entry, weighted by how close each
-    is, and ``agreeing`` how many of them do; ``word_vote`` the same vote by shared rare words.
+    when the entry search did not find it), ``answer_similarity`` with its answer alone.
+    ``vote`` is the share of the question's nearest examples (past questions) that belong to
+    this entry, weighted by how close each is, and ``agreeing`` how many of them do;
+    ``word_vote`` the same vote by shared rare words.
     ``example_similarity`` and ``word_overlap`` are the entry's closest example by meaning and
     by words; ``examples`` how many past questions it answered.
     """

@@ -135,15 +135,23 @@ class ConversationResult:
 
 
 def answers_to(conversation: Conversation) -> dict[int, list[str]]:
-    """Ground truth: customer turn index → the analysts' non-question replies linked to it."""
+    """Ground truth: customer turn index → the analysts' non-question replies linked to it,
+    and what a bot said in answer to those replies (the text a helper's "!name" called up)."""
     roles = {turn.index: turn.role for turn in conversation.turns}
+    answering: dict[int, list[int]] = {}  # an analyst's answer → the customer turns it answers
     found: dict[int, list[str]] = {}
     for turn in conversation.turns:
+        if turn.role == "bot":
+            asked = {c for index in turn.reply_to for c in answering.get(index, [])}
+            for index in sorted(asked):
+                found[index].append(turn.text)
+            continue
         if turn.role != "analyst" or "?" in turn.text:
             continue
         for index in turn.reply_to:
             if roles.get(index) == "customer":
                 found.setdefault(index, []).append(turn.text)
+                answering.setdefault(turn.index, []).append(index)
     return found
 
 

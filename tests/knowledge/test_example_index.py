@@ -116,4 +116,5 @@ def test_an_imported_entry_named_by_the_question_is_a_candidate(team):
         approved(f"Printer problem number {n}", f"Printer fix {n}", team=team)
     found = candidates_for("how do I reinstall grub after windows wiped it", team)
     [named] = [c for c in found.candidates if c.entry.pk == factoid.pk]
-    assert named.title_match and named.imported
+    assert named.title_match
+    assert named.imported

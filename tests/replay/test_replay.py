@@ -9,7 +9,7 @@ from django.db import connection
 from copilot.models import CopilotRun, TeamCopilotSettings
 from knowledge.models import KnowledgeEntry
 from replay import services as replay_services
-from replay.reading import parse_line, read_conversations
+from replay.reading import Conversation, Turn, parse_line, read_conversations
 from replay.report import build_report, curve, token_f1
 from replay.runner import (
     ANNOUNCEMENTS,
@@ -46,6 +46,18 @@ def test_ground_truth_is_a_non_question_analyst_reply_linked_to_the_message():
     assert answers_to(by_id["c-1"]) == {0: [by_id["c-1"].turns[1].text]}
     # "Hi! What can I do for you?" replies to message 0 but asks back: not an answer.
     assert answers_to(by_id["c-4"]) == {}
+
+
+def test_what_a_bot_said_for_the_helper_is_part_of_the_human_answer():
+    turns = (
+        Turn(0, "customer", "ana", "windows wiped my boot menu, how do I get ubuntu back?"),
+        Turn(1, "analyst", "bo", "ana: !grub", reply_to=(0,)),
+        Turn(2, "bot", "ubotu", "GRUB is restored with grub-install from a live session", (1,)),
+        Turn(3, "bot", "ubotu", "the channel's rules are at the wiki", ()),
+        Turn(4, "customer", "ana", "thanks, and is 24.04 out yet?"),
+    )
+    conversation = Conversation(line=1, id="c", subject="", turns=turns, resolved=True)
+    assert answers_to(conversation) == {0: ["ana: !grub", turns[2].text]}
 
 
 def test_token_f1():
