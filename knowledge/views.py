@@ -7,12 +7,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
 from core.http import HtmxHttpRequest, role_required, staff_required
 from knowledge import diff, forms, selectors, services
 from knowledge.models import KnowledgeEntry, KnowledgeRevision
+from tickets.models import Message
 from tickets.selectors import teams_for_user
 
 Status = KnowledgeEntry.Status
@@ -205,10 +207,20 @@ def _row_context(entry: KnowledgeEntry, **extra: Any) -> dict[str, Any]:
         comparisons.append({"hit": hit, "question": (q_old, q_new), "answer": (a_old, a_new)})
     return {
         "entry": entry,
-        "sources": entry.sources.select_related("message", "ticket").order_by("pk")[:10],
+        "sources": [
+            {"source": source, "cut": _cut(source.message, entry)}
+            for source in entry.sources.select_related("message", "ticket").order_by("pk")[:10]
+        ],
         "comparisons": comparisons,
         **extra,
     }
+
+
+def _cut(message: Message, entry: KnowledgeEntry) -> SafeString:
+    """The source message with what learning left out of the entry struck through: greetings,
+    names, personal data, the story around the question, the chat around the answer."""
+    kept = entry.question if message.kind == Message.Kind.CUSTOMER else entry.answer
+    return diff.word_diff(message.body, kept)[0]
 
 
 def _revision_context(revision: KnowledgeRevision, **extra: Any) -> dict[str, Any]:

@@ -41,6 +41,27 @@ def test_the_queue_shows_entries_sources_and_nearest_side_by_side(
     assert "<del>" in text
 
 
+def test_the_card_shows_what_learning_cut_from_each_source(client, curator, make_ticket):
+    ticket = make_ticket(
+        body="Hi there, I'm Priya from Acme. How do I make a volume larger without downtime?"
+    )
+    entry = services.entry_create(
+        question="How do I make a volume larger without downtime?",
+        answer="Resize it in the console, then run growpart.",
+        actor=None,
+        team=ticket.team,
+        source=KnowledgeEntry.Source.LEARNED,
+    )
+    KnowledgeSource.objects.create(entry=entry, ticket=ticket, message=ticket.messages.first())
+    client.force_login(curator)
+    text = client.get(reverse("knowledge:curation")).text
+    row = text[text.index(f'id="entry-row-{entry.pk}"') :]
+    row = row[: row.index("</article>")]
+    assert "<del>Hi there, I&#x27;m Priya from Acme. </del>" in row
+    assert "How do I make a volume larger without downtime?" in row
+    assert "left out of the question" in row
+
+
 def test_queue_filters(client, curator, proposed, other_team):
     client.force_login(curator)
     assert proposed.question in client.get(reverse("knowledge:curation") + "?team=compute").text
