@@ -19,13 +19,16 @@ def noisy_rows(count=400, seed=5):
 def test_a_fitted_model_answers_like_scikit_learn_and_survives_json():
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
 
     rows, labels = noisy_rows()
     model = fitting.fit("answerability", rows, labels, features=["closeness", "noise"])
     x = np.array([[r["closeness"], r["noise"]] for r in rows])
     scaled = (x - np.array(model.means)) / np.array(model.scales)
     reference = CalibratedClassifierCV(
-        LogisticRegression(max_iter=1000), method="sigmoid", cv=5
+        LogisticRegression(max_iter=3000),
+        method="sigmoid",
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
     ).fit(scaled, labels)
     again = fitted.from_json(model.to_json())
     for row, expected in zip(rows[:20], reference.predict_proba(scaled[:20])[:, 1], strict=False):
@@ -104,3 +107,19 @@ def test_the_shipped_answerability_model_trusts_closer_and_agreeing_knowledge():
     near = {"vote": 0.9, "agreeing": 0.6, "similarity": 0.8, "closeness": 0.85}
     assert model.probability(near) > model.probability(far)
     assert json.loads(model.to_json())["features"] == list(model.features)
+
+
+def test_rows_grouped_by_source_give_calibrators_that_agree():
+    # A large source with rare positives, then a small one with many, one after the other (as
+    # replays are read): unshuffled folds would calibrate each member on a different mix.
+    rng = np.random.default_rng(7)
+    rows, labels = [], []
+    for source, rate, count in ((0.0, 0.01, 3000), (1.0, 0.6, 300)):
+        for _ in range(count):
+            closeness = float(rng.random())
+            rows.append({"closeness": closeness, "source": source})
+            labels.append(bool(rng.random() < rate * closeness))
+    model = fitting.fit("answerability", rows, labels, features=["closeness", "source"])
+    slopes = [-a for _, _, a, _ in model.members]
+    assert min(slopes) > 0
+    assert max(slopes) / min(slopes) < 2, slopes
