@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.tasks import async_task
 
+from core.client_ip import client_ip
 from core.http import HtmxHttpRequest
 from tickets import forms, selectors, services
 from tickets.models import Message, Ticket
@@ -46,7 +47,7 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "portal/ticket_new.html", {"form": form}, status=400)
     data = form.cleaned_data
-    ip = request.META.get("REMOTE_ADDR") or None
+    ip = client_ip(request)
     key = idempotency_key("portal-new", data["client_token"])
     resubmitted = selectors.ticket_from_form(key=key, email=data["email"], ip=ip)
     if resubmitted is not None:

@@ -5,7 +5,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from vigil_site.env import env_bool, env_float, env_int, env_list, env_str, installation_secret
+from vigil_site.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    installation_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("VIGIL_DATA_DIR", str(BASE_DIR / ".vigil")))
@@ -14,6 +22,9 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or installation_secret(DATA_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed.
+# Empty: nobody's; the client is whoever connected. core.client_ip reads it.
+VIGIL_TRUSTED_PROXIES = env_networks("VIGIL_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "daphne",
