@@ -1,5 +1,6 @@
 """Vigil settings. Every value comes from the environment; see .env.example for the list."""
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
     "channels",
     "django_htmx",
     "template_partials",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it turns a login that axes refused into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vigil_site.urls"
@@ -139,6 +143,22 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tickets:queue"
 LOGOUT_REDIRECT_URL = "login"
+
+# Password guessing (django-axes): after VIGIL_LOGIN_FAILURE_LIMIT wrong passwords in a row for one
+# username from one address, that pair is refused for VIGIL_LOGIN_LOCKOUT_MINUTES, counted again
+# from each further try. Other users, and the same user elsewhere, log in as usual; API tokens
+# and portal links never pass through a password. Admins unlock in the admin's Access attempts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("VIGIL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("VIGIL_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "vigil_site.login_views.locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("VIGIL_TIME_ZONE", "UTC")
