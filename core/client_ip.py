@@ -11,8 +11,16 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.deprecation import MiddlewareMixin
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+FORWARDED_HEADERS = (
+    "HTTP_FORWARDED",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PROTO",
+)
 
 
 @lru_cache(maxsize=8)
@@ -61,3 +69,17 @@ def _is_ip(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class ForwardedHeadersMiddleware(MiddlewareMixin):
+    """Drops forwarded headers from a request that did not come through a trusted proxy.
+
+    Django believes ``X-Forwarded-Proto`` (``SECURE_PROXY_SSL_HEADER``) from whoever sends it:
+    without this, a client talking to Vigil directly could claim its plain HTTP was HTTPS.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_trusted_proxy(request.META.get("REMOTE_ADDR")):
+            return
+        for header in FORWARDED_HEADERS:
+            request.META.pop(header, None)

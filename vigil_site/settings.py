@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: nothing below may see forwarded headers that no trusted proxy sent.
+    "core.client_ip.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -178,8 +180,18 @@ EMAIL_BACKEND = env_str("VIGIL_EMAIL_BACKEND", "django.core.mail.backends.consol
 DEFAULT_FROM_EMAIL = env_str("VIGIL_FROM_EMAIL", "support@vigil.localhost")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("VIGIL_SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Production behind HTTPS: one switch. Cookies travel only over HTTPS, browsers are told to use
+# nothing else (HSTS), and plain HTTP is redirected. Behind a proxy that ends TLS, name it in
+# VIGIL_TRUSTED_PROXIES: its X-Forwarded-Proto is what tells Vigil a request came over HTTPS
+# (core.client_ip.ForwardedHeadersMiddleware drops that header from anyone else).
+if env_str("VIGIL_SECURE_COOKIES"):
+    raise ValueError("VIGIL_SECURE_COOKIES was replaced by VIGIL_HTTPS; set that instead.")
+VIGIL_HTTPS = env_bool("VIGIL_HTTPS", default=False)
+SESSION_COOKIE_SECURE = VIGIL_HTTPS
+CSRF_COOKIE_SECURE = VIGIL_HTTPS
+SECURE_SSL_REDIRECT = VIGIL_HTTPS
+SECURE_HSTS_SECONDS = env_int("VIGIL_HSTS_SECONDS", 31_536_000) if VIGIL_HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Product limits, documented in the README.
 VIGIL_MAX_MESSAGE_CHARS = env_int("VIGIL_MAX_MESSAGE_CHARS", 10_000)
