@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.tasks import async_task
 
@@ -25,8 +26,12 @@ PortalView = Callable[[HtmxHttpRequest, Ticket, str], HttpResponse]
 
 
 def portal_ticket(view: PortalView) -> Callable[..., HttpResponse]:
-    """Resolve the signed link to its ticket; a forged or tampered link gets 403."""
+    """Resolve the signed link to its ticket; a forged or tampered link gets 403.
 
+    The link is the customer's only credential, so no cache may keep what it shows.
+    """
+
+    @never_cache
     @wraps(view)
     def wrapper(request: HtmxHttpRequest, token: str) -> HttpResponse:
         try:

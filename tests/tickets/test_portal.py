@@ -122,6 +122,14 @@ def test_the_ip_limit_counts_each_customer_behind_a_trusted_proxy(client, team, 
     assert Ticket.objects.get(customer__email="a@example.com").created_from_ip == "203.0.113.9"
 
 
+def test_the_private_link_pages_are_never_stored(client, ticket):
+    # The link is the customer's only credential: no browser or proxy cache may keep its pages.
+    url = page_url(ticket)
+    for response in (client.get(url), client.get(url + "conversation/", headers=HX)):
+        assert response.status_code == 200
+        assert "no-store" in response.headers["Cache-Control"]
+
+
 def test_the_page_shows_public_messages_only(client, ticket, reply):
     reply(ticket, "SECRET: customer is on the old plan", internal=True)
     reply(ticket, "Please reboot from the console")
