@@ -1,6 +1,9 @@
 """VIGIL_HTTPS: the one production switch for cookies, HSTS and the redirect to HTTPS."""
 
 import importlib.util
+import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings as django_settings
@@ -47,6 +50,41 @@ def test_the_hsts_lifetime_can_start_short(monkeypatch):
 def test_the_old_cookie_switch_is_refused_with_its_replacement_named(monkeypatch):
     with pytest.raises(ValueError, match="VIGIL_HTTPS"):
         load_settings(monkeypatch, VIGIL_SECURE_COOKIES="true")
+
+
+# Django's deployment checks for HSTS, the redirect, and the two cookies.
+HTTPS_CHECKS = ("security.W004", "security.W008", "security.W012", "security.W016")
+
+
+def deploy_check(**env):
+    inherited = {
+        k: v for k, v in os.environ.items() if k not in ("VIGIL_HTTPS", "VIGIL_HSTS_SECONDS")
+    }
+    environment = {
+        **inherited,
+        "DATABASE_URL": "postgres://vigil@localhost/vigil",
+        "DJANGO_SECRET_KEY": "deploy-check-" + "k" * 50,
+        "DJANGO_SETTINGS_MODULE": "vigil_site.settings",
+        **env,
+    }
+    command = [sys.executable, "manage.py", "check", "--deploy"]
+    result = subprocess.run(  # noqa: S603
+        command,
+        cwd=django_settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    return result.stdout + result.stderr
+
+
+def test_djangos_deployment_check_passes_with_it():
+    without = deploy_check()
+    assert all(check in without for check in HTTPS_CHECKS)
+    with_https = deploy_check(VIGIL_HTTPS="1")
+    assert not [check for check in HTTPS_CHECKS if check in with_https]
 
 
 @pytest.fixture
