@@ -143,25 +143,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
-# Content-Security-Policy (django-csp): scripts, styles, images and fonts from Vigil's own static
-# files only; no inline script, event handler or style attribute anywhere, htmx included (its
-# config in base.html turns off eval and its injected styles). connect-src also names this host's
-# websocket origins (vigil_site.csp), for browsers that do not count them as 'self'.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'none'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    },
-}
-
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tickets:queue"
 LOGOUT_REDIRECT_URL = "login"
@@ -204,7 +185,7 @@ SESSION_COOKIE_HTTPONLY = True
 # nothing else (HSTS), and plain HTTP is redirected. Behind a proxy that ends TLS, name it in
 # VIGIL_TRUSTED_PROXIES: its X-Forwarded-Proto is what tells Vigil a request came over HTTPS
 # (core.client_ip.ForwardedHeadersMiddleware drops that header from anyone else).
-if env_str("VIGIL_SECURE_COOKIES"):
+if env_bool("VIGIL_SECURE_COOKIES"):
     raise ValueError("VIGIL_SECURE_COOKIES was replaced by VIGIL_HTTPS; set that instead.")
 VIGIL_HTTPS = env_bool("VIGIL_HTTPS", default=False)
 SESSION_COOKIE_SECURE = VIGIL_HTTPS
@@ -212,6 +193,25 @@ CSRF_COOKIE_SECURE = VIGIL_HTTPS
 SECURE_SSL_REDIRECT = VIGIL_HTTPS
 SECURE_HSTS_SECONDS = env_int("VIGIL_HSTS_SECONDS", 31_536_000) if VIGIL_HTTPS else 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from Vigil's own static
+# files only; no inline script, event handler or style attribute anywhere, htmx included (its
+# config in base.html turns off eval and its injected styles). connect-src also names this host's
+# websocket origins (vigil_site.csp), for browsers that do not count them as 'self'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Product limits, documented in the README.
 VIGIL_MAX_MESSAGE_CHARS = env_int("VIGIL_MAX_MESSAGE_CHARS", 10_000)

@@ -50,6 +50,8 @@ def test_the_hsts_lifetime_can_start_short(monkeypatch):
 def test_the_old_cookie_switch_is_refused_with_its_replacement_named(monkeypatch):
     with pytest.raises(ValueError, match="VIGIL_HTTPS"):
         load_settings(monkeypatch, VIGIL_SECURE_COOKIES="true")
+    # Copied from an old .env.example, switched off: nothing to warn about.
+    assert load_settings(monkeypatch, VIGIL_SECURE_COOKIES="false").VIGIL_HTTPS is False
 
 
 # Django's deployment checks for HSTS, the redirect, and the two cookies.
