@@ -7,6 +7,7 @@ from rest_framework import permissions, throttling
 from rest_framework.request import Request
 
 from core import roles
+from core.client_ip import client_ip
 
 if TYPE_CHECKING:
     # rest_framework.views imports the default permission classes: a runtime import would loop.
@@ -33,3 +34,7 @@ class UserRateThrottle(throttling.UserRateThrottle):
 class AnonRateThrottle(throttling.AnonRateThrottle):
     def get_rate(self) -> str:
         return settings.VIGIL_API_RATE_ANON
+
+    def get_ident(self, request: Request) -> str:
+        # DRF's own reads X-Forwarded-For from anyone: a forged header would reset the count.
+        return client_ip(request) or ""

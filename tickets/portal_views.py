@@ -11,9 +11,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.tasks import async_task
 
+from core.client_ip import client_ip
 from core.http import HtmxHttpRequest
 from tickets import forms, selectors, services
 from tickets.models import Message, Ticket
@@ -24,8 +26,12 @@ PortalView = Callable[[HtmxHttpRequest, Ticket, str], HttpResponse]
 
 
 def portal_ticket(view: PortalView) -> Callable[..., HttpResponse]:
-    """Resolve the signed link to its ticket; a forged or tampered link gets 403."""
+    """Resolve the signed link to its ticket; a forged or tampered link gets 403.
 
+    The link is the customer's only credential, so no cache may keep what it shows.
+    """
+
+    @never_cache
     @wraps(view)
     def wrapper(request: HtmxHttpRequest, token: str) -> HttpResponse:
         try:
@@ -46,7 +52,7 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "portal/ticket_new.html", {"form": form}, status=400)
     data = form.cleaned_data
-    ip = request.META.get("REMOTE_ADDR") or None
+    ip = client_ip(request)
     key = idempotency_key("portal-new", data["client_token"])
     resubmitted = selectors.ticket_from_form(key=key, email=data["email"], ip=ip)
     if resubmitted is not None:

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.http import HtmxHttpRequest, staff_required
@@ -11,6 +12,7 @@ from vigil_site import services
 
 @require_GET
 @staff_required
+@never_cache  # it shows a bearer credential
 def token_page(request: HtmxHttpRequest) -> HttpResponse:
     context = {"token": services.token_for(request.user)}
     return render(request, "api/token_page.html", context)

@@ -1,5 +1,6 @@
 """Tiny helpers that read settings from the environment."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -38,6 +39,17 @@ def env_float(name: str, default: float | None) -> float | None:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks (``10.0.0.0/8``), each checked."""
+    entries = env_list(name)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{name}: {entry!r} is not an IP address or network") from None
+    return entries
 
 
 def installation_secret(path: Path) -> str:

@@ -1,11 +1,20 @@
 """Vigil settings. Every value comes from the environment; see .env.example for the list."""
 
+import datetime as dt
 import sys
 from pathlib import Path
 
 import dj_database_url
 
-from vigil_site.env import env_bool, env_float, env_int, env_list, env_str, installation_secret
+from vigil_site.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    installation_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("VIGIL_DATA_DIR", str(BASE_DIR / ".vigil")))
@@ -14,6 +23,9 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or installation_secret(DATA_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed.
+# Empty: nobody's; the client is whoever connected. core.client_ip reads it.
+VIGIL_TRUSTED_PROXIES = env_networks("VIGIL_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "daphne",
@@ -24,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
     "channels",
     "django_htmx",
     "template_partials",
@@ -42,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: nothing below may see forwarded headers that no trusted proxy sent.
+    "core.client_ip.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,7 +65,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vigil_site.csp.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: it turns a login that axes refused into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vigil_site.urls"
@@ -129,6 +147,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tickets:queue"
 LOGOUT_REDIRECT_URL = "login"
 
+# Password guessing (django-axes): after VIGIL_LOGIN_FAILURE_LIMIT wrong passwords in a row for one
+# username from one address, that pair is refused for VIGIL_LOGIN_LOCKOUT_MINUTES, counted again
+# from each further try. Other users, and the same user elsewhere, log in as usual; API tokens
+# and portal links never pass through a password. Admins unlock in the admin's Access attempts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("VIGIL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("VIGIL_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "vigil_site.login_views.locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("VIGIL_TIME_ZONE", "UTC")
 USE_I18N = True
@@ -147,8 +181,37 @@ EMAIL_BACKEND = env_str("VIGIL_EMAIL_BACKEND", "django.core.mail.backends.consol
 DEFAULT_FROM_EMAIL = env_str("VIGIL_FROM_EMAIL", "support@vigil.localhost")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("VIGIL_SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Production behind HTTPS: one switch. Cookies travel only over HTTPS, browsers are told to use
+# nothing else (HSTS), and plain HTTP is redirected. Behind a proxy that ends TLS, name it in
+# VIGIL_TRUSTED_PROXIES: its X-Forwarded-Proto is what tells Vigil a request came over HTTPS
+# (core.client_ip.ForwardedHeadersMiddleware drops that header from anyone else).
+if env_bool("VIGIL_SECURE_COOKIES"):
+    raise ValueError("VIGIL_SECURE_COOKIES was replaced by VIGIL_HTTPS; set that instead.")
+VIGIL_HTTPS = env_bool("VIGIL_HTTPS", default=False)
+SESSION_COOKIE_SECURE = VIGIL_HTTPS
+CSRF_COOKIE_SECURE = VIGIL_HTTPS
+SECURE_SSL_REDIRECT = VIGIL_HTTPS
+SECURE_HSTS_SECONDS = env_int("VIGIL_HSTS_SECONDS", 31_536_000) if VIGIL_HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from Vigil's own static
+# files only; no inline script, event handler or style attribute anywhere, htmx included (its
+# config in base.html turns off eval and its injected styles). connect-src also names this host's
+# websocket origins (vigil_site.csp), for browsers that do not count them as 'self'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Product limits, documented in the README.
 VIGIL_MAX_MESSAGE_CHARS = env_int("VIGIL_MAX_MESSAGE_CHARS", 10_000)

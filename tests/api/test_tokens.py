@@ -90,3 +90,11 @@ def test_the_command_refuses_unknown_and_inactive_users(analyst):
     with pytest.raises(CommandError, match="inactive"):
         call_command("api_token", "sam")
     assert not Token.objects.exists()
+
+
+def test_the_page_is_never_stored(client, analyst):
+    # It shows a bearer credential: no browser or proxy cache may keep a copy.
+    Token.objects.create(user=analyst)
+    client.force_login(analyst)
+    response = client.get(PAGE)
+    assert "no-store" in response.headers["Cache-Control"]

@@ -103,6 +103,37 @@ def test_it_rate_limits_per_ip_address(client, team, settings):
     assert elsewhere.status_code == 302
 
 
+def test_the_ip_limit_ignores_a_forged_forwarded_for(client, team, settings):
+    settings.VIGIL_PORTAL_RATE_LIMIT = 1
+    client.post(NEW, form(email="a@example.com"), REMOTE_ADDR="203.0.113.9")
+    forged = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "198.51.100.1"}
+    assert client.post(NEW, form(email="b@example.com"), **forged).status_code == 429
+
+
+def test_the_ip_limit_counts_each_customer_behind_a_trusted_proxy(client, team, settings):
+    settings.VIGIL_PORTAL_RATE_LIMIT = 1
+    settings.VIGIL_TRUSTED_PROXIES = ["10.0.0.5"]
+    via_proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    client.post(NEW, form(email="a@example.com"), HTTP_X_FORWARDED_FOR="203.0.113.9", **via_proxy)
+    other = client.post(
+        NEW, form(email="b@example.com"), HTTP_X_FORWARDED_FOR="203.0.113.10", **via_proxy
+    )
+    assert other.status_code == 302
+    again = client.post(
+        NEW, form(email="c@example.com"), HTTP_X_FORWARDED_FOR="203.0.113.9", **via_proxy
+    )
+    assert again.status_code == 429
+    assert Ticket.objects.get(customer__email="a@example.com").created_from_ip == "203.0.113.9"
+
+
+def test_the_private_link_pages_are_never_stored(client, ticket):
+    # The link is the customer's only credential: no browser or proxy cache may keep its pages.
+    url = page_url(ticket)
+    for response in (client.get(url), client.get(url + "conversation/", headers=HX)):
+        assert response.status_code == 200
+        assert "no-store" in response.headers["Cache-Control"]
+
+
 def test_the_page_shows_public_messages_only(client, ticket, reply):
     reply(ticket, "SECRET: customer is on the old plan", internal=True)
     reply(ticket, "Please reboot from the console")

@@ -1,5 +1,6 @@
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from core import roles
 from tickets import seeding
@@ -23,14 +24,20 @@ def test_it_seeds_a_believable_demo_once(db, capsys):
     assert Ticket.objects.count() == 24
 
 
+def log_in(username):
+    # As the login page does: the lock on guessed passwords needs the request.
+    request = RequestFactory().post("/login/")
+    return authenticate(request, username=username, password="s3cret-demo")
+
+
 def test_demo_accounts_log_in_with_the_demo_password(db, settings):
     settings.VIGIL_DEMO_PASSWORD = "s3cret-demo"
     seeding.seed_demo()
     for username in ["analyst", "curator", "manager", "admin"]:
-        user = authenticate(username=username, password="s3cret-demo")
+        user = log_in(username)
         assert user is not None, username
-    admin = authenticate(username="admin", password="s3cret-demo")
+    admin = log_in("admin")
     assert admin.is_superuser
-    assert roles.can_work_tickets(authenticate(username="analyst", password="s3cret-demo"))
-    curator = authenticate(username="curator", password="s3cret-demo")
+    assert roles.can_work_tickets(log_in("analyst"))
+    curator = log_in("curator")
     assert not roles.can_work_tickets(curator)
