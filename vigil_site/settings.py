@@ -120,6 +120,9 @@ Q_CLUSTER = {
 if REDIS_URL:
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = REDIS_URL
+# `make run` starts a crashed task worker again, pausing longer after each fast crash; after this
+# many fast crashes in a row it leaves it stopped and the console serves on without it.
+VIGIL_WORKER_MAX_CRASHES = env_int("VIGIL_WORKER_MAX_CRASHES", 5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
