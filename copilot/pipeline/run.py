@@ -52,6 +52,8 @@ def run(message: Message) -> CopilotRun:
     except Exception as exc:  # the copilot degrades; the console never does
         decision, reason, error = CopilotRun.Decision.SILENT, "copilot error", repr(exc)[:2000]
     with transaction.atomic():
+        if decision == CopilotRun.Decision.SPEAK and (stale := _superseded_meanwhile(state)):
+            decision, reason = CopilotRun.Decision.SILENT, stale
         record, created = services.copilot_run_create(
             ticket=ticket,
             message=message,
@@ -82,6 +84,18 @@ def run(message: Message) -> CopilotRun:
     # Not stored: every candidate the local engine scored, for a replay to learn from.
     record.scored = [(c.entry, p, values) for c, p, values in state.scored]  # type: ignore[attr-defined]
     return record
+
+
+def _superseded_meanwhile(state: RunState) -> str:
+    """Why a run about to speak must not after all: a newer customer message, or an analyst's
+    reply, saved while it worked. Messages are saved under the ticket's lock, so with the lock
+    held every message saved before this run is recorded is seen here."""
+    Ticket.objects.select_for_update().only("pk").get(pk=state.ticket.pk)
+    try:
+        steps.check_still_current(state)
+    except Silent as silent:
+        return str(silent)
+    return ""
 
 
 def _without_scores(record: CopilotRun) -> CopilotRun:

@@ -1,4 +1,4 @@
-"""A customer message is decided once.
+"""A customer message is decided once, and never answered once a newer one is there.
 
 django-q2 hands a task out again when the worker that held it died before saying it was done,
 so the copilot's task for one message may run twice, or on two workers at once.
@@ -105,3 +105,32 @@ def test_a_status_update_asked_for_is_a_run_of_its_own(ticket):
     assert draft.run.message == message
     assert draft.run.trigger == CopilotRun.Trigger.REQUEST
     assert pipeline.run(message).decision == SILENT  # still the message's own decision
+
+
+def test_a_task_run_again_after_a_newer_message_skips_itself_as_stale(small_kb, ticket):
+    # The worker running the first message's task was killed before it recorded anything; by
+    # the time the task is handed out again the customer wrote again.
+    first = customer_says(ticket, QUESTION)
+    newer = customer_says(ticket, "Or can I add a second volume instead?")
+    tasks.run_copilot(newer.pk)
+
+    assert tasks.run_copilot(first.pk) == "silent: superseded by a newer customer message"
+    assert not Suggestion.objects.filter(run__message=first).exists()
+
+
+def test_a_newer_message_saved_while_a_run_works_keeps_it_from_answering(
+    small_kb, ticket, monkeypatch
+):
+    first = customer_says(ticket, QUESTION)
+
+    def the_customer_writes_again(state):
+        customer_says(ticket, "Actually, it is the boot volume. Does that change anything?")
+
+    monkeypatch.setattr(
+        steps, "STEPS", (*steps.STEPS[:3], the_customer_writes_again, *steps.STEPS[3:])
+    )
+
+    run = pipeline.run(first)
+
+    assert (run.decision, run.reason) == (SILENT, "superseded by a newer customer message")
+    assert not Suggestion.objects.filter(run=run).exists()
