@@ -32,6 +32,7 @@ class Child:
         self.name, self.command, self.env = name, command, env
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
+        self.status: int | None = None  # once finished: the leader's, the group killed
 
     @property
     def pid(self) -> int:
@@ -40,13 +41,15 @@ class Child:
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.command, env=self.env, process_group=0)  # noqa: S603
-        self.started_at = time.monotonic()
+        self.started_at, self.status = time.monotonic(), None
 
     def exited(self) -> bool:
         """Whether the leader has exited. It is not reaped here: until it is, its process id,
         which is also the group's id, cannot be given to another process."""
-        if self.process is None or self.process.returncode is not None:
+        if self.process is None or self.status is not None:
             return True
+        if not hasattr(os, "waitid"):  # not on every Unix: reaped at once there
+            return self.process.poll() is not None
         info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
         return info is not None and info.si_pid == self.pid
 
@@ -59,13 +62,14 @@ class Child:
         """Wait for the leader until ``deadline``, kill whatever is left of the group, and
         return the leader's exit status (negative: the signal that ended it)."""
         assert self.process is not None  # noqa: S101  (started)
-        if self.process.returncode is not None:
-            return self.process.returncode  # finished before: its group id may be another's now
+        if self.status is not None:
+            return self.status  # finished before: its group id may be another's now
         while not self.exited() and time.monotonic() < deadline:
             time.sleep(0.1)
         with suppress(ProcessLookupError):  # the whole group had already gone
             os.killpg(self.pid, signal.SIGKILL)
-        return self.process.wait()
+        self.status = self.process.wait()
+        return self.status
 
 
 def describe_exit(status: int) -> str:

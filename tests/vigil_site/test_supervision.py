@@ -1,3 +1,4 @@
+import os
 import signal
 import sys
 import time
@@ -28,7 +29,10 @@ def test_the_pause_has_a_ceiling():
     assert [policy.after_crash(ran_for=0) for _ in range(8)][-1] == 30
 
 
-def test_stopping_a_child_stops_what_it_started_even_after_the_leader_died():
+@pytest.mark.parametrize("waitid", [True, False], ids=["linux", "without-waitid"])
+def test_stopping_a_child_stops_what_it_started_even_after_the_leader_died(waitid, monkeypatch):
+    if not waitid:
+        monkeypatch.delattr(os, "waitid")
     # A leader that starts a grandchild which ignores SIGTERM, then is killed itself: the
     # grandchild is an orphan that only its process group still ties to the leader.
     script = (
