@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from knowledge.models import KnowledgeEntry
 from tickets.models import Message, Team, Ticket
@@ -71,8 +72,16 @@ class CopilotRun(models.Model):
         ANSWER = "answer", "Answer"
         STATUS_UPDATE = "status_update", "Status update"
 
+    class Trigger(models.TextChoices):
+        MESSAGE = "message", "A customer message"
+        REQUEST = "request", "Asked for: by an analyst, or for a customer waiting long"
+        REPEAT = "repeat", "A repeat, recorded before a message was decided only once"
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="copilot_runs")
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="copilot_runs")
+    # Each customer message is decided once, however often its task runs (a worker killed
+    # mid-task gets it handed out again); a status update drafted on request is a run of its own.
+    trigger = models.CharField(max_length=8, choices=Trigger.choices, default=Trigger.MESSAGE)
     decision = models.CharField(max_length=8, choices=Decision.choices)
     reason = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
@@ -103,6 +112,13 @@ class CopilotRun(models.Model):
             models.Index(fields=["decision", "created_at"], name="copilot_run_decision"),
             # Dashboards and the audit page read runs by date range, newest first.
             models.Index(fields=["created_at"], name="copilot_run_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message"],
+                condition=Q(trigger="message"),
+                name="copilot_run_one_per_message",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Case, QuerySet, When
 
 from copilot.models import CopilotRun, Suggestion
-from tickets.models import Ticket
+from tickets.models import Message, Ticket
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,11 @@ class Panel:
     silent: list[CopilotRun]
     silent_count: int
     failed: CopilotRun | None  # the latest run, when it failed
+
+
+def run_for_message(message: Message) -> CopilotRun | None:
+    """The decision recorded on a customer message, if it was decided."""
+    return CopilotRun.objects.filter(message=message, trigger=CopilotRun.Trigger.MESSAGE).first()
 
 
 def suggestion_for_ticket(ticket: Ticket, suggestion_id: int) -> Suggestion | None:

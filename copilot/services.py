@@ -5,9 +5,10 @@ import difflib
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from copilot import selectors
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.signals import suggestion_accepted
 from knowledge import services as knowledge_services
@@ -33,11 +34,24 @@ class SuggestionError(Exception):
 
 def copilot_run_create(
     *, ticket: Ticket, message: Message, considered: list[int], **fields: Any
-) -> CopilotRun:
-    """Record a run, spoken or silent, with the entries it considered."""
-    run = CopilotRun.objects.create(ticket=ticket, message=message, **fields)
+) -> tuple[CopilotRun, bool]:
+    """Record the decision on a customer message, spoken or silent, with the entries it
+    considered; returns (run, created).
+
+    A message is decided once. When its decision is already recorded (its task was handed out
+    again after a worker died, or two workers ran it at once), nothing is written and that run
+    is returned: the database's constraint decides, not an earlier look.
+    """
+    try:
+        with transaction.atomic():
+            run = CopilotRun.objects.create(ticket=ticket, message=message, **fields)
+    except IntegrityError:
+        recorded = selectors.run_for_message(message)
+        if recorded is None:
+            raise
+        return recorded, False
     run.considered.set(considered)
-    return run
+    return run, True
 
 
 def copilot_run_save_stats(
@@ -114,6 +128,7 @@ def status_update_draft_create(
         run = CopilotRun.objects.create(
             ticket=ticket,
             message=message,
+            trigger=CopilotRun.Trigger.REQUEST,
             decision=CopilotRun.Decision.SPEAK,
             reason=why,
             kind=CopilotRun.Kind.STATUS_UPDATE,

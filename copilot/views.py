@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from copilot import pipeline, selectors, services
 from copilot import summary as summaries
 from copilot.models import Suggestion
-from core import roles
+from core import roles, worker_status
 from core.http import HtmxHttpRequest, role_required, staff_required
 from tickets import access
 from tickets.models import Ticket
@@ -52,6 +52,7 @@ def _panel(
         "edit_first": selectors.edit_first(panel.open, send_level=send_level),
         "dismiss_reasons": Suggestion.DismissReason.choices,
         "panel_error": error,
+        "stopped_worker": worker_status.stopped_worker(),
     }
     return render(request, "copilot/partials/panel.html", context, status=status)
 

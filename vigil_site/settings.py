@@ -129,8 +129,8 @@ else:
 Q_CLUSTER = {
     "name": "vigil",
     "workers": env_int("VIGIL_WORKERS", 2),
-    "timeout": 120,
-    "retry": 180,
+    # A task that fails is tried at most this often (`timeout` and `retry`: see the end).
+    "max_attempts": 3,
     "orm": "default",
     "catch_up": False,
     "sync": env_bool("VIGIL_TASKS_SYNC", default=False),
@@ -138,6 +138,9 @@ Q_CLUSTER = {
 if REDIS_URL:
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = REDIS_URL
+# `make run` starts a crashed task worker again, pausing longer after each fast crash; after this
+# many fast crashes in a row it leaves it stopped and the console serves on without it.
+VIGIL_WORKER_MAX_CRASHES = env_int("VIGIL_WORKER_MAX_CRASHES", 5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -336,3 +339,15 @@ VIGIL_FITTED_MODELS_DIR = env_str("VIGIL_FITTED_MODELS_DIR") or None
 VIGIL_EMBEDDING_MODEL = env_str("VIGIL_EMBEDDING_MODEL", "local")
 VIGIL_EMBEDDING_THREADS = env_int("VIGIL_EMBEDDING_THREADS", 2)
 # --- end of copilot settings ---
+
+# --- Background tasks: django-q2's deadlines ---
+# `timeout` ends a task that runs longer; `retry` hands a task out again when the worker that took
+# it has not reported back by then (it was killed or crashed). Measured (docs/benchmarks.md,
+# "Background tasks"): without an LLM every task ends within a second or two, a webhook delivery
+# within its HTTP timeout. With an LLM, a copilot run may wait on two model calls, each tried
+# 1 + VIGIL_LLM_RETRIES times for up to VIGIL_LLM_TIMEOUT seconds, with pauses of at most 4 s.
+_MODEL_CALLS_S = (1 + VIGIL_LLM_RETRIES) * VIGIL_LLM_TIMEOUT + 4 * VIGIL_LLM_RETRIES
+VIGIL_TASK_TIMEOUT = 30 + (2 * _MODEL_CALLS_S if any(VIGIL_LLM_MODELS.values()) else 0)
+# A worker takes tasks a little ahead of running them, and `retry` counts from then.
+Q_CLUSTER["timeout"] = VIGIL_TASK_TIMEOUT
+Q_CLUSTER["retry"] = VIGIL_TASK_TIMEOUT + 30

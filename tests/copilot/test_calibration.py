@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from copilot import calibration
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from tests.factories import MessageFactory
 
 
 def test_it_picks_the_lowest_threshold_that_meets_the_target():
@@ -52,7 +53,7 @@ def test_no_reachable_target_keeps_the_threshold():
 
 
 def suggest(ticket, score, state):
-    message = ticket.messages.first()
+    message = MessageFactory(ticket=ticket)  # a message is decided once
     run = CopilotRun.objects.create(
         ticket=ticket, message=message, decision="speak", reason="test", kind="answer"
     )

@@ -3,6 +3,7 @@ import pytest
 from copilot import calibration, pipeline
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.pipeline import exploration
+from tests.factories import MessageFactory
 from tickets import services
 from tickets.models import Message
 
@@ -83,7 +84,7 @@ def test_explored_suggestions_are_never_sent_to_customers(score, team, make_tick
 def decide(ticket, score, state, *, explored=False):
     run = CopilotRun.objects.create(
         ticket=ticket,
-        message=ticket.messages.first(),
+        message=MessageFactory(ticket=ticket),  # a message is decided once
         decision="speak",
         reason="test",
         kind="answer",

@@ -240,3 +240,17 @@ def test_the_panel_says_when_the_copilot_is_unavailable(
 def test_unknown_tickets_and_other_teams_get_no_summary(client, other_analyst, ticket):
     client.force_login(other_analyst)
     assert client.post(reverse("copilot:summary", args=[ticket.pk]), headers=HX).status_code == 404
+
+
+def test_the_panel_says_the_copilot_is_degraded_while_its_worker_is_given_up(
+    client, analyst, ticket, settings, tmp_path
+):
+    from core import worker_status
+
+    settings.DATA_DIR = tmp_path
+    client.force_login(analyst)
+    assert "The copilot is degraded" not in client.get(panel(ticket)).text
+    worker_status.worker_given_up(reason="crashed 5 times in a row")
+    assert "The copilot is degraded" in client.get(panel(ticket)).text
+    worker_status.worker_status_clear()
+    assert "The copilot is degraded" not in client.get(panel(ticket)).text

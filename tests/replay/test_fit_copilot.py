@@ -10,6 +10,7 @@ from copilot.models import CopilotRun, FittedModel, Suggestion
 from copilot.pipeline import answerability
 from replay import copilot_fit, labels
 from replay.reading import Conversation, Turn
+from tests.factories import MessageFactory
 
 
 def features(closeness):
@@ -68,11 +69,10 @@ def test_the_command_prints_the_reliability_and_saves_a_teams_model(tmp_path, te
 
 def test_analysts_feedback_reaches_the_fit(team, make_ticket, analyst):
     ticket = make_ticket()
-    message = ticket.messages.get()
     for closeness, state in [(0.9, "sent"), (0.8, "edited"), (0.2, "dismissed"), (0.7, "shown")]:
         run = CopilotRun.objects.create(
             ticket=ticket,
-            message=message,
+            message=MessageFactory(ticket=ticket),  # a message is decided once
             decision="speak",
             kind="answer",
             reason="r",

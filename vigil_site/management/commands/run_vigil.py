@@ -1,22 +1,23 @@
 """Run everything Vigil needs on one machine: migrations, the demo, daphne and the task worker.
 
 The embedded database started by the settings belongs to this process; the children are given its
-URL. Ctrl-C (or SIGTERM) stops the children, then this process, and with it the database.
+URL. The task worker is restarted when it crashes (see ``vigil_site.supervision``). Ctrl-C (or
+SIGTERM) stops the children with everything they started, the embedded Redis, then this process,
+and with it the database.
 """
 
 import os
-import signal
-import subprocess
 import sys
-import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from core import worker_status
 from tickets import seeding
-from vigil_site.embedded_redis import start_embedded_redis
+from vigil_site.embedded_redis import start_embedded_redis, stop_embedded_redis
+from vigil_site.supervision import Child, RestartPolicy, Supervisor
 
 
 class Command(BaseCommand):
@@ -39,17 +40,31 @@ class Command(BaseCommand):
             call_command("seed_knowledge_demo")
         self._banner(options["host"], port)
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL}
+        redis = None
         if not settings.CHANNELS_URL:
             # Held by this process: the server stops when Vigil does.
-            self._redis, env["VIGIL_CHANNELS_URL"] = start_embedded_redis(settings.DATA_DIR)
-        children = [self._daphne(options["host"], port, env)]
-        if not options["no_worker"]:
-            worker = [sys.executable, "manage.py", "qcluster"]
-            children.append(subprocess.Popen(worker, env=env))  # noqa: S603
-        self._supervise(children)
+            redis, env["VIGIL_CHANNELS_URL"] = start_embedded_redis(settings.DATA_DIR)
+        worker_status.worker_status_clear()
+        supervisor = Supervisor(
+            console=Child("console", self._daphne(options["host"], port), env),
+            worker=None if options["no_worker"] else Child("task worker", self._qcluster(), env),
+            policy=RestartPolicy(max_crashes=settings.VIGIL_WORKER_MAX_CRASHES),
+            on_give_up=lambda reason: worker_status.worker_given_up(reason=reason),
+        )
+        try:
+            asked_to_stop = supervisor.run()
+            self.stdout.write("Stopping Vigil…")
+        finally:
+            supervisor.stop()
+            if redis is not None:
+                stop_embedded_redis(redis)
+            worker_status.worker_status_clear()
+        if not asked_to_stop:
+            raise CommandError("The console stopped unexpectedly; see the log above.")
+        self.stdout.write("Vigil stopped.")
 
-    def _daphne(self, host: str, port: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        command = [
+    def _daphne(self, host: str, port: str) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "daphne",
@@ -59,34 +74,9 @@ class Command(BaseCommand):
             port,
             "vigil_site.asgi:application",
         ]
-        return subprocess.Popen(command, env=env)  # noqa: S603
 
-    def _supervise(self, children: list[subprocess.Popen[bytes]]) -> None:
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        # Closing the terminal (SIGHUP) must stop everything cleanly too, the servers included.
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, stop)
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.3)
-        crashed = [child for child in children if child.poll() not in (None, 0)]
-        self.stdout.write("Stopping Vigil…")
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + 15
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if crashed and not stopping:
-            raise CommandError("A Vigil process stopped unexpectedly; see the log above.")
-        self.stdout.write("Vigil stopped.")
+    def _qcluster(self) -> list[str]:
+        return [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"]
 
     def _banner(self, host: str, port: str) -> None:
         shown = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104

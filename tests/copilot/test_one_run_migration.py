@@ -1,0 +1,54 @@
+"""The migration that makes a message's run unique, over a database that already has repeats."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("copilot", "0011_threshold_is_a_probability")]
+AFTER = [("copilot", "0012_one_run_per_message")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_latest():
+    yield
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_repeated_runs_and_drafts_are_told_apart_and_the_first_decision_stands():
+    apps = migrate(BEFORE)
+    Team = apps.get_model("tickets", "Team")
+    Customer = apps.get_model("tickets", "Customer")
+    Ticket = apps.get_model("tickets", "Ticket")
+    Message = apps.get_model("tickets", "Message")
+    CopilotRun = apps.get_model("copilot", "CopilotRun")
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        team=Team.objects.create(name="Compute", slug="compute"),
+        customer=Customer.objects.create(name="Priya", email="priya@example.com"),
+        subject="VM will not boot",
+        created_at=now,
+        updated_at=now,
+        last_message_at=now,
+    )
+    message = Message.objects.create(
+        ticket=ticket, kind="customer", author_name="Priya", body="Help?", created_at=now
+    )
+    run = {"ticket": ticket, "message": message, "reason": "r"}
+    first = CopilotRun.objects.create(**run, decision="speak", kind="answer", threshold=0.5)
+    repeat = CopilotRun.objects.create(**run, decision="silent", threshold=0.5)
+    draft = CopilotRun.objects.create(**run, decision="speak", kind="status_update")
+
+    apps = migrate(AFTER)
+
+    triggers = dict(apps.get_model("copilot", "CopilotRun").objects.values_list("pk", "trigger"))
+    assert triggers == {first.pk: "message", repeat.pk: "repeat", draft.pk: "request"}
