@@ -168,7 +168,10 @@ def _fuse(
         extra = base.filter(pk__in=missing).annotate(
             distance=CosineDistance("embedding", list(vector))
         )
-        similarity.update({pk: 1.0 - d for pk, d in extra.values_list("pk", "distance")})
+        # An entry not embedded yet (imported before embedding, say) has words but no meaning.
+        similarity.update(
+            {pk: 1.0 - d for pk, d in extra.values_list("pk", "distance") if d is not None}
+        )
     best_rank = max(rank.values(), default=0.0) or 1.0
     scores = {
         pk: similarity.get(pk, 0.0) + TEXT_WEIGHT * rank.get(pk, 0.0) / best_rank

@@ -79,3 +79,18 @@ def test_an_empty_query_finds_nothing(small_kb, team):
 
 def test_punctuation_only_queries_still_use_the_vector(small_kb, team):
     assert selectors.knowledge_search("?!", team=team, limit=2)
+
+
+def test_an_entry_not_embedded_yet_is_found_by_its_words(small_kb, team):
+    entry = services.entry_create(
+        question="How do I rotate the flux capacitor token?",
+        answer="Open Settings, then Tokens, then Rotate.",
+        actor=None,
+        team=team,
+        status=Status.APPROVED,
+    )
+    KnowledgeEntry.objects.filter(pk=entry.pk).update(embedding=None)
+    hits = selectors.knowledge_search("flux capacitor token", team=team)
+    [found] = [hit for hit in hits if hit.entry.pk == entry.pk]
+    assert found.similarity is None
+    assert found.text_rank is not None
