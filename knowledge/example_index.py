@@ -183,6 +183,8 @@ class ScopeIndex:
                 self.examples.active[row] = on
         if not on:
             self.examples_of.pop(pk, None)
+            self.imported.discard(pk)
+            self.title_words.pop(pk, None)
         else:
             self.examples_of[pk] = sum(
                 1

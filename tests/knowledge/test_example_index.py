@@ -118,3 +118,7 @@ def test_an_imported_entry_named_by_the_question_is_a_candidate(team):
     [named] = [c for c in found.candidates if c.entry.pk == factoid.pk]
     assert named.title_match
     assert named.imported
+    services.entry_archive(entry=factoid, actor=None)
+    found = candidates_for("how do I reinstall grub after windows wiped it", team)
+    assert factoid.pk not in {c.entry.pk for c in found.candidates}
+    assert factoid.pk not in example_index.for_team(team).title_words
