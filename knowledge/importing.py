@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 
 from ai import embedding
 from knowledge import services
-from knowledge.models import KnowledgeEntry
+from knowledge.models import KnowledgeEntry, KnowledgeExample
 from tickets.models import Team
 
 Status = KnowledgeEntry.Status
@@ -28,6 +28,8 @@ class Row:
     question: str
     answer: str
     tags: tuple[str, ...] = ()
+    # Other ways customers ask for this answer: each becomes an example the copilot matches.
+    examples: tuple[str, ...] = ()
 
 
 @dataclass
@@ -84,7 +86,15 @@ def _jsonl_rows(path: Path, errors: list[str]) -> Iterator[Row]:
         tags = data.get("tags") or []
         if data.get("source"):
             tags = [*tags, str(data["source"])]
-        yield Row(where, entry_id, data["question"].strip(), data["answer"].strip(), tuple(tags))
+        examples = tuple(e.strip() for e in data.get("examples") or [] if e.strip())
+        yield Row(
+            where,
+            entry_id,
+            data["question"].strip(),
+            data["answer"].strip(),
+            tuple(tags),
+            examples,
+        )
 
 
 def _problem(data: object) -> str:
@@ -98,9 +108,12 @@ def _problem(data: object) -> str:
     for key in ("question", "answer"):
         if not isinstance(data[key], str) or not data[key].strip():
             return f"{key!r} must be non-empty text"
-    tags = data.get("tags", [])
-    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
-        return "'tags' must be a list of strings"
+    for key in ("tags", "examples"):
+        items = data.get(key, [])
+        if items is not None and not (
+            isinstance(items, list) and all(isinstance(t, str) for t in items)
+        ):
+            return f"{key!r} must be a list of strings"
     return ""
 
 
@@ -185,9 +198,31 @@ def import_rows(
             except services.KnowledgeError as exc:
                 result.errors.append(f"{row.where}: {exc}")
         _create_rows(new, vectors, question_vectors, approve, team, actor, result)
+        _add_examples(batch)
         done += len(batch)
         progress(done)
     return result
+
+
+def _add_examples(rows: list[Row]) -> None:
+    """Each row's example questions, embedded together; those an entry has already are kept."""
+    wanted = [(row.external_id, text) for row in rows for text in row.examples]
+    if not wanted:
+        return
+    entries = KnowledgeEntry.objects.in_bulk(
+        list({external_id for external_id, _ in wanted}), field_name="external_id"
+    )
+    known = set(
+        KnowledgeExample.objects.filter(entry__in=entries.values()).values_list("entry_id", "text")
+    )
+    fresh = [
+        (entries[external_id], text)
+        for external_id, text in dict.fromkeys(wanted)
+        if external_id in entries and (entries[external_id].pk, text) not in known
+    ]
+    vectors = embedding.embed([text for _, text in fresh]) if fresh else []
+    for (entry, text), vector in zip(fresh, vectors, strict=True):
+        services.example_add(entry=entry, text=text, vector=vector)
 
 
 def _changed(entry: KnowledgeEntry | None, row: Row) -> bool:

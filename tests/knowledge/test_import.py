@@ -43,6 +43,32 @@ def test_a_changed_entry_is_updated_with_a_revision(db, tmp_path, capsys):
     assert entry.revisions.filter(kind=KnowledgeRevision.Kind.EDITED).exists()
 
 
+def test_an_entry_may_bring_the_ways_customers_ask_for_it(db, tmp_path, capsys):
+    path = tmp_path / "kb.jsonl"
+    row = {
+        "id": "detach",
+        "question": "What can I do when a volume is stuck in detaching?",
+        "answer": "Stop the instance first, then force detach from the console.",
+        "examples": ["my disk won't come off the server", "  VolumeInUse when I force detach "],
+    }
+    path.write_text(json.dumps(row) + "\n")
+    call_command("import_knowledge", str(path), "--approve")
+    entry = KnowledgeEntry.objects.get(external_id="detach")
+    texts = set(entry.examples.values_list("text", flat=True))
+    assert texts == {
+        row["question"],
+        "my disk won't come off the server",
+        row["examples"][1].strip(),
+    }
+    assert all(len(v) == 384 for v in entry.examples.values_list("embedding", flat=True))
+    call_command("import_knowledge", str(path), "--approve")  # again: nothing more
+    assert entry.examples.count() == 3
+    path.write_text(json.dumps({**row, "id": "bad", "examples": "one string"}) + "\n")
+    with pytest.raises(CommandError):
+        call_command("import_knowledge", str(path))
+    assert "line 1: 'examples' must be a list of strings" in capsys.readouterr().err
+
+
 def test_bad_lines_are_named_and_skipped(db, tmp_path, capsys):
     lines = [
         json.dumps({"id": "ok-1", "question": "Fine?", "answer": "Yes, this one is fine."}),
