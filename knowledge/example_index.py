@@ -19,7 +19,7 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from django.db.models import Count, Max, Q, QuerySet
@@ -143,18 +143,9 @@ class ScopeIndex:
         return int(len(self.entry_row) - self.entries.active[: len(self.entries)].sum())
 
     def _reset(self) -> None:
-        fresh = ScopeIndex(self.team_id)
-        for name in (
-            "entries",
-            "examples",
-            "entry_row",
-            "example_words",
-            "example_pks",
-            "examples_of",
-            "imported",
-            "title_words",
-            "document_frequency",
-        ):
+        """Empty again, keeping the lock other threads may hold or wait on."""
+        fresh = ScopeIndex(self.team_id, lock=self.lock)
+        for name in (f.name for f in fields(self)):
             setattr(self, name, getattr(fresh, name))
 
     def _apply(self, rows: list[tuple[int, str, str, str, str]]) -> None:

@@ -54,28 +54,23 @@ FEATURES = (
     "acceptance",
     "dismissals",
 )
-# What the fitted model weighs: signals that mean the same for every team and channel. The
-# others are stored with every run too, for analysis and later fits; acceptance and dismissals
-# join once teams have enough clicks to fit them.
-MODEL_FEATURES = (
-    "vote",
-    "agreeing",
-    "word_vote",
-    "vote_margin",
-    "example_similarity",
-    "example_margin",
-    "word_overlap",
-    "answer_similarity",
-    "answer_margin",
-    "title_match",
-    "prior",
-    "evidence",
-    "history",
-    "recent",
-    "imported",
-    "gate",
-    "question_mark",
+# Stored with every run too, for analysis and later fits, but not weighed by the fitted model:
+# the entry search's own scores and the message's shape overlap the signals above, and
+# acceptance and dismissals join once teams have enough clicks to fit them.
+RECORDED_ONLY = frozenset(
+    {
+        "closeness",
+        "similarity",
+        "text_match",
+        "closeness_margin",
+        "words",
+        "position",
+        "acceptance",
+        "dismissals",
+    }
 )
+# What the fitted model weighs: signals that mean the same for every team and channel.
+MODEL_FEATURES = tuple(name for name in FEATURES if name not in RECORDED_ONLY)
 WORD_RE = re.compile(r"\w+")
 
 
