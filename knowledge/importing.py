@@ -182,12 +182,18 @@ def import_rows(
         todo = [row for row in batch if _changed(existing.get(row.external_id), row)]
         texts = [services.embedding_text(row.question, row.answer) for row in todo]
         fresh = [row for row in todo if row.external_id not in existing]
-        embedded = embedding.embed([*texts, *(row.question for row in fresh)])
+        # One call: each entry's text, and for new ones their question and answer alone (the
+        # first example, and what the copilot compares questions with).
+        embedded = embedding.embed(
+            [*texts, *(row.question for row in fresh), *(row.answer for row in fresh)]
+        )
         ids = [r.external_id for r in todo]
+        fresh_ids = [r.external_id for r in fresh]
         vectors = dict(zip(ids, embedded[: len(todo)], strict=True))
         question_vectors = dict(
-            zip([r.external_id for r in fresh], embedded[len(todo) :], strict=True)
+            zip(fresh_ids, embedded[len(todo) : len(todo) + len(fresh)], strict=True)
         )
+        answer_vectors = dict(zip(fresh_ids, embedded[len(todo) + len(fresh) :], strict=True))
         new = []
         for row in batch:
             if row.external_id not in existing:
@@ -197,7 +203,7 @@ def import_rows(
                 _update_row(row, existing[row.external_id], vectors, approve, actor, result)
             except services.KnowledgeError as exc:
                 result.errors.append(f"{row.where}: {exc}")
-        _create_rows(new, vectors, question_vectors, approve, team, actor, result)
+        _create_rows(new, vectors, question_vectors, answer_vectors, approve, team, actor, result)
         _add_examples(batch)
         done += len(batch)
         progress(done)
@@ -233,6 +239,7 @@ def _create_rows(
     rows: list[Row],
     vectors: dict[str, list[float]],
     question_vectors: dict[str, list[float]],
+    answer_vectors: dict[str, list[float]],
     approve: bool,
     team: Team | None,
     actor: User | None,
@@ -253,6 +260,7 @@ def _create_rows(
                 answer=row.answer,
                 vector=vectors[row.external_id],
                 question_vector=question_vectors.get(row.external_id),
+                answer_vector=answer_vectors.get(row.external_id),
                 tags=row.tags,
                 external_id=row.external_id,
                 note=f"imported ({row.where})",

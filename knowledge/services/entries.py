@@ -119,6 +119,8 @@ class NewEntry:
     # The question alone, embedded: the entry's first example. Without it the example uses
     # the entry's vector and is marked for `reembed_knowledge`.
     question_vector: Sequence[float] | None = None
+    # The answer alone, embedded; without it the copilot embeds it when it first meets the entry.
+    answer_vector: Sequence[float] | None = None
 
 
 def entries_create_many(
@@ -148,6 +150,10 @@ def entries_create_many(
                 external_id=item.external_id,
                 embedding=list(item.vector),
                 embedding_model=model,
+                answer_embedding=list(item.answer_vector)
+                if item.answer_vector is not None
+                else None,
+                answer_embedding_model=model if item.answer_vector is not None else "",
                 created_by=actor,
                 reviewed_by=actor if approved else None,
                 reviewed_at=now if approved else None,

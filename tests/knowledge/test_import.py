@@ -3,6 +3,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from ai import embedding
 from knowledge.models import KnowledgeEntry, KnowledgeRevision
 
 from .conftest import FIXTURE
@@ -61,6 +62,9 @@ def test_an_entry_may_bring_the_ways_customers_ask_for_it(db, tmp_path, capsys):
         row["examples"][1].strip(),
     }
     assert all(len(v) == 384 for v in entry.examples.values_list("embedding", flat=True))
+    # The answer's own vector comes with the import, not with the first customer message.
+    assert entry.answer_embedding is not None
+    assert entry.answer_embedding_model == embedding.embedding_model_name()
     call_command("import_knowledge", str(path), "--approve")  # again: nothing more
     assert entry.examples.count() == 3
     path.write_text(json.dumps({**row, "id": "bad", "examples": "one string"}) + "\n")
