@@ -17,10 +17,8 @@ class TeamCopilotSettings(models.Model):
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="copilot_settings")
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SUGGEST)
-    # Held out, the shipped model's suggestions from 0.25 up were right six times in ten or
-    # more (docs/evaluation.md); a team's replay recommends its own.
     threshold = models.FloatField(
-        default=0.25,
+        default=0.5,
         help_text=(
             "Probability of being right (the fitted model's) from which a suggestion is shown."
         ),

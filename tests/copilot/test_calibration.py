@@ -77,8 +77,7 @@ def test_the_command_tunes_each_team_from_its_history(ticket, team, other_team, 
     out = capsys.readouterr().out
     assert "Compute: threshold 0.650: precision 0.75 on 4 of 5" in out
     assert "Billing: not enough feedback yet (0 < 30)" in out
-    # A dry run leaves the default threshold.
-    assert TeamCopilotSettings.objects.get(team=team).threshold == 0.25
+    assert TeamCopilotSettings.objects.get(team=team).threshold == 0.5
     call_command("calibrate_copilot", "--team", "compute")
     settings = TeamCopilotSettings.objects.get(team=team)
     assert settings.threshold == 0.65

@@ -118,7 +118,7 @@ def test_out_of_scope_and_low_confidence_stay_silent(small_kb, ticket, calls, ma
     assert ask(ticket, poem).reason == "out of scope for support"
     calls["assessment"] = {**ASSESSMENT, "confidence": 0.2}
     run = ask(make_ticket(), "I lost my ssh key and cannot log in")
-    assert run.reason == "not confident enough (0.20 < 0.25)"
+    assert run.reason == "not confident enough (0.20 < 0.5)"
 
 
 def test_knowledge_far_from_the_question_costs_no_call(small_kb, ticket, calls):
