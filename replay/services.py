@@ -173,6 +173,8 @@ def replay_run_store_outcome(
     code = outcome.returncode
     if outcome.cancelled:
         status = Status.CANCELLED
+        if report is None:  # stopped before it could write what it had replayed: say why
+            run.error = processes.error_text(code, stderr_path)
     elif outcome.timed_out:
         status = Status.FAILED
         run.error = (

@@ -1,5 +1,7 @@
 import json
+import os
 from pathlib import Path
+from signal import SIGTERM
 
 import pytest
 from django.conf import settings
@@ -354,3 +356,30 @@ def test_each_conversation_learns_and_is_answered_in_its_own_team(tmp_path, team
 def test_a_team_must_be_a_slug():
     with pytest.raises(ValueError, match="team's slug"):
         parse_line(brand_conversation("x", "Acme Inc", "help?", "https://a.example/b"), 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stop_that_comes_after_the_conversations_still_writes_the_report(monkeypatch, tmp_path):
+    # A cancelled run's SIGTERM can land while the report is being built: the conversations
+    # are done by then, and what they showed must still reach the report file.
+    from replay.management.commands import replay as command
+
+    def stopped_while_building(*args, **kwargs):
+        os.kill(os.getpid(), SIGTERM)
+        return build_report(*args, **kwargs)
+
+    monkeypatch.setattr(command, "build_report", stopped_while_building)
+    found, _ = conversations()
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(
+        "".join(
+            line + "\n"
+            for line in CONVERSATIONS.read_text().splitlines()
+            if any(f'"id": "{c.id}"' in line for c in found)
+        )
+    )
+    report = tmp_path / "report.json"
+    call_command("replay", str(clean), "--progress=none", f"--report={report}")
+    written = json.loads(report.read_text())
+    assert written["conversations"] == 4
+    assert written["options"]["interrupted"] is False

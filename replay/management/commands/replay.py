@@ -110,7 +110,8 @@ class Command(BaseCommand):
             "target_precision": target,
         }
         self.progress_mode = options["progress"]
-        previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+        self.replaying = False
+        previous_handler = signal.signal(signal.SIGTERM, self._interrupt)
         try:
             with quiet_side_effects(local_engine=engine == "local"), isolated_database():
                 report, warnings, interrupted = self._replay(
@@ -122,6 +123,12 @@ class Command(BaseCommand):
         finally:
             signal.signal(signal.SIGTERM, previous_handler)
         self._finish(report, warnings, interrupted, team, options)
+
+    def _interrupt(self, signum: int, frame: Any) -> None:
+        """SIGTERM (a cancelled run) stops the conversations; once they are done, the report
+        being built and written is what was asked for, so the stop lets it finish."""
+        if self.replaying:
+            raise KeyboardInterrupt
 
     def _team(self, given: str | None) -> Team | None:
         if not given:
@@ -162,6 +169,7 @@ class Command(BaseCommand):
             if bar is not None:
                 stack.callback(bar.close)
             try:
+                self.replaying = True
                 conversations = read_conversations(path, warnings)
                 with live_receivers_muted():
                     for conversation in conversations:
@@ -174,9 +182,12 @@ class Command(BaseCommand):
                         if len(results) >= total:
                             break
                 self._warn(warnings, bar)
+                self.replaying = False
             except ReplayInputError as exc:
+                self.replaying = False
                 raise CommandError(str(exc)) from exc
             except KeyboardInterrupt:
+                self.replaying = False
                 interrupted = True
         elapsed = time.perf_counter() - started
         run_options["interrupted"] = interrupted
@@ -311,10 +322,6 @@ def _teams_settings(slugs: set[str]) -> dict[str, TeamSettings]:
     if Team._meta.db_table not in connection.introspection.table_names():
         return {}
     return {team.slug: _live_settings(team) for team in Team.objects.filter(slug__in=slugs)}
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def _write_rows(out: IO[str], result: ConversationResult) -> None:
