@@ -68,6 +68,9 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set on a ticket brought in from a team's history (``import_conversations``): the
+    # conversation's id in the file. Imported tickets are closed, and stay out of live figures.
+    import_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["-last_message_at"]
@@ -80,9 +83,21 @@ class Ticket(models.Model):
             models.Index(fields=["created_at"], name="ticket_created"),
             models.Index(fields=["resolved_at"], name="ticket_resolved"),
         ]
+        constraints = [
+            # Importing the same history twice adds nothing.
+            models.UniqueConstraint(
+                fields=["team", "import_id"],
+                condition=Q(import_id__isnull=False),
+                name="ticket_unique_import_id_per_team",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_imported(self) -> bool:
+        return self.import_id is not None
 
     @property
     def is_finished(self) -> bool:

@@ -23,8 +23,10 @@ ON_US = [Ticket.Status.NEW, Ticket.Status.OPEN]
 
 
 def _tickets(scope: Scope) -> QuerySet[Ticket]:
-    # order_by(): the model's default ordering would join every GROUP BY.
-    return for_teams(tickets_for_user(scope.user).order_by(), scope, "team_id")
+    # order_by(): the model's default ordering would join every GROUP BY. Imported history is
+    # not the team's live work: it stays out of volumes, response times and SLA figures.
+    tickets = tickets_for_user(scope.user).order_by().filter(import_id__isnull=True)
+    return for_teams(tickets, scope, "team_id")
 
 
 def _per_day(tickets: QuerySet[Ticket], field: str) -> Any:

@@ -1,0 +1,143 @@
+"""A team's history brought into the live system, the copilot's first teacher.
+
+Each recorded conversation (the replay format) becomes a closed ticket marked imported, its
+messages at their recorded times; each resolved one is then learned from, so the team's
+curation queue fills with what its analysts taught. Nothing is announced: no copilot run, no
+live event and no webhook is for a conversation that ended long ago. Importing the same
+conversation twice adds nothing (the ticket remembers the conversation's id), and a stopped
+import goes on where it stopped: each conversation is written, and learned from, at once.
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from knowledge import learning
+from replay.reading import Conversation, Turn
+from tickets.models import Customer, Message, Team, Ticket, TicketEvent
+
+KIND_OF_ROLE = {
+    "customer": Message.Kind.CUSTOMER,
+    "analyst": Message.Kind.ANALYST,
+    "bot": Message.Kind.COPILOT,
+}
+IMPORT_NAME = "Import"
+SUBJECT_WORDS = 12
+CUSTOMER_DOMAIN = "imported.invalid"
+
+
+class ImportSkipped(Exception):
+    """This conversation cannot be imported; the message says why."""
+
+
+@dataclass
+class Imported:
+    ticket: Ticket | None  # None: it was imported before
+    messages: int = 0
+    learned: int = 0  # entries proposed or supported by it
+
+
+def conversation_import(conversation: Conversation, *, team: Team, learn: bool = True) -> Imported:
+    """Bring ``conversation`` into ``team`` as a closed, imported ticket and learn from it when
+    it was resolved. Raises ``ImportSkipped`` for a conversation without a customer message."""
+    turns = _from_first_customer(conversation.turns)
+    if not turns:
+        raise ImportSkipped(f"conversation {conversation.id!r} has no customer message")
+    if Ticket.objects.filter(team=team, import_id=conversation.id).exists():
+        return Imported(ticket=None)
+    try:
+        with transaction.atomic():
+            ticket = _ticket(conversation, turns, team)
+            learned = 0
+            if learn and conversation.resolved:
+                learned = sum(
+                    1 for r in learning.learn_from_ticket(ticket) if r.action != "skipped"
+                )
+    except IntegrityError:
+        # Imported meanwhile by another run: the constraint keeps one.
+        if Ticket.objects.filter(team=team, import_id=conversation.id).exists():
+            return Imported(ticket=None)
+        raise
+    return Imported(ticket=ticket, messages=len(turns), learned=learned)
+
+
+def _from_first_customer(turns: tuple[Turn, ...]) -> list[Turn]:
+    """A ticket starts with its customer: staff lines before the first customer line are not
+    in it (as in a replay), nor are empty lines."""
+    first = next((i for i, turn in enumerate(turns) if turn.role == "customer"), None)
+    if first is None:
+        return []
+    return [turn for turn in turns[first:] if _text(turn.text)]
+
+
+def _text(text: str) -> str:
+    # PostgreSQL text holds no NUL; a message is limited as a live one is.
+    return text.replace("\x00", "").strip()[: settings.VIGIL_MAX_MESSAGE_CHARS]
+
+
+def _times(turns: list[Turn]) -> list[dt.datetime]:
+    """Each turn's recorded time; a turn without one takes the one before it (the first takes
+    the next known time, or now), so that the ticket's messages stay in their order."""
+    known = [turn.at for turn in turns if turn.at is not None]
+    current = known[0] if known else timezone.now()
+    times = []
+    for turn in turns:
+        if turn.at is not None and turn.at >= current:
+            current = turn.at
+        times.append(current)
+    return times
+
+
+def _customer(team: Team, name: str) -> Customer:
+    """The customer by name within the team: their imported tickets are one history. The
+    address is a placeholder of a domain that cannot receive mail."""
+    key = hashlib.sha256(f"{team.slug}\n{name}".encode()).hexdigest()[:16]
+    customer, _ = Customer.objects.get_or_create(
+        email=f"imported-{key}@{CUSTOMER_DOMAIN}", defaults={"name": name[:120] or "Customer"}
+    )
+    return customer
+
+
+def _ticket(conversation: Conversation, turns: list[Turn], team: Team) -> Ticket:
+    times = _times(turns)
+    customer = _customer(team, turns[0].author.strip())
+    subject = conversation.subject.strip() or " ".join(_text(turns[0].text).split()[:SUBJECT_WORDS])
+    replied = next(
+        (at for turn, at in zip(turns, times, strict=True) if turn.role == "analyst"), None
+    )
+    ended = times[-1]
+    ticket = Ticket.objects.create(
+        subject=subject[:200],
+        team=team,
+        customer=customer,
+        status=Ticket.Status.CLOSED,
+        created_at=times[0],
+        updated_at=timezone.now(),
+        last_message_at=ended,
+        first_response_at=replied,
+        resolved_at=ended if conversation.resolved else None,
+        closed_at=ended,
+        import_id=conversation.id,
+    )
+    Message.objects.bulk_create(
+        Message(
+            ticket=ticket,
+            kind=KIND_OF_ROLE[turn.role],
+            author_name=(customer.name if turn.role == "customer" else turn.author or "")[:120],
+            body=_text(turn.text),
+            created_at=at,
+        )
+        for turn, at in zip(turns, times, strict=True)
+    )
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=TicketEvent.Kind.CREATED,
+        actor_name=IMPORT_NAME,
+        new_value=team.name,
+        created_at=times[0],
+    )
+    return ticket
