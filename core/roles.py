@@ -49,3 +49,8 @@ def can_curate(user: AnyUser) -> bool:
 def can_manage(user: AnyUser) -> bool:
     """Oversee the copilot (replays, thresholds): managers and admins."""
     return bool(user_roles(user) & {MANAGER, ADMIN})
+
+
+def can_administer(user: AnyUser) -> bool:
+    """Change what every team works with (importing a team's history): admins."""
+    return ADMIN in user_roles(user)

@@ -124,3 +124,31 @@ class ReplayForm(forms.Form):
                 "No language model is configured (VIGIL_LLM_MODEL): only the local engine can run."
             )
         return engine
+
+
+class ImportForm(forms.Form):
+    conversations = forms.FileField(
+        label="Conversations",
+        help_text="JSONL, one past conversation per line in the replay format.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".jsonl"}),
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        to_field_name="slug",
+        empty_label="Only the teams the lines name",
+        help_text="For lines that name no team; a line's own team wins.",
+    )
+    learn = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Learn from resolved conversations",
+        help_text="What analysts answered becomes proposed knowledge in the curation queue.",
+    )
+
+    def clean_conversations(self) -> UploadedFile:
+        return check_jsonl(
+            self.cleaned_data["conversations"],
+            needs="messages",
+            hint="each conversation needs a list of messages (is this a knowledge file?).",
+        )

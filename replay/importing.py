@@ -10,14 +10,16 @@ import goes on where it stopped: each conversation is written, and learned from,
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from knowledge import learning
-from replay.reading import Conversation, Turn
+from replay.reading import Conversation, Turn, read_conversations
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent
 
 KIND_OF_ROLE = {
@@ -39,6 +41,62 @@ class Imported:
     ticket: Ticket | None  # None: it was imported before
     messages: int = 0
     learned: int = 0  # entries proposed or supported by it
+
+
+@dataclass
+class Progress:
+    """How far an import of a file got."""
+
+    conversations: int = 0  # lines read, imported or not
+    imported: int = 0
+    already: int = 0  # imported before: nothing added
+    messages: int = 0
+    learned: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_file(
+    path: Path,
+    *,
+    default: Team | None,
+    learn: bool = True,
+    progress: Callable[[Progress], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Progress:
+    """Import every conversation of ``path`` into its own team (a line's ``team`` slug), or
+    ``default`` for lines that name none; bad lines and unknown teams are named in the
+    warnings and skipped. ``progress`` hears after each line; a true ``stop()`` ends the
+    import between two conversations. Raises ``ReplayInputError`` for an unreadable file."""
+    teams = {team.slug: team for team in Team.objects.all()}
+    done = Progress()
+    for conversation in read_conversations(path, done.warnings):
+        done.conversations += 1
+        team = teams.get(conversation.team) if conversation.team else default
+        if team is None:
+            done.warnings.append(_no_team(conversation.line, conversation.team))
+        else:
+            try:
+                result = conversation_import(conversation, team=team, learn=learn)
+            except ImportSkipped as exc:
+                done.warnings.append(f"line {conversation.line}: {exc}")
+            else:
+                if result.ticket is None:
+                    done.already += 1
+                else:
+                    done.imported += 1
+                done.messages += result.messages
+                done.learned += result.learned
+        if progress is not None:
+            progress(done)
+        if stop is not None and stop():
+            break
+    return done
+
+
+def _no_team(line: int, slug: str) -> str:
+    if slug:
+        return f"line {line}: no team {slug!r} here (create it first, or drop the line's team)"
+    return f"line {line}: the conversation names no team; choose a team for such lines"
 
 
 def conversation_import(conversation: Conversation, *, team: Team, learn: bool = True) -> Imported:

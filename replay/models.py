@@ -110,3 +110,67 @@ class ReplayRun(models.Model):
         truth = (self.report or {}).get("ground_truth") or {}
         value = truth.get("threshold_for_target")
         return float(value) if isinstance(value, int | float) else None
+
+
+def import_upload_to(run: "ImportRun", filename: str) -> str:
+    return f"imports/{run.key}/{filename}"
+
+
+class ImportRun(models.Model):
+    """A team's history imported into the live system from the Import page (admins): the
+    file, the options, the progress while it runs and what it added. The work itself is
+    ``replay.importing``; running it again over the same file adds nothing twice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        WARNINGS = "warnings", "Done with warnings"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Stopped"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    conversations = models.FileField(upload_to=import_upload_to, max_length=300)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_runs"
+    )
+    learn = models.BooleanField(default=True)
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    conversations_total = models.PositiveIntegerField(default=0)
+    conversations_done = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    already = models.PositiveIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)
+    learned = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} of {self.conversations_name} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def conversations_name(self) -> str:
+        return (self.conversations.name or "").rsplit("/", 1)[-1]
+
+    @property
+    def percent_done(self) -> int:
+        if not self.conversations_total:
+            return 0
+        return min(100, round(100 * self.conversations_done / self.conversations_total))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from replay import views
+from replay import import_views, views
 
 app_name = "replay"
 
@@ -20,6 +20,11 @@ urlpatterns = [
         views.replay_report_download,
         name="replay_report",
     ),
+    path("imports/", import_views.import_list, name="imports"),
+    path("imports/<int:run_id>/", import_views.import_detail, name="import"),
+    path("imports/<int:run_id>/progress/", import_views.import_progress, name="import_progress"),
+    path("imports/<int:run_id>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("imports/<int:run_id>/again/", import_views.import_again, name="import_again"),
     path(
         "replays/<int:run_id>/results.jsonl",
         views.replay_results_download,

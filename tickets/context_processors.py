@@ -12,4 +12,5 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "can_work_tickets": ticket_roles.can_work_tickets(user),
         "can_curate": ticket_roles.can_curate(user),
         "can_manage": ticket_roles.can_manage(user),
+        "can_administer": ticket_roles.can_administer(user),
     }

@@ -226,6 +226,9 @@ VIGIL_QUEUE_PAGE_SIZE = env_int("VIGIL_QUEUE_PAGE_SIZE", 25)
 VIGIL_DEMO_PASSWORD = env_str("VIGIL_DEMO_PASSWORD", "vigil-demo")
 VIGIL_REPLAY_MAX_UPLOAD_MB = env_int("VIGIL_REPLAY_MAX_UPLOAD_MB", 50)
 VIGIL_REPLAY_TIMEOUT_MINUTES = env_int("VIGIL_REPLAY_TIMEOUT_MINUTES", 240)
+# An import of a team's history (the Import page) stops itself after this long, keeping what it
+# imported; "Run again" goes on from there. It holds one task worker while it runs.
+VIGIL_IMPORT_MINUTES_PER_RUN = env_int("VIGIL_IMPORT_MINUTES_PER_RUN", 60)
 
 # --- REST API (/api/v1/; the schema at /api/schema/, its docs at /api/docs/) ---
 # Rates as DRF writes them: requests per second, minute, hour or day ("600/hour").

@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
-from replay.importing import ImportSkipped, conversation_import
-from replay.reading import ReplayInputError, count_lines, read_conversations
+from replay.importing import Progress, import_file
+from replay.reading import ReplayInputError, count_lines
 from tickets.models import Team
 
 
@@ -39,44 +39,28 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
         default = self._team(options["team"]) if options["team"] else None
-        teams = {team.slug: team for team in Team.objects.all()}
-        warnings: list[str] = []
-        counts = {"imported": 0, "already": 0, "messages": 0, "learned": 0}
-        bar = self._bar(count_lines(path), options["progress"])
-        started = time.perf_counter()
+        self.bar = self._bar(count_lines(path), options["progress"])
+        self.started = time.perf_counter()
+        self.shown = 0
+        self.latest = Progress()
         try:
-            for conversation in read_conversations(path, warnings):
-                self._warn(warnings, bar)
-                team = teams.get(conversation.team) if conversation.team else default
-                if team is None:
-                    warnings.append(self._no_team(conversation.line, conversation.team))
-                else:
-                    try:
-                        done = conversation_import(
-                            conversation, team=team, learn=not options["no_learn"]
-                        )
-                    except ImportSkipped as exc:
-                        warnings.append(f"line {conversation.line}: {exc}")
-                    else:
-                        key = "already" if done.ticket is None else "imported"
-                        counts[key] += 1
-                        counts["messages"] += done.messages
-                        counts["learned"] += done.learned
-                self._advance(bar, counts, started)
-            self._warn(warnings, bar)
+            done = import_file(
+                path, default=default, learn=not options["no_learn"], progress=self._advance
+            )
         except ReplayInputError as exc:
             raise CommandError(str(exc)) from exc
         except KeyboardInterrupt:
-            self._close(bar)
-            self.stdout.write(self._summary(counts, started))
+            self._close()
+            self.stdout.write(self._summary(self.latest))
             raise CommandError(
                 "Interrupted. What was imported stays; run the same command again to go on.",
                 returncode=130,
             ) from None
-        self._close(bar)
-        self.stdout.write(self._summary(counts, started))
-        if warnings:
-            self.stdout.write(f"{len(warnings)} lines skipped")
+        self._warn(done)
+        self._close()
+        self.stdout.write(self._summary(done))
+        if done.warnings:
+            self.stdout.write(f"{len(done.warnings)} lines skipped")
             sys.exit(1)
 
     def _team(self, given: str) -> Team:
@@ -86,12 +70,6 @@ class Command(BaseCommand):
             raise CommandError(f"No team {given!r} (teams: {names}).")
         return team
 
-    @staticmethod
-    def _no_team(line: int, slug: str) -> str:
-        if slug:
-            return f"line {line}: no team {slug!r} here (create it first, or drop the line's team)"
-        return f"line {line}: the conversation names no team; give --team for such lines"
-
     def _bar(self, total: int, mode: str) -> Any:
         if mode != "bar":
             return None
@@ -99,33 +77,30 @@ class Command(BaseCommand):
 
         return tqdm(total=total, unit=" conversations", file=sys.stderr, dynamic_ncols=True)
 
-    def _advance(self, bar: Any, counts: dict[str, int], started: float) -> None:
-        if bar is None:
-            return
-        rate = counts["messages"] / max(time.perf_counter() - started, 1e-6)
-        bar.set_postfix_str(f"{counts['messages']} messages, {rate:.0f}/s", refresh=False)
-        bar.update(1)
+    def _advance(self, done: Progress) -> None:
+        self.latest = done
+        self._warn(done)
+        if self.bar is not None:
+            rate = done.messages / max(time.perf_counter() - self.started, 1e-6)
+            self.bar.set_postfix_str(f"{done.messages} messages, {rate:.0f}/s", refresh=False)
+            self.bar.update(done.conversations - self.bar.n)
 
-    def _warn(self, warnings: list[str], bar: Any) -> None:
-        shown = getattr(self, "_shown", 0)
-        for warning in warnings[shown:]:
-            if bar is not None:
-                bar.write(f"skipped {warning}", file=sys.stderr)
+    def _warn(self, done: Progress) -> None:
+        for warning in done.warnings[self.shown :]:
+            if self.bar is not None:
+                self.bar.write(f"skipped {warning}", file=sys.stderr)
             else:
                 self.stderr.write(f"skipped {warning}")
-        self._shown = len(warnings)
+        self.shown = len(done.warnings)
 
-    @staticmethod
-    def _close(bar: Any) -> None:
-        if bar is not None:
-            bar.close()
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
-    @staticmethod
-    def _summary(counts: dict[str, int], started: float) -> str:
-        elapsed = time.perf_counter() - started
-        rate = counts["messages"] / max(elapsed, 1e-6)
+    def _summary(self, done: Progress) -> str:
+        rate = done.messages / max(time.perf_counter() - self.started, 1e-6)
         return (
-            f"imported {counts['imported']} conversations ({counts['messages']} messages, "
-            f"{rate:.0f}/s); {counts['already']} were imported before; "
-            f"{counts['learned']} knowledge entries proposed or supported"
+            f"imported {done.imported} conversations ({done.messages} messages, {rate:.0f}/s); "
+            f"{done.already} were imported before; "
+            f"{done.learned} knowledge entries proposed or supported"
         )
