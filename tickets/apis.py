@@ -118,7 +118,8 @@ class TicketListApi(BaseApi):
         q = serializers.CharField(
             required=False,
             max_length=200,
-            help_text="Text in the subject, customer, tags or messages; or `#id`.",
+            help_text="Text in the subject, customer, tags or messages; `#id`; or an imported "
+            "conversation's id.",
         )
         sort = serializers.ChoiceField(choices=list(selectors.QUEUE_SORTS), required=False)
 
@@ -130,7 +131,7 @@ class TicketListApi(BaseApi):
     def get(self, request: ApiRequest) -> Response:
         data = query_params(request, self.FilterSerializer)
         filters = selectors.QueueFilters(
-            status=data.get("status", ""),
+            status=data.get("status", "all"),
             team=data.get("team", ""),
             assignee=data.get("assignee", ""),
             priority=str(data.get("priority", "")),

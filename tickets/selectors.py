@@ -122,8 +122,10 @@ OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING]
 
 
 def ticket_queue(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
+    """The queue: unfinished tickets, or those of the status chosen; a search without a chosen
+    status looks at every status, since what one searches for is often in the past."""
     tickets = tickets_for_user(user).select_related("team", "customer", "assignee")
-    if filters.status == "active":
+    if filters.status == "active" or (not filters.status and not filters.q):
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif filters.status in Ticket.Status.values:
         tickets = tickets.filter(status=filters.status)
@@ -160,7 +162,8 @@ def _search(text: str) -> Q:
     number = parse_int(text.lstrip("#"))
     if number is not None:
         condition |= Q(pk=number)
-    return condition
+    # An imported ticket is found by its conversation's id in the old tool.
+    return condition | Q(import_id=text)
 
 
 def parse_int(value: str, *, maximum: int = 2**62) -> int | None:

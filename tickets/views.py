@@ -25,7 +25,7 @@ from tickets.selectors import parse_int
 @staff_required
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     filters = selectors.QueueFilters(
-        status=_param(request, "status", "active"),
+        status=_param(request, "status"),
         team=_param(request, "team"),
         assignee=_param(request, "assignee"),
         priority=_param(request, "priority"),
@@ -41,7 +41,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "teams": selectors.teams_for_user(request.user),
-        "statuses": [("active", "Active"), *Ticket.Status.choices, ("all", "All")],
+        "statuses": [("", "Active · all when searching"), *Ticket.Status.choices, ("all", "All")],
         "priorities": Ticket.Priority.choices,
         "sorts": selectors.QUEUE_SORTS.items(),
     }

@@ -175,3 +175,17 @@ def test_the_ticket_page_says_it_was_imported(client, tmp_path, team, analyst):
     page = client.get(reverse("tickets:detail", args=[Ticket.objects.get().pk]))
     assert page.status_code == 200
     assert "Imported" in page.content.decode()
+
+
+def test_the_queues_search_finds_imported_tickets_by_text_or_conversation_id(
+    client, tmp_path, team, analyst
+):
+    path = write(tmp_path, conversation("zd-4411", said("customer", "Invoice PDF is blank")))
+    run(path, "--team", "compute")
+    client.force_login(analyst)
+    queue = reverse("tickets:queue")
+    for term in ("blank", "zd-4411"):
+        found = client.get(queue, {"q": term}, headers={"HX-Request": "true"}).text
+        assert "Invoice PDF is blank" in found, term
+    unfinished = client.get(queue, headers={"HX-Request": "true"}).text
+    assert "Invoice PDF is blank" not in unfinished

@@ -40,6 +40,10 @@ def test_it_serves_the_results_fragment_to_htmx(client, analyst, ticket):
         ("assignee=none", {"VM will not boot", "Printer on fire"}),
         ("q=toner&status=all", {"Printer on fire"}),
         ("q=PRINTER", {"Printer on fire"}),
+        # A search looks at every status unless one is chosen.
+        ("q=news", {"Old news"}),
+        ("q=news&status=active", set()),
+        ("status=", {"VM will not boot", "Printer on fire"}),
         ("team=compute&status=all", {"VM will not boot", "Printer on fire", "Old news"}),
         ("team=billing&status=all", set()),
     ],
