@@ -1,9 +1,11 @@
 """Benchmark of importing a team's history (``manage.py import_conversations``), printed as
-figures (not a test): conversations and messages per second, with learning and without.
+figures (not a test): conversations and messages per second, with learning and without; then
+how many proposals learning made, how many groups of similar proposals the curation page
+shows (at a few grouping thresholds) and how many decisions a curator needs, with samples.
 
 Runs in a throwaway database; every line goes into one team (a line's own team is dropped, as
 when a team imports its own history). Usage:
-  python bench/import_history.py CONVERSATIONS.jsonl [--limit N]
+  python bench/import_history.py CONVERSATIONS.jsonl [--limit N] [--samples N]
 """
 
 import argparse
@@ -27,6 +29,8 @@ logging.getLogger("django-q").setLevel(logging.WARNING)
 from django.db import connection  # noqa: E402
 
 from ai import embedding  # noqa: E402
+from knowledge import clusters  # noqa: E402
+from knowledge.selectors import curation_queue  # noqa: E402
 from replay.importing import import_file  # noqa: E402
 from tickets.models import Team, Ticket  # noqa: E402
 
@@ -64,10 +68,31 @@ def timed(path: Path, team: Team, *, learn: bool) -> dict[str, float]:
     }
 
 
+def groups_report(samples: int) -> None:
+    proposed = curation_queue().count()
+    default = clusters.GROUP_FROM
+    for threshold in (0.85, default, 0.95):
+        clusters.GROUP_FROM = threshold
+        groups = clusters.proposal_groups()
+        grouped = sum(g.size for g in groups)
+        decisions = len(groups) + clusters.ungrouped_count(groups, proposed)
+        print(
+            f"grouping from cosine {threshold}: {proposed} proposals, {len(groups)} groups "
+            f"holding {grouped} of them, largest {groups[0].size if groups else 0}: "
+            f"{decisions} decisions"
+        )
+    clusters.GROUP_FROM = default
+    for group in clusters.proposal_groups()[:samples]:
+        print(f"\n[{group.size}] kept: {group.leader.question[:100]!r}")
+        for member in group.members[:4]:
+            print(f"      merged: {member.question[:100]!r}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("conversations")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--samples", type=int, default=5, help="groups printed at the default")
     args = parser.parse_args()
     path = one_team_copy(Path(args.conversations), args.limit)
     embedding.embed(["warm up the embedding model"])
@@ -86,6 +111,7 @@ def main() -> None:
                 "entries proposed or supported"
             )
         print(json.dumps(rows))
+        groups_report(args.samples)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         path.unlink()

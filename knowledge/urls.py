@@ -12,6 +12,12 @@ urlpatterns = [
     path("<int:entry_id>/archive/", views.entry_archive, name="archive"),
     path("curation/", views.curation, name="curation"),
     path("curation/<int:entry_id>/<slug:action>/", views.curation_action, name="act"),
+    path("curation/groups/", views.curation_groups, name="groups"),
+    path(
+        "curation/groups/<int:entry_id>/<slug:action>/",
+        views.curation_group_action,
+        name="group_act",
+    ),
     path(
         "revisions/<int:revision_id>/<slug:action>/",
         views.revision_action,

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import roles
 from core.http import HtmxHttpRequest, role_required, staff_required
-from knowledge import diff, forms, selectors, services
+from knowledge import clusters, diff, forms, selectors, services
 from knowledge.models import KnowledgeEntry, KnowledgeRevision
 from tickets.models import Message
-from tickets.selectors import teams_for_user
+from tickets.selectors import parse_int, teams_for_user
 
 Status = KnowledgeEntry.Status
 View = Callable[..., HttpResponse]
@@ -332,3 +332,66 @@ def revision_action(request: HtmxHttpRequest, revision_id: int, action: str) -> 
         return redirect(reverse("knowledge:curation"))
     context = _revision_context(revision, row_error=error)
     return render(request, "knowledge/partials/revision_row.html", context, status=status)
+
+
+@require_GET
+@curator_required
+def curation_groups(request: HtmxHttpRequest) -> HttpResponse:
+    """Proposals that say the same thing, a group per card: one decision each."""
+    team, source = _param(request, "team"), _param(request, "source")
+    groups = clusters.proposal_groups(team=team, source=source)
+    proposed = selectors.curation_queue(team=team, source=source).count()
+    page = Paginator(groups, 20).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "team": team,
+        "source": source,
+        "teams": teams_for_user(request.user),
+        "sources": KnowledgeEntry.Source.choices,
+        "proposed": proposed,
+        "grouped": sum(g.size for g in groups),
+        "decisions": len(groups) + clusters.ungrouped_count(groups, proposed),
+        "group_count": len(groups),
+    }
+    return render(request, "knowledge/curation_groups.html", context)
+
+
+@require_POST
+@curator_required
+def curation_group_action(request: HtmxHttpRequest, entry_id: int, action: str) -> HttpResponse:
+    """Approve a group (its leader, the others merged into it) or reject all of it: exactly
+    the members the curator was shown, those still proposed."""
+    if action not in {"approve", "reject"}:
+        raise Http404(f"Unknown action {action!r}.")
+    leader = _get_entry(request, entry_id)
+    member_ids = [i for i in (parse_int(v) for v in request.POST.getlist("members")) if i]
+    try:
+        if action == "approve":
+            leader, merged = services.group_approve(
+                leader=leader, member_ids=member_ids, actor=request.user
+            )
+            decided = f"approved, with {len(merged)} similar proposals merged in as its evidence"
+        else:
+            rejected = services.group_reject(
+                leader=leader,
+                member_ids=member_ids,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+            )
+            decided = f"rejected, with {len(rejected) - 1} similar proposals"
+    except services.KnowledgeError as exc:
+        if not request.htmx:
+            return render(request, "tickets/ticket_error.html", {"error": str(exc)}, status=422)
+        return render(
+            request,
+            "knowledge/partials/curation_group.html",
+            {"group": clusters.Group(leader=leader, members=()), "error": str(exc)},
+            status=422,
+        )
+    if not request.htmx:
+        return redirect(reverse("knowledge:groups"))
+    return render(
+        request,
+        "knowledge/partials/curation_group_done.html",
+        {"leader": leader, "decided": decided},
+    )

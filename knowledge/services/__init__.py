@@ -35,6 +35,7 @@ from knowledge.services.feedback import (
     entries_record_outcome,
     entries_record_suggested,
 )
+from knowledge.services.groups import group_approve, group_reject
 from knowledge.services.revisions import revision_apply, revision_decline, revision_propose
 
 __all__ = [
@@ -63,6 +64,8 @@ __all__ = [
     "entry_restore",
     "example_add",
     "examples_reembed",
+    "group_approve",
+    "group_reject",
     "link_sources",
     "revision_apply",
     "revision_decline",
