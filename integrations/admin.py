@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from integrations import services
+from integrations import destinations, services
 from integrations.models import Event, Integration, WebhookDelivery, WebhookEndpoint
 
 ISSUED = "_vigil_issued_credentials"
@@ -144,6 +144,14 @@ class EndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["integration", "url", "events", "active"]
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        try:
+            destinations.check_url(url)
+        except destinations.RefusedDestination as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return url
 
 
 @admin.register(WebhookEndpoint)

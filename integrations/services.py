@@ -9,13 +9,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.authtoken.models import Token
 
 from core import roles
-from integrations import selectors, signing, transport
+from integrations import destinations, selectors, signing, transport
 from integrations.inbound import InboundDelivery, InboundError
 from integrations.models import (
     ConversationLink,
@@ -127,6 +128,7 @@ def endpoint_create(
         secret=new_secret(),
     )
     endpoint.full_clean()
+    _check_destination(url)
     endpoint.save()
     return endpoint
 
@@ -136,8 +138,16 @@ def endpoint_update(
 ) -> WebhookEndpoint:
     endpoint.url, endpoint.events, endpoint.active = url, _clean_events(events), active
     endpoint.full_clean()
+    _check_destination(url)
     endpoint.save(update_fields=["url", "events", "active"])
     return endpoint
+
+
+def _check_destination(url: str) -> None:
+    try:
+        destinations.check_url(url)
+    except destinations.RefusedDestination as exc:
+        raise ValidationError({"url": str(exc)}) from None
 
 
 def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> str:

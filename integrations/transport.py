@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from integrations import destinations
+
 USER_AGENT = "Vigil-Webhooks/1"
 
 _client: httpx.Client | None = None
@@ -33,9 +35,24 @@ def _http() -> httpx.Client:
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> Response:
-    """POST ``body``; network errors, timeouts, 5xx and 429 may be retried, other answers not."""
+    """POST ``body`` to the address ``url`` resolves to, once it is checked (see
+    ``destinations``). Network errors, timeouts, a name that does not resolve, 5xx and 429 may
+    be retried; other answers, and a destination inside Vigil's network, not."""
     try:
-        reply = _http().post(url, content=body, headers=headers, timeout=timeout)
+        destination = destinations.resolve(url)
+    except destinations.Unresolvable as exc:
+        return Response(None, str(exc)[:500], retry=True)
+    except destinations.RefusedDestination as exc:
+        return Response(None, f"Refused: {exc}"[:500], retry=False)
+    try:
+        reply = _http().post(
+            destination.url,
+            content=body,
+            headers={**headers, "Host": _host_header(url)},
+            timeout=timeout,
+            # TLS checks the certificate against the name, not the address connected to.
+            extensions={"sni_hostname": destination.host},
+        )
     except httpx.HTTPError as exc:
         return Response(None, f"{type(exc).__name__}: {exc}"[:500], retry=True)
     code = reply.status_code
@@ -47,3 +64,9 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> R
         return Response(code, error, retry=True, retry_after=int(after) if after.isdigit() else 0)
     # Any other answer (4xx, a redirect) will not change by asking again.
     return Response(code, error, retry=False)
+
+
+def _host_header(url: str) -> str:
+    parsed = httpx.URL(url)
+    default = 443 if parsed.scheme == "https" else 80
+    return parsed.host if parsed.port in {None, default} else f"{parsed.host}:{parsed.port}"

@@ -1,6 +1,7 @@
 """Vigil settings. Every value comes from the environment; see .env.example for the list."""
 
 import datetime as dt
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -314,6 +315,11 @@ VIGIL_WEBHOOK_TOLERANCE_SECONDS = env_int("VIGIL_WEBHOOK_TOLERANCE_SECONDS", 300
 VIGIL_WEBHOOK_TIMEOUT_SECONDS = env_int("VIGIL_WEBHOOK_TIMEOUT_SECONDS", 5)
 VIGIL_WEBHOOK_MAX_ATTEMPTS = env_int("VIGIL_WEBHOOK_MAX_ATTEMPTS", 8)
 VIGIL_WEBHOOK_RETRY_SECONDS = env_int("VIGIL_WEBHOOK_RETRY_SECONDS", 30)
+# Webhooks are never sent to loopback, link-local (cloud metadata), private or other non-public
+# addresses, except those in these networks (comma-separated, "10.20.0.0/16,192.168.5.7").
+VIGIL_WEBHOOK_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(n, strict=False)) for n in env_list("VIGIL_WEBHOOK_ALLOWED_NETWORKS")
+]
 
 # --- Copilot: language and embedding models (read only by ai/) ---
 
