@@ -19,7 +19,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/python manage.py run_vigil
+	$(BIN)/python manage.py run_vigil $(if $(VERBOSE),--verbose,)
 
 test: $(VENV)/.installed-dev
 	@scripts/ensure-chromium.sh

@@ -164,6 +164,9 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("VIGIL_LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+# More log lines: axes's start-up line in every process; `make run` passes everything through.
+VIGIL_VERBOSE = env_bool("VIGIL_VERBOSE", default=False)
+AXES_VERBOSE = VIGIL_VERBOSE
 AXES_LOCKOUT_CALLABLE = "vigil_site.login_views.locked_out"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 

@@ -178,6 +178,19 @@ def test_a_killed_worker_is_started_again_and_the_console_keeps_serving(start_vi
 
     assert vigil.stop(signal.SIGINT) == 0
     assert vigil.left_behind() == []
+    # A terminal a person can read: the banner and what went wrong, not a line per request,
+    # task or login.
+    log = vigil.log.read_text()
+    assert "Below: warnings and errors (VERBOSE=1 make run: all)." in log
+    for chatter in ('"GET /login/"', '"POST /support/"', "Enqueued", "AXES: BEGIN", "[Q] INFO"):
+        assert chatter not in log, chatter
+
+
+def test_verbose_asks_daphne_for_its_access_log():
+    from vigil_site.management.commands.run_vigil import Command
+
+    assert Command()._daphne("127.0.0.1", "8000", verbose=True)[-3:-1] == ["-v", "1"]
+    assert Command()._daphne("127.0.0.1", "8000", verbose=False)[-3:-1] == ["-v", "0"]
 
 
 def test_after_repeated_crashes_the_console_serves_on_and_nothing_outlives_it(start_vigil):

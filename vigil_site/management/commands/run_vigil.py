@@ -28,6 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--no-worker", action="store_true", help="do not start django-q2")
         parser.add_argument("--no-demo", action="store_true", help="do not seed demo data")
+        parser.add_argument(
+            "--verbose",
+            action="store_true",
+            default=settings.VIGIL_VERBOSE,
+            help="log every request and task (default: the banner, warnings and errors)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = str(options["port"])
@@ -38,15 +44,18 @@ class Command(BaseCommand):
         if not options["no_demo"]:
             call_command("seed_demo")
             call_command("seed_knowledge_demo")
-        self._banner(options["host"], port)
+        self._banner(options["host"], port, options["verbose"])
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL}
+        if not options["verbose"]:
+            # A terminal a person can read: no line per request, task or login, unless asked.
+            env.setdefault("VIGIL_LOG_LEVEL", "WARNING")
         redis = None
         if not settings.CHANNELS_URL:
             # Held by this process: the server stops when Vigil does.
             redis, env["VIGIL_CHANNELS_URL"] = start_embedded_redis(settings.DATA_DIR)
         worker_status.worker_status_clear()
         supervisor = Supervisor(
-            console=Child("console", self._daphne(options["host"], port), env),
+            console=Child("console", self._daphne(options["host"], port, options["verbose"]), env),
             worker=None if options["no_worker"] else Child("task worker", self._qcluster(), env),
             policy=RestartPolicy(max_crashes=settings.VIGIL_WORKER_MAX_CRASHES),
             on_give_up=lambda reason: worker_status.worker_given_up(reason=reason),
@@ -63,7 +72,7 @@ class Command(BaseCommand):
             raise CommandError("The console stopped unexpectedly; see the log above.")
         self.stdout.write("Vigil stopped.")
 
-    def _daphne(self, host: str, port: str) -> list[str]:
+    def _daphne(self, host: str, port: str, verbose: bool) -> list[str]:
         return [
             sys.executable,
             "-m",
@@ -72,13 +81,16 @@ class Command(BaseCommand):
             host,
             "-p",
             port,
+            # Verbosity 0: no access log line per request, only warnings and errors.
+            "-v",
+            "1" if verbose else "0",
             "vigil_site.asgi:application",
         ]
 
     def _qcluster(self) -> list[str]:
         return [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"]
 
-    def _banner(self, host: str, port: str) -> None:
+    def _banner(self, host: str, port: str, verbose: bool) -> None:
         shown = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
         lines = [
             "",
@@ -86,7 +98,8 @@ class Command(BaseCommand):
             f"  Customer portal:    http://{shown}:{port}/support/",
             "  Demo accounts: " + ", ".join(seeding.DEMO_USERNAMES),
             f"  Password:      {settings.VIGIL_DEMO_PASSWORD}",
-            "  Stop with Ctrl-C.",
+            "  Stop with Ctrl-C."
+            + ("" if verbose else " Below: warnings and errors (VERBOSE=1 make run: all)."),
             "",
         ]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
