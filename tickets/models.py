@@ -70,8 +70,10 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # The sequence numbers last given to this ticket's messages: all of them (what staff
     # pages see) and the public ones (the customer's page). Raised under the ticket's lock.
-    message_seq = models.PositiveIntegerField(default=0)
-    public_message_seq = models.PositiveIntegerField(default=0)
+    # A default in the database too: code that predates them (older migrations) inserts
+    # tickets without them.
+    message_seq = models.PositiveIntegerField(default=0, db_default=0)
+    public_message_seq = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-last_message_at"]

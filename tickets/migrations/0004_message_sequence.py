@@ -42,12 +42,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="ticket",
             name="message_seq",
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
             model_name="ticket",
             name="public_message_seq",
-            field=models.PositiveIntegerField(default=0),
+            field=models.PositiveIntegerField(db_default=0, default=0),
         ),
         migrations.AddIndex(
             model_name="message",
