@@ -168,6 +168,7 @@ def _ticket(conversation: Conversation, turns: list[Turn], team: Team) -> Ticket
         (at for turn, at in zip(turns, times, strict=True) if turn.role == "analyst"), None
     )
     ended = times[-1]
+    count = len(turns)  # imported conversations hold no internal notes: every message is public
     ticket = Ticket.objects.create(
         subject=subject[:200],
         team=team,
@@ -180,6 +181,8 @@ def _ticket(conversation: Conversation, turns: list[Turn], team: Team) -> Ticket
         resolved_at=ended if conversation.resolved else None,
         closed_at=ended,
         import_id=conversation.id,
+        message_seq=count,
+        public_message_seq=count,
     )
     Message.objects.bulk_create(
         Message(
@@ -188,8 +191,11 @@ def _ticket(conversation: Conversation, turns: list[Turn], team: Team) -> Ticket
             author_name=(customer.name if turn.role == "customer" else turn.author or "")[:120],
             body=_text(turn.text),
             created_at=at,
+            # Numbered as live messages are, so a page open on it fetches what it misses.
+            seq=number,
+            public_seq=number,
         )
-        for turn, at in zip(turns, times, strict=True)
+        for number, (turn, at) in enumerate(zip(turns, times, strict=True), start=1)
     )
     TicketEvent.objects.create(
         ticket=ticket,

@@ -71,6 +71,12 @@ class Ticket(models.Model):
     # Set on a ticket brought in from a team's history (``import_conversations``): the
     # conversation's id in the file. Imported tickets are closed, and stay out of live figures.
     import_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    # The sequence numbers last given to this ticket's messages: all of them (what staff
+    # pages see) and the public ones (the customer's page). Raised under the ticket's lock.
+    # A default in the database too: code that predates them (older migrations) inserts
+    # tickets without them.
+    message_seq = models.PositiveIntegerField(default=0, db_default=0)
+    public_message_seq = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-last_message_at"]
@@ -124,10 +130,20 @@ class Message(models.Model):
     # NULL, not "", for messages without one: the unique constraint only covers real keys.
     external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField()
+    # Numbered 1, 2, 3… per ticket in the order saved, over all messages (``seq``) and over the
+    # public ones (``public_seq``, NULL for internal notes). Every pushed message carries its
+    # number, so a page that sees 7 after 5 knows it missed 6 and fetches it. NULL only for
+    # rows written around the services (fixtures).
+    seq = models.PositiveIntegerField(null=True, blank=True)
+    public_seq = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at", "id"])]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"]),
+            models.Index(fields=["ticket", "seq"], name="message_ticket_seq"),
+            models.Index(fields=["ticket", "public_seq"], name="message_ticket_public_seq"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket", "external_id"],

@@ -19,7 +19,7 @@ from core.client_ip import client_ip
 from core.http import HtmxHttpRequest
 from tickets import forms, selectors, services
 from tickets.models import Message, Ticket
-from tickets.selectors import parse_int
+from tickets.selectors import MAX_SEQ, parse_int
 from tickets.views import idempotency_key, portal_path
 
 PortalView = Callable[[HtmxHttpRequest, Ticket, str], HttpResponse]
@@ -123,8 +123,11 @@ def ticket_page(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpRes
 @require_GET
 @portal_ticket
 def ticket_conversation(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpResponse:
-    after = parse_int(request.GET.get("after", "0")) or 0
-    messages_list = selectors.conversation_for_customer(ticket).filter(pk__gt=after)
+    messages_list = selectors.conversation_for_customer(ticket)
+    if (after_seq := parse_int(request.GET.get("after_seq", ""), maximum=MAX_SEQ)) is not None:
+        messages_list = messages_list.filter(public_seq__gt=after_seq)
+    else:
+        messages_list = messages_list.filter(pk__gt=parse_int(request.GET.get("after", "")) or 0)
     context = {"ticket": ticket, "token": token, "messages_list": messages_list}
     return render(request, "portal/ticket_page.html#messages", context)
 

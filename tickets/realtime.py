@@ -10,6 +10,7 @@ portal page listens on ``portal.<id>`` (public messages only).
 
 import asyncio
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -40,10 +41,10 @@ def publish_message(message: Message) -> None:
 
 def _publish_message(message: Message) -> None:
     staff_html = render_to_string("tickets/partials/message.html", {"message": message})
-    _send(staff_group(message.ticket_id), "ticket.message", message, staff_html)
+    _send(staff_group(message.ticket_id), message, message.seq, staff_html)
     if not message.internal:
         portal_html = render_to_string("portal/partials/message.html", {"message": message})
-        _send(portal_group(message.ticket_id), "ticket.message", message, portal_html)
+        _send(portal_group(message.ticket_id), message, message.public_seq, portal_html)
 
 
 def publish_ticket_changed(ticket_id: int) -> None:
@@ -65,8 +66,14 @@ def publish_copilot_piece(ticket_id: int, suggestion_id: int, text: str) -> None
     _group_send(staff_group(ticket_id), event)
 
 
-def _send(group: str, kind: str, message: Message, html: str) -> None:
-    event: dict[str, object] = {"type": kind, "id": message_dom_id(message), "html": html}
+def _send(group: str, message: Message, seq: int | None, html: str) -> None:
+    # ``seq`` numbers the messages this group sees, so a page can tell that it missed one.
+    event: dict[str, object] = {
+        "type": "ticket.message",
+        "id": message_dom_id(message),
+        "seq": seq,
+        "html": html,
+    }
     _group_send(group, event)
 
 
@@ -78,6 +85,9 @@ def _group_send(group: str, event: dict[str, object]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    # When it was published (after its commit): a consumer whose last access check began
+    # later need not check again for it (see consumers.TicketConsumer).
+    event = {**event, "published_at": time.time()}
     # A broken channel layer must never lose a saved message: the page catches up on reload.
     try:
         loop = asyncio.get_running_loop()

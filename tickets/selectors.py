@@ -166,6 +166,10 @@ def _search(text: str) -> Q:
     return condition | Q(import_id=text)
 
 
+# The largest message sequence number (a PositiveIntegerField).
+MAX_SEQ = 2**31 - 1
+
+
 def parse_int(value: str, *, maximum: int = 2**62) -> int | None:
     """A plain non-negative integer that fits a bigint column, else None."""
     if not value.isascii() or not value.isdecimal():

@@ -213,8 +213,13 @@ def message_create(
                     raise TicketError("This message id already belongs to another message.")
                 return existing, False
         now = at or timezone.now()
+        locked.message_seq += 1
+        if not internal:
+            locked.public_message_seq += 1
         message = Message.objects.create(
             ticket=locked,
+            seq=locked.message_seq,
+            public_seq=None if internal else locked.public_message_seq,
             kind=kind,
             body=body,
             author=author,
@@ -250,7 +255,7 @@ def ticket_first_response_withdraw(*, ticket: Ticket, message: Message) -> None:
 def _after_message(
     ticket: Ticket, message: Message, *, actor: User | None, first_response: bool = True
 ) -> None:
-    fields = ["last_message_at", "updated_at"]
+    fields = ["last_message_at", "updated_at", "message_seq", "public_message_seq"]
     ticket.last_message_at = max(ticket.last_message_at, message.created_at)
     ticket.updated_at = message.created_at
     public_staff_reply = message.kind == Message.Kind.ANALYST and not message.internal

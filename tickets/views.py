@@ -18,7 +18,7 @@ from core import roles
 from core.http import HtmxHttpRequest, staff_required
 from tickets import access, forms, selectors, services
 from tickets.models import Message, Ticket
-from tickets.selectors import parse_int
+from tickets.selectors import MAX_SEQ, parse_int
 
 
 @require_GET
@@ -77,10 +77,14 @@ def ticket_sidebar(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
 @require_GET
 @staff_required
 def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
-    """Messages after ``?after=<id>``: how a page catches up when its websocket (re)connects."""
+    """Messages numbered after ``?after_seq=<n>`` (or with ids after ``?after=<id>``): how a
+    page fetches what it missed, on (re)connect, on a gap in the numbers, and now and then."""
     ticket = access.get_ticket_for_user(request.user, ticket_id)
-    after = parse_int(_param(request, "after", "0")) or 0
-    messages_list = selectors.conversation_for_staff(ticket).filter(pk__gt=after)
+    messages_list = selectors.conversation_for_staff(ticket)
+    if (after_seq := parse_int(_param(request, "after_seq"), maximum=MAX_SEQ)) is not None:
+        messages_list = messages_list.filter(seq__gt=after_seq)
+    else:
+        messages_list = messages_list.filter(pk__gt=parse_int(_param(request, "after")) or 0)
     context = {"ticket": ticket, "messages_list": messages_list}
     return render(request, "tickets/ticket_detail.html#messages", context)
 

@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import Any
 
 
-def channel_layer(url: str) -> dict[str, Any]:
-    """The channel layer settings for a Redis at ``url``.
+def channel_layer(url: str, **limits: int) -> dict[str, Any]:
+    """The channel layer settings for a Redis at ``url``; ``limits`` are the layer's
+    ``capacity``, ``expiry`` and ``group_expiry`` (see settings).
 
     The layer waits up to 5 s at a time for messages (BZPOPMIN); with redis-py's socket timeout
     of 5 s an idle websocket would be dropped every 5 s, so reads may wait longer.
     """
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}]},
+        "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}], **limits},
     }
 
 

@@ -59,7 +59,7 @@ MIDDLEWARE = [
     # First: nothing below may see forwarded headers that no trusted proxy sent.
     "core.client_ip.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "vigil_site.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,12 +120,29 @@ REDIS_URL = env_str("REDIS_URL")
 # Websocket events cross processes through Redis: REDIS_URL, or the embedded one `make run`
 # starts (VIGIL_CHANNELS_URL). Without either, one process only (tests, `manage.py` commands).
 CHANNELS_URL = env_str("VIGIL_CHANNELS_URL") or REDIS_URL
+# Chosen, not channels' defaults (docs/benchmarks.md, "Live updates under load"). A socket's
+# channel holds at most CAPACITY events waiting to be forwarded; beyond that the layer drops
+# new ones ("over capacity"). The default, 100, was reached by 20 posts/s on 10 tickets: keep
+# room for a burst on one ticket while its sockets are slow (each event is ~1 KB of HTML).
+# An event not forwarded within EXPIRY seconds is dropped: by then the page's own gap check has
+# fetched it. A socket's group membership lapses after GROUP_EXPIRY seconds; pages reconnect
+# (and so join again) every 6 hours, well within it.
+VIGIL_CHANNELS_CAPACITY = env_int("VIGIL_CHANNELS_CAPACITY", 1000)
+VIGIL_CHANNELS_EXPIRY = env_int("VIGIL_CHANNELS_EXPIRY", 60)
+VIGIL_CHANNELS_GROUP_EXPIRY = env_int("VIGIL_CHANNELS_GROUP_EXPIRY", 86_400)
+_CHANNEL_LIMITS = {
+    "capacity": VIGIL_CHANNELS_CAPACITY,
+    "expiry": VIGIL_CHANNELS_EXPIRY,
+    "group_expiry": VIGIL_CHANNELS_GROUP_EXPIRY,
+}
 if CHANNELS_URL:
     from vigil_site.embedded_redis import channel_layer
 
-    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL)}
+    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL, **_CHANNEL_LIMITS)}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _CHANNEL_LIMITS}
+    }
 
 Q_CLUSTER = {
     "name": "vigil",

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('replay', '0001_initial'),
-        ('tickets', '0004_imported_tickets'),
+        ('tickets', '0005_imported_tickets'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

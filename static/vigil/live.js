@@ -1,14 +1,24 @@
-// Keeps a ticket page current over its websocket: new messages are appended (once, by id),
-// a "changed" event makes htmx refresh the parts that listen for it, and every (re)connect
-// fetches the messages newer than the last one shown, so nothing sent before the socket opened
-// or while it was down is missed.
+// Keeps a ticket page current over its websocket: new messages are appended (once, by id, in
+// the order of their numbers), and a "changed" event makes htmx refresh the parts that listen
+// for it. The server numbers a ticket's messages 1, 2, 3… (data-seq); the page fetches the
+// messages after the last number it holds without a hole on every (re)connect, as soon as a
+// pushed message's number skips one, and every CHECK_MS in any case (a lost last message shows
+// no gap), so a page that stays connected still ends up showing every message.
 (function () {
   "use strict";
   const LABELS = { connecting: "connecting…", live: "live", offline: "offline, reconnecting…", denied: "not live" };
+  const CHECK_MS = 20000;
+  // The server forgets a socket's group membership after a day (VIGIL_CHANNELS_GROUP_EXPIRY):
+  // reconnect, and so join again, well before.
+  const RENEW_MS = 6 * 3600 * 1000;
 
   function setState(state) {
     const el = document.getElementById("live-status");
     if (el) { el.dataset.state = state; el.textContent = LABELS[state]; }
+  }
+
+  function seqOf(el) {
+    return parseInt(el.dataset.seq, 10) || 0;
   }
 
   function append(id, html) {
@@ -20,7 +30,11 @@
     const el = tpl.content.firstElementChild;
     if (!el) return;
     list.querySelectorAll(":scope > .empty").forEach((n) => n.remove());
-    list.appendChild(el);
+    // A message fetched to fill a gap goes before those numbered after it.
+    const seq = seqOf(el);
+    const later = seq && Array.prototype.find.call(
+      list.querySelectorAll(":scope > li[data-seq]"), function (li) { return seqOf(li) > seq; });
+    list.insertBefore(el, later || null);
     el.classList.add("msg--arrived");
     if (window.htmx) window.htmx.process(el);
     if (nearBottom) el.scrollIntoView({ block: "end" });
@@ -81,48 +95,71 @@
     box.appendChild(document.createTextNode(text));
   }
 
-  function lastMessageId() {
-    let last = 0;
-    document.querySelectorAll("#conversation > li[id^='message-']").forEach(function (li) {
-      last = Math.max(last, parseInt(li.id.slice(8), 10) || 0);
+  // The highest number up to which the page holds every message.
+  function heldSeq() {
+    const held = new Set();
+    document.querySelectorAll("#conversation > li[data-seq]").forEach(function (li) {
+      held.add(seqOf(li));
     });
-    return last;
+    let seq = 0;
+    while (held.has(seq + 1)) seq += 1;
+    return seq;
   }
 
-  function catchUp(url) {
-    fetch(url + "?after=" + lastMessageId(), { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : ""; })
-      .then(function (html) {
-        const tpl = document.createElement("template");
-        tpl.innerHTML = html;
-        tpl.content.querySelectorAll("li[id^='message-']").forEach(function (li) {
-          append(li.id, li.outerHTML);
+  // One fetch at a time; asked again meanwhile, it runs once more when the first is done.
+  function catchUpper(url) {
+    let running = false, again = false;
+    function run() {
+      if (running) { again = true; return; }
+      running = true;
+      fetch(url + "?after_seq=" + heldSeq(), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          const tpl = document.createElement("template");
+          tpl.innerHTML = html;
+          tpl.content.querySelectorAll("li[id^='message-']").forEach(function (li) {
+            append(li.id, li.outerHTML);
+          });
+        })
+        .catch(function () { /* the next check tries again */ })
+        .finally(function () {
+          running = false;
+          if (again) { again = false; run(); }
         });
-      })
-      .catch(function () { /* the next reconnect tries again */ });
+    }
+    return run;
   }
 
   function start(root) {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const url = scheme + location.host + root.dataset.liveUrl;
+    const catchUp = catchUpper(root.dataset.catchupUrl);
     let delay = 500;
+    setInterval(catchUp, CHECK_MS);
 
     function connect() {
       setState("connecting");
       const socket = new WebSocket(url);
+      const renew = setTimeout(function () { socket.close(); }, RENEW_MS);
       socket.onopen = function () {
         setState("live");
         delay = 500;
-        catchUp(root.dataset.catchupUrl);
+        catchUp();
       };
       socket.onmessage = function (event) {
         const data = JSON.parse(event.data);
-        if (data.type === "message") append(data.id, data.html);
+        if (data.type === "message") {
+          // Numbered past the next one expected: some were lost on the way; fetch them.
+          const gap = data.seq && data.seq > heldSeq() + 1;
+          append(data.id, data.html);
+          if (gap) catchUp();
+        }
         else if (data.type === "changed" && window.htmx) window.htmx.trigger(document.body, "vigil:changed");
         else if (data.type === "copilot" && window.htmx) window.htmx.trigger(document.body, "vigil:copilot");
         else if (data.type === "piece") appendPiece(data.suggestion, data.text);
       };
       socket.onclose = function (event) {
+        clearTimeout(renew);
         // 4401/4403: not logged in or no access; retrying cannot help.
         if (event.code === 4401 || event.code === 4403) { setState("denied"); return; }
         setState("offline");

@@ -63,6 +63,29 @@ class LiveConversationTests(BrowserTestCase):
             expect(page.locator("#conversation")).to_contain_text("console screenshot")
         self.screenshot(analyst, "ticket-live-customer-message")
 
+    def test_a_page_that_missed_a_message_fetches_it_on_the_next_one(self) -> None:
+        analyst = self.new_page()
+        self.login(analyst, "sam")
+        analyst.goto(self.ticket_url)
+        self.wait_live(analyst)
+        analyst.wait_for_load_state("networkidle")  # the catch-up on connecting is done
+        # Saved in this process, its event goes to this process's channel layer, never to the
+        # server's: to the page it is a message lost on the way.
+        services.message_create(ticket=self.ticket, kind="customer", body="Lost on the way.")
+        analyst.wait_for_timeout(500)
+        expect(analyst.locator("#conversation")).not_to_contain_text("Lost on the way.")
+
+        customer = self.new_page()
+        customer.goto(self.portal_url)
+        customer.fill("#reply-box textarea[name=body]", "Any news?")
+        customer.click("#reply-box button[type=submit]")
+
+        # Number 3 arrives while the page holds up to 1: it fetches 2, and shows it before 3.
+        messages = analyst.locator("#conversation > li")
+        expect(messages).to_have_count(3)
+        expect(messages.nth(1)).to_contain_text("Lost on the way.")
+        expect(messages.nth(2)).to_contain_text("Any news?")
+
     def test_internal_notes_and_status_changes_reach_the_right_pages(self) -> None:
         customer = self.new_page()
         customer.goto(self.portal_url)

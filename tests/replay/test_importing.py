@@ -59,6 +59,9 @@ def test_each_conversation_becomes_a_closed_imported_ticket_and_teaches(team):
     assert first.first_response_at == messages[1].created_at
     assert first.resolved_at == first.closed_at == messages[-1].created_at
     assert first.customer.name == "Dana Whitfield"
+    # Numbered as live messages are: a page open on the ticket fetches what it misses.
+    assert [(m.seq, m.public_seq) for m in messages] == [(1, 1), (2, 2), (3, 3)]
+    assert (first.message_seq, first.public_message_seq) == (3, 3)
     assert first.customer.email.endswith("@imported.invalid")
     # The unresolved one is imported and not learned from, and nothing ran the copilot.
     assert tickets.get(import_id="c-4").resolved_at is None

@@ -195,3 +195,71 @@ async def test_publishers_send_only_what_was_committed(ticket, analyst):
         assert (await staff.receive_json_from(timeout=3))["type"] == "changed"
     finally:
         await staff.disconnect()
+
+
+@database_sync_to_async
+def post_many(ticket, count):
+    """``count`` messages in one transaction: their events are all published at its commit,
+    back to back, while the socket's access checks wait for this thread."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return [
+            services.message_create(ticket=ticket, body=f"burst {n}", kind="customer")[0]
+            for n in range(count)
+        ]
+
+
+async def test_a_burst_reaches_the_socket_whole_and_numbered(ticket, analyst):
+    """More events than channels' default capacity (100) queue for one socket: none may be
+    dropped, and each carries the ticket's sequence number, one after another."""
+    ws = communicator(f"/ws/tickets/{ticket.pk}/", await session_cookie(analyst))
+    connected, _ = await ws.connect()
+    assert connected
+    try:
+        sent = await post_many(ticket, 150)
+        received = [await next_message(ws) for _ in sent]
+        assert [event["id"] for event in received] == [f"message-{m.pk}" for m in sent]
+        # The ticket's first message is number 1.
+        assert [event["seq"] for event in received] == list(range(2, 152))
+        assert all(f'data-seq="{event["seq"]}"' in event["html"] for event in received)
+    finally:
+        await ws.disconnect()
+
+
+async def test_the_catch_up_returns_what_a_gap_missed(ticket, analyst):
+    """A page that holds up to number 2 and is pushed number 5 fetches after 2: it gets 3, 4
+    and 5. Internal notes are numbered for staff only; the customer's numbers skip them."""
+    ws = communicator(f"/ws/tickets/{ticket.pk}/", await session_cookie(analyst))
+    connected, _ = await ws.connect()
+    assert connected
+    try:
+        first = await post(ticket, "Still down", kind="customer")
+        note = await post(ticket, "hypervisor NIC flap", kind="analyst", internal=True)
+        reply = await post(ticket, "We are on it", kind="analyst")
+        last = await post(ticket, "Thanks", kind="customer")
+        events = [await next_message(ws) for _ in range(4)]
+        assert [event["seq"] for event in events] == [2, 3, 4, 5]
+
+        @database_sync_to_async
+        def fetch(url):
+            client = Client()
+            client.force_login(analyst)
+            return client.get(url)
+
+        response = await fetch(f"/tickets/{ticket.pk}/conversation/?after_seq=2")
+        assert response.status_code == 200
+        html = response.content.decode()
+        for message in (note, reply, last):
+            assert f'id="message-{message.pk}"' in html
+        assert f'id="message-{first.pk}"' not in html
+
+        token = await database_sync_to_async(selectors.portal_token_for)(ticket)
+        portal = await fetch(f"/support/t/{token}/conversation/?after_seq=2")
+        html = portal.content.decode()
+        assert f'id="message-{reply.pk}" data-seq="3"' in html
+        assert f'id="message-{last.pk}" data-seq="4"' in html
+        assert "NIC flap" not in html
+        assert f'id="message-{first.pk}"' not in html
+    finally:
+        await ws.disconnect()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0003_dashboard_indexes'),
+        ('tickets', '0004_message_sequence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
