@@ -71,7 +71,7 @@ def timed(path: Path, team: Team, *, learn: bool) -> dict[str, float]:
 def groups_report(samples: int) -> None:
     proposed = curation_queue().count()
     default = clusters.GROUP_FROM
-    for threshold in (0.85, default, 0.95):
+    for threshold in (0.75, default, 0.9):
         clusters.GROUP_FROM = threshold
         groups = clusters.proposal_groups()
         grouped = sum(g.size for g in groups)
