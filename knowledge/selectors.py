@@ -387,14 +387,21 @@ def filter_entries(entries: QuerySet, *, team: str = "", source: str = "") -> Qu
     return entries
 
 
-def curation_queue(*, team: str = "", source: str = "", flagged: bool = False) -> QuerySet:
-    """Proposed entries (and approved ones flagged for review), oldest first."""
+CURATION_SORTS = {"oldest": "Oldest first", "evidence": "Most evidence first"}
+
+
+def curation_queue(
+    *, team: str = "", source: str = "", flagged: bool = False, sort: str = "oldest"
+) -> QuerySet:
+    """Proposed entries (and approved ones flagged for review), oldest first, or those that
+    most resolved tickets support first."""
     entries = KnowledgeEntry.objects.select_related("team", "related_entry")
     if flagged:
         entries = entries.filter(flagged=True, status__in=[Status.PROPOSED, Status.APPROVED])
     else:
         entries = entries.filter(status=Status.PROPOSED)
-    return filter_entries(entries, team=team, source=source).order_by("created_at", "pk")
+    order = ("-evidence_count", "created_at", "pk") if sort == "evidence" else ("created_at", "pk")
+    return filter_entries(entries, team=team, source=source).order_by(*order)
 
 
 def pending_revisions(*, team: str = "") -> QuerySet:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("curation/", views.curation, name="curation"),
     path("curation/<int:entry_id>/<slug:action>/", views.curation_action, name="act"),
     path("curation/groups/", views.curation_groups, name="groups"),
+    path("curation/bulk/", views.curation_bulk, name="bulk"),
     path(
         "curation/groups/<int:entry_id>/<slug:action>/",
         views.curation_group_action,

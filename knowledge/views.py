@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -161,8 +162,10 @@ def entry_new(request: HtmxHttpRequest) -> HttpResponse:
 @curator_required
 def curation(request: HtmxHttpRequest) -> HttpResponse:
     team, source = _param(request, "team"), _param(request, "source")
+    sort = _param(request, "sort", "oldest")
+    sort = sort if sort in selectors.CURATION_SORTS else "oldest"
     flagged = request.GET.get("flagged") == "1"
-    entries = selectors.curation_queue(team=team, source=source, flagged=flagged)
+    entries = selectors.curation_queue(team=team, source=source, flagged=flagged, sort=sort)
     page = Paginator(entries, 10).get_page(request.GET.get("page"))
     context = {
         "rows": [_row_context(entry) for entry in page.object_list],
@@ -172,6 +175,8 @@ def curation(request: HtmxHttpRequest) -> HttpResponse:
         else [],
         "team": team,
         "source": source,
+        "sort": sort,
+        "sorts": selectors.CURATION_SORTS.items(),
         "flagged": flagged,
         "teams": teams_for_user(request.user),
         "sources": KnowledgeEntry.Source.choices,
@@ -395,3 +400,41 @@ def curation_group_action(request: HtmxHttpRequest, entry_id: int, action: str) 
         "knowledge/partials/curation_group_done.html",
         {"leader": leader, "decided": decided},
     )
+
+
+@require_POST
+@curator_required
+def curation_bulk(request: HtmxHttpRequest) -> HttpResponse:
+    """Approve or reject the proposals selected in the queue: first a preview of exactly what
+    changes, then, once confirmed, the change."""
+    action = request.POST.get("action", "")
+    if action not in {"approve", "reject"}:
+        return render(
+            request, "tickets/ticket_error.html", {"error": "Choose approve or reject."}, status=400
+        )
+    ids = sorted({i for i in (parse_int(v) for v in request.POST.getlist("selected")) if i})
+    reason = request.POST.get("reason", "").strip()[:300]
+    if not ids:
+        error = "Select the proposals to decide first (the box on each one)."
+        return render(request, "tickets/ticket_error.html", {"error": error}, status=400)
+    if request.POST.get("confirmed") != "1":
+        entries = list(
+            selectors.curation_queue().filter(pk__in=ids).order_by("-evidence_count", "pk")
+        )
+        context = {
+            "entries": entries,
+            "action": action,
+            "reason": reason,
+            "missing": len(ids) - len(entries),
+        }
+        return render(request, "knowledge/curation_bulk.html", context)
+    try:
+        decided, left = services.entries_decide_many(
+            entry_ids=ids, action=action, actor=request.user, reason=reason
+        )
+    except services.KnowledgeError as exc:
+        return render(request, "tickets/ticket_error.html", {"error": str(exc)}, status=422)
+    verb = "Approved" if action == "approve" else "Rejected"
+    note = f" {len(left)} left alone: decided meanwhile." if left else ""
+    messages.success(request, f"{verb} {len(decided)} proposals.{note}")
+    return redirect(reverse("knowledge:curation"))

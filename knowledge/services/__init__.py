@@ -35,7 +35,7 @@ from knowledge.services.feedback import (
     entries_record_outcome,
     entries_record_suggested,
 )
-from knowledge.services.groups import group_approve, group_reject
+from knowledge.services.groups import entries_decide_many, group_approve, group_reject
 from knowledge.services.revisions import revision_apply, revision_decline, revision_propose
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "clean_text",
     "embedding_text",
     "entries_create_many",
+    "entries_decide_many",
     "entries_record_outcome",
     "entries_record_suggested",
     "entries_reembed",

@@ -1,4 +1,5 @@
-"""Deciding a group of proposals that say the same thing at once (``knowledge.clusters``)."""
+"""Deciding many proposals at once: a group that says the same thing (``knowledge.clusters``),
+or the proposals a curator selected in the queue."""
 
 from collections.abc import Sequence
 
@@ -63,3 +64,28 @@ def _still_proposed(leader: KnowledgeEntry, member_ids: Sequence[int]) -> list[K
         .exclude(pk=leader.pk)
         .order_by("pk")
     )
+
+
+def entries_decide_many(
+    *, entry_ids: Sequence[int], action: str, actor: User | None, reason: str = ""
+) -> tuple[list[int], list[int]]:
+    """Approve (as they are) or reject (with ``reason``) each of ``entry_ids`` still proposed.
+    Returns the ids decided and those left alone (decided by someone else meanwhile)."""
+    if action not in {"approve", "reject"}:
+        raise KnowledgeError(f"Unknown action {action!r}.")
+    if action == "reject" and not (reason or "").strip():
+        raise KnowledgeError(
+            "Say why these entries are rejected; the reason helps the next curator."
+        )
+    decided: list[int] = []
+    with transaction.atomic():
+        entries = KnowledgeEntry.objects.select_for_update().filter(
+            pk__in=entry_ids, status=Status.PROPOSED
+        )
+        for entry in entries.order_by("pk"):
+            if action == "approve":
+                entry_approve(entry=entry, actor=actor, note="approved with others from the queue")
+            else:
+                entry_reject(entry=entry, actor=actor, reason=reason)
+            decided.append(entry.pk)
+    return decided, sorted(set(entry_ids) - set(decided))

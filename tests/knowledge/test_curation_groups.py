@@ -114,3 +114,54 @@ def test_only_curators_decide_groups(client, analyst, proposals):
     url = reverse("knowledge:group_act", args=[proposals["reset2"].pk, "approve"])
     assert client.post(url, {"members": [proposals["reset"].pk]}).status_code == 403
     assert KnowledgeEntry.objects.filter(status=Status.APPROVED).count() == 0
+
+
+BULK = reverse("knowledge:bulk")
+
+
+def test_the_queue_can_put_the_best_supported_proposals_first(client, curator, proposals):
+    client.force_login(curator)
+    page = client.get(reverse("knowledge:curation"), {"sort": "evidence"}).content.decode()
+    best = page.index(f'id="entry-row-{proposals["reset2"].pk}"')
+    assert best < page.index(f'id="entry-row-{proposals["reset"].pk}"')
+    oldest = client.get(reverse("knowledge:curation")).content.decode()
+    first = oldest.index(f'id="entry-row-{proposals["reset"].pk}"')
+    assert first < oldest.index(f'id="entry-row-{proposals["reset2"].pk}"')
+
+
+def test_selected_proposals_are_approved_after_a_preview(client, curator, proposals):
+    client.force_login(curator)
+    chosen = [proposals["invoice"].pk, proposals["elsewhere"].pk]
+    preview = client.post(BULK, {"action": "approve", "selected": chosen})
+    assert preview.status_code == 200
+    text = preview.content.decode()
+    assert "Approve 2 proposals?" in text
+    assert "Where is my invoice?" in text
+    assert KnowledgeEntry.objects.filter(status=Status.APPROVED).count() == 0  # nothing yet
+    done = client.post(BULK, {"action": "approve", "selected": chosen, "confirmed": "1"})
+    assert done.status_code == 302
+    approved = KnowledgeEntry.objects.filter(status=Status.APPROVED)
+    assert set(approved.values_list("pk", flat=True)) == set(chosen)
+    assert "Approved 2 proposals." in client.get(done["Location"]).content.decode()
+
+
+def test_rejecting_selected_proposals_needs_a_reason(client, curator, proposals):
+    client.force_login(curator)
+    chosen = [proposals["reset"].pk, proposals["reset3"].pk]
+    refused = client.post(BULK, {"action": "reject", "selected": chosen, "confirmed": "1"})
+    assert refused.status_code == 422
+    assert "Say why" in refused.content.decode()
+    client.post(
+        BULK, {"action": "reject", "selected": chosen, "confirmed": "1", "reason": "too specific"}
+    )
+    rejected = KnowledgeEntry.objects.filter(status=Status.REJECTED)
+    assert set(rejected.values_list("reject_reason", flat=True)) == {"too specific"}
+    assert rejected.count() == 2
+
+
+def test_nothing_selected_or_no_curator_is_refused(client, curator, analyst, proposals):
+    client.force_login(curator)
+    assert client.post(BULK, {"action": "approve"}).status_code == 400
+    client.force_login(analyst)
+    chosen = [proposals["invoice"].pk]
+    assert client.post(BULK, {"action": "approve", "selected": chosen}).status_code == 403
