@@ -97,6 +97,12 @@ def conversation_for_customer(ticket: Ticket) -> QuerySet[Message]:
     return ticket.messages.filter(internal=False).order_by("created_at", "id")
 
 
+def customer_history(user: AnyUser, ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
+    """The customer's other tickets this user may see, newest first (imported ones too)."""
+    others = tickets_for_user(user).filter(customer_id=ticket.customer_id).exclude(pk=ticket.pk)
+    return list(others.select_related("team").order_by("-created_at", "-pk")[:limit])
+
+
 def timeline_for(ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.order_by("-created_at", "-id")
 

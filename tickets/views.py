@@ -258,6 +258,7 @@ def _sidebar_context(request: HtmxHttpRequest, ticket: Ticket) -> dict[str, Any]
         "timeline": selectors.timeline_for(ticket),
         "can_work": roles.can_work_tickets(request.user),
         "portal_url": request.build_absolute_uri(portal_path(ticket)),
+        "customer_history": selectors.customer_history(request.user, ticket),
     }
 
 

@@ -192,3 +192,21 @@ def test_the_queues_search_finds_imported_tickets_by_text_or_conversation_id(
         assert "Invoice PDF is blank" in found, term
     unfinished = client.get(queue, headers={"HX-Request": "true"}).text
     assert "Invoice PDF is blank" not in unfinished
+
+
+def test_the_ticket_page_lists_the_customers_other_tickets_the_user_may_see(
+    client, tmp_path, team, other_team, analyst
+):
+    path = write(
+        tmp_path,
+        conversation("old-1", said("customer", "Export is empty", author="Ada")),
+        conversation("old-2", said("customer", "Invoice missing", author="Ada"), team="billing"),
+        conversation("now", said("customer", "Export is empty again", author="Ada")),
+    )
+    run(path, "--team", "compute")
+    current = Ticket.objects.get(import_id="now")
+    client.force_login(analyst)  # a member of Compute only
+    page = client.get(reverse("tickets:detail", args=[current.pk])).content.decode()
+    assert "Their other tickets" in page
+    assert "Export is empty</a>" in page
+    assert "Invoice missing" not in page  # Billing's, not this analyst's to see
