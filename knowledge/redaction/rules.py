@@ -1,14 +1,8 @@
-"""Remove personal and ticket-specific data from text before it becomes knowledge.
+"""The rules that find each kind of personal data in plain text (links are handled apart).
 
-Pure functions, no Django. Each rule finds one kind of data and replaces it with a placeholder
-such as ``<email>``; rules run in a fixed order and later rules never look inside placeholders,
-so an email's domain is not also reported as a name or an id.
-
-The rules are tuned to keep technical content: region names, kernel and package versions,
-instance types, ports, sizes, paths, CLI flags and error messages survive. A link is not
-personal data: its scheme, host and path are kept as written (they are often the answer), and
-only what is personal inside it is redacted: credentials before the host, an email anywhere,
-and the values of query parameters that carry secrets or identities.
+Each rule finds one kind of data and replaces it with a placeholder such as ``<email>``; rules
+run in a fixed order and later rules never look inside placeholders, so an email's domain is not
+also reported as a name or an id.
 """
 
 from __future__ import annotations
@@ -16,46 +10,17 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from urllib.parse import unquote
-
-__all__ = ["find_personal_data", "redact"]
 
 PLACEHOLDER_RE = re.compile(r"<(?:email|phone|ip|id|token|password|card|name)>")
 
-# First names that are also everyday words are only matched when capitalised.
-_WORDLIKE_FIRST_NAMES = frozenset(
-    {
-        "art",
-        "bill",
-        "bob",
-        "chase",
-        "dawn",
-        "faith",
-        "grace",
-        "grant",
-        "hope",
-        "jack",
-        "joy",
-        "june",
-        "mark",
-        "may",
-        "max",
-        "pat",
-        "rose",
-        "sky",
-        "summer",
-        "will",
-    }
-)
 # Upper-case prefixes that look like ticket references but name public standards.
 _PUBLIC_ID_PREFIXES = frozenset({"CVE", "RFC", "ISO", "PEP", "GHSA", "CWE", "ECMA", "IEEE", "KB"})
 
 
 @dataclass(frozen=True)
-class _Rule:
+class Rule:
     kind: str
     pattern: re.Pattern[str]
     # Returns the replacement for a match, or None to leave the match alone.
@@ -171,8 +136,8 @@ def _hex_id(match: re.Match[str]) -> str | None:
     return "<id>" if has_letter and re.search(r"\d", text) else None
 
 
-_RULES: tuple[_Rule, ...] = (
-    _Rule(
+RULES: tuple[Rule, ...] = (
+    Rule(
         "password",
         re.compile(
             r"(?i)\b(?P<keyword>password|passwd|passphrase|pwd|pass)\b"
@@ -180,7 +145,7 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _password,
     ),
-    _Rule(
+    Rule(
         "token",
         re.compile(
             r"\b(?:sk|pk|rk)[-_](?:live[-_]|test[-_]|proj[-_])?[A-Za-z0-9_-]{16,}"
@@ -192,8 +157,8 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _constant("<token>"),
     ),
-    _Rule("token", re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), _keep_prefix("<token>")),
-    _Rule(
+    Rule("token", re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), _keep_prefix("<token>")),
+    Rule(
         "token",
         re.compile(
             r"(?i)(?=[acst])\b((?:api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret"
@@ -201,19 +166,19 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _keep_prefix("<token>"),
     ),
-    _Rule(
+    Rule(
         "token",
         re.compile(r"\b[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b"),
         _jwt,
     ),
-    _Rule(
+    Rule(
         "email",
         re.compile(
             r"\b(?!git@)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
         ),
         _constant("<email>"),
     ),
-    _Rule(
+    Rule(
         "id",
         re.compile(
             r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
@@ -221,7 +186,7 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _constant("<id>"),
     ),
-    _Rule(
+    Rule(
         "id",
         re.compile(
             r"(?=[a-z])\b(?:"
@@ -232,7 +197,7 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _constant("<id>"),
     ),
-    _Rule(
+    Rule(
         "id",
         re.compile(
             r"(?i)(?=[crt])\b((?:request|req|trace|correlation|tracking)[ _-]?id\s*[:=#]?\s*)"
@@ -240,7 +205,7 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _keep_prefix("<id>"),
     ),
-    _Rule(
+    Rule(
         "id",
         re.compile(
             r"(?i)(?=[acmpst])\b((?:account|acct|customer|tenant|subscription|project|member|client)"
@@ -248,12 +213,12 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _keep_prefix("<id>"),
     ),
-    _Rule(
+    Rule(
         "ip",
         re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])"),
         _ipv6,
     ),
-    _Rule(
+    Rule(
         "ip",
         re.compile(
             r"(?<![\w.-])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
@@ -261,8 +226,8 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _ipv4,
     ),
-    _Rule("card", re.compile(r"(?<![\w+.-])\d(?:[ -]?\d){12,18}(?![\w.-])"), _card),
-    _Rule(
+    Rule("card", re.compile(r"(?<![\w+.-])\d(?:[ -]?\d){12,18}(?![\w.-])"), _card),
+    Rule(
         "phone",
         re.compile(
             # The leading lookahead lets the engine skip most positions cheaply.
@@ -275,7 +240,7 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _phone,
     ),
-    _Rule(
+    Rule(
         "phone",
         re.compile(
             r"(?i)(?=[cfmprtw])\b((?:phone|tel|telephone|mobile|cell|whatsapp|fax|call me|reach me)"
@@ -283,118 +248,19 @@ _RULES: tuple[_Rule, ...] = (
         ),
         lambda match: _keep_prefix("<phone>")(match) if _phone(match) else None,
     ),
-    _Rule(
-        "id", re.compile(r"(?=[0-9a-fA-F])\b(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{12,}\b"), _hex_id
-    ),
-    _Rule(
+    Rule("id", re.compile(r"(?=[0-9a-fA-F])\b(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{12,}\b"), _hex_id),
+    Rule(
         "id",
         re.compile(r"\b([A-Z]{2,5})-(?:[A-Z0-9]+-)*\d{4,}(?:-[A-Z0-9]+)*\b"),
         _ticket_reference,
     ),
     # VAT numbers and similar: a country prefix followed by a long run of digits.
-    _Rule("id", re.compile(r"\b[A-Z]{2}\d{8,12}\b"), _constant("<id>")),
-    _Rule("token", re.compile(r"(?<![\w/.-])[A-Za-z0-9+/_=-]{24,}(?![\w/])"), _random_token),
+    Rule("id", re.compile(r"\b[A-Z]{2}\d{8,12}\b"), _constant("<id>")),
+    Rule("token", re.compile(r"(?<![\w/.-])[A-Za-z0-9+/_=-]{24,}(?![\w/])"), _random_token),
 )
 
 
-# A link: with a scheme, or starting with "www.". It ends before trailing punctuation.
-URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
-_URL_SLOT = "\ue000{}\ue001"
-_URL_SLOT_RE = re.compile("\ue000(\\d+)\ue001")
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# Query parameters whose value is a secret or says who someone is.
-_SECRET_PARAMS = re.compile(
-    r"(?i)^(?:.*token|.*key|sig|signature|auth.*|pass(?:word)?|pwd|secret|.*session.*|sid|code"
-    r"|otp|email|e?mail|user(?:name)?|login|uid|phone|tel|name|first_?name|last_?name)$"
-)
-
-
-def _redact_url(url: str, found: list[tuple[str, str]]) -> str:
-    head, hash_, fragment = url.partition("#")
-    base, question, query = head.partition("?")
-    credentials = re.match(r"(?i)^((?:https?://)?)([^/@\s]+)@", base)
-    if credentials:
-        found.append(("password", credentials.group(2)))
-        base = credentials.group(1) + "<password>@" + base[credentials.end() :]
-    base = _redact_emails(base, found)
-    if question:
-        query = "&".join(_redact_param(part, found) for part in query.split("&"))
-    return base + question + query + hash_ + _redact_emails(fragment, found)
-
-
-def _redact_param(part: str, found: list[tuple[str, str]]) -> str:
-    key, equals, value = part.partition("=")
-    if not equals or not value:
-        return part
-    if _EMAIL_RE.fullmatch(unquote(value)) or _EMAIL_RE.fullmatch(value):
-        found.append(("email", value))
-        return f"{key}=<email>"
-    if _SECRET_PARAMS.match(unquote(key)):
-        found.append(("token", value))
-        return f"{key}=<token>"
-    return part
-
-
-def _redact_emails(text: str, found: list[tuple[str, str]]) -> str:
-    def substitute(match: re.Match[str]) -> str:
-        found.append(("email", match.group(0)))
-        return "<email>"
-
-    return _EMAIL_RE.sub(substitute, text)
-
-
-def _set_links_aside(text: str, found: list[tuple[str, str]]) -> tuple[str, list[str]]:
-    """Links replaced by slots the rules cannot match, each link already redacted inside."""
-    links: list[str] = []
-
-    def aside(match: re.Match[str]) -> str:
-        links.append(_redact_url(match.group(0), found))
-        return _URL_SLOT.format(len(links) - 1)
-
-    return URL_RE.sub(aside, text.replace("\ue000", "").replace("\ue001", "")), links
-
-
-def _put_links_back(text: str, links: list[str]) -> str:
-    return _URL_SLOT_RE.sub(lambda match: links[int(match.group(1))], text)
-
-
-@lru_cache(maxsize=256)
-def _name_rule(names: tuple[str, ...]) -> _Rule | None:
-    """One rule matching every full name and first name, longest first."""
-    exact: set[str] = set()
-    capitalised_only: set[str] = set()
-    for raw in names:
-        name = " ".join(raw.split())
-        if len(name) < 2 or "@" in name:
-            continue
-        exact.add(name)
-        first = name.split(" ")[0]
-        if len(first) < 2:
-            continue
-        if first.lower() in _WORDLIKE_FIRST_NAMES:
-            capitalised_only.add(first)
-        else:
-            exact.add(first)
-    if not exact and not capitalised_only:
-        return None
-    alternatives = [r"\s+".join(re.escape(part) for part in name.split(" ")) for name in exact] + [
-        f"(?-i:{re.escape(first[0].upper() + first[1:])})" for first in capitalised_only
-    ]
-    alternatives.sort(key=len, reverse=True)
-    pattern = re.compile(r"(?i)(?<![\w<@])(?:" + "|".join(alternatives) + r")(?![\w>@])")
-    wordlike = frozenset(capitalised_only)
-
-    def replace(match: re.Match[str]) -> str | None:
-        # "Grant the role…" starts a sentence; "Thanks, Grant" names someone.
-        before = match.string[: match.start()].rstrip(" \t")
-        if match.group(0) in wordlike and (not before or before[-1] in ".!?:\n`*-"):
-            return None
-        return "<name>"
-
-    return _Rule("name", pattern, replace)
-
-
-def _apply(rule: _Rule, text: str, found: list[tuple[str, str]]) -> str:
+def apply_rule(rule: Rule, text: str, found: list[tuple[str, str]]) -> str:
     def substitute(match: re.Match[str]) -> str:
         if PLACEHOLDER_RE.search(match.group(0)):
             return match.group(0)
@@ -405,28 +271,3 @@ def _apply(rule: _Rule, text: str, found: list[tuple[str, str]]) -> str:
         return replacement
 
     return rule.pattern.sub(substitute, text)
-
-
-def _run(text: str, names: Iterable[str]) -> tuple[str, list[tuple[str, str]]]:
-    found: list[tuple[str, str]] = []
-    text, links = _set_links_aside(text, found)
-    for rule in _RULES:
-        text = _apply(rule, text, found)
-    name_rule = _name_rule(tuple(sorted({n.strip() for n in names if n and n.strip()})))
-    if name_rule is not None:
-        text = _apply(name_rule, text, found)
-    return _put_links_back(text, links), found
-
-
-def redact(text: str, *, names: Iterable[str] = ()) -> str:
-    """Replace personal and ticket-specific data in ``text`` with placeholders.
-
-    ``names`` are people's names (full names; their first names are matched too), matched
-    case-insensitively as whole words.
-    """
-    return _run(text, names)[0]
-
-
-def find_personal_data(text: str, *, names: Iterable[str] = ()) -> list[tuple[str, str]]:
-    """Every piece of data ``redact`` would replace, as (kind, matched text), in rule order."""
-    return _run(text, names)[1]
