@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from knowledge.redaction.base import PLACEHOLDER_RE, apply_rule
 from knowledge.redaction.links import URL_RE, put_links_back, set_links_aside
-from knowledge.redaction.names import known_names_rule
-from knowledge.redaction.rules import PLACEHOLDER_RE, RULES, apply_rule
+from knowledge.redaction.names import find_unknown_names, known_names_rule, unknown_names_rule
+from knowledge.redaction.rules import RULES
 
 __all__ = ["PLACEHOLDER_RE", "URL_RE", "find_personal_data", "redact"]
 
@@ -30,6 +31,11 @@ def _run(text: str, names: Iterable[str]) -> tuple[str, list[tuple[str, str]]]:
     name_rule = known_names_rule(tuple(sorted({n.strip() for n in names if n and n.strip()})))
     if name_rule is not None:
         text = apply_rule(name_rule, text, found)
+    # Names the ticket does not know, found by the words around them once every other kind of
+    # data is a placeholder.
+    unknown_rule = unknown_names_rule(tuple(find_unknown_names(text)))
+    if unknown_rule is not None:
+        text = apply_rule(unknown_rule, text, found)
     return put_links_back(text, links), found
 
 

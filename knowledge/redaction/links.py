@@ -1,9 +1,10 @@
 """Links: kept as written (scheme, host and path are often the answer), with only what is
-personal inside them redacted: credentials before the host, an email anywhere, and the values of
-query parameters that carry secrets or identities."""
+personal inside them redacted: credentials before the host, a host that is an IP address, an
+email anywhere, and the values of query parameters that carry secrets or identities."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import unquote
 
@@ -11,7 +12,10 @@ from urllib.parse import unquote
 URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]")
 _URL_SLOT = "\ue000{}\ue001"
 _URL_SLOT_RE = re.compile("\ue000(\\d+)\ue001")
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL_RE = re.compile(r"\w[\w.%+'-]*(?:@|%40)[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
+_IP_HOST_RE = re.compile(
+    r"(?i)^((?:https?://)?)(\[[0-9a-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3})(?=[:/]|$)"
+)
 # Query parameters whose value is a secret or says who someone is.
 _SECRET_PARAMS = re.compile(
     r"(?i)^(?:.*token|.*key|sig|signature|auth.*|pass(?:word)?|pwd|secret|.*session.*|sid|code"
@@ -26,10 +30,26 @@ def _redact_url(url: str, found: list[tuple[str, str]]) -> str:
     if credentials:
         found.append(("password", credentials.group(2)))
         base = credentials.group(1) + "<password>@" + base[credentials.end() :]
+    base = _redact_ip_host(base, found)
     base = _redact_emails(base, found)
     if question:
         query = "&".join(_redact_param(part, found) for part in query.split("&"))
     return base + question + query + hash_ + _redact_emails(fragment, found)
+
+
+def _redact_ip_host(base: str, found: list[tuple[str, str]]) -> str:
+    host = _IP_HOST_RE.match(base)
+    if not host:
+        return base
+    try:
+        address = ipaddress.ip_address(host.group(2).strip("[]"))
+    except ValueError:
+        return base
+    if address.is_loopback or address.is_unspecified:
+        return base
+    found.append(("ip", host.group(2)))
+    bracketed = host.group(2).startswith("[")
+    return host.group(1) + ("[<ip>]" if bracketed else "<ip>") + base[host.end() :]
 
 
 def _redact_param(part: str, found: list[tuple[str, str]]) -> str:
