@@ -11,6 +11,7 @@ ranges never reach it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -60,12 +61,15 @@ def _valid_somewhere(number: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1024)
 def is_phone_number(candidate: str, *, introduced: bool = False) -> bool:
     """Whether ``candidate`` (as written) is a phone number; ``introduced`` when a word such
     as "call" or "mobile" comes before it."""
     digits = _digits(candidate)
     if not 7 <= len(digits) <= 15 or _DATE_RE.fullmatch(candidate):
         return False
+    if sum(len(group) == 1 for group in re.findall(r"\d+", candidate)) > 1:
+        return False  # "1 2 3 4 5 6 7": a list of numbers, not one number
     if _ISO_DATE_RE.search(candidate):
         return False
     if candidate.startswith(("+", "00")):

@@ -272,6 +272,11 @@ def test_it_redacts_phone_numbers_of_other_countries(phone):
     assert redact(f"Our office is on {phone}, any time.") == "Our office is on <phone>, any time."
 
 
+def test_a_list_of_small_numbers_is_not_a_phone_number():
+    text = "The retries waited 1 2 4 8 16 32 seconds."
+    assert redact(text) == text
+
+
 def test_a_card_number_ending_a_sentence_is_redacted():
     assert redact("Card: 5153-1469-1417-1439.") == "Card: <card>."
 
