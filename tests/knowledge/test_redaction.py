@@ -145,8 +145,10 @@ def test_it_redacts_card_numbers(card):
 
 
 def test_it_redacts_full_and_first_names_as_whole_words_in_any_case():
-    text = "Hi PRIYA, Sam Okafor here. priya raman asked Samantha about it."
-    assert redact(text, names=PEOPLE) == "Hi <name>, <name> here. <name> asked Samantha about it."
+    text = "Hi PRIYA, Sam Okafor here. priya raman asked about the Samsung phone."
+    assert redact(text, names=PEOPLE) == (
+        "Hi <name>, <name> here. <name> asked about the Samsung phone."
+    )
 
 
 def test_first_names_that_are_words_are_only_names_when_capitalised():
@@ -253,3 +255,143 @@ def test_personal_data_next_to_a_link_is_still_redacted():
     )
     kinds = [kind for kind, _ in find_personal_data(text, names=PEOPLE)]
     assert sorted(kinds) == ["email", "ip", "name"]
+
+
+# The examples quoted in the issue "Redaction misses common personal data".
+
+
+@pytest.mark.parametrize("phone", ["415-555-0132", "415.555.0132", "+1 415 555 0132"])
+def test_a_phone_number_ending_a_sentence_is_redacted(phone):
+    assert redact(f"Our office is on {phone}.") == "Our office is on <phone>."
+
+
+@pytest.mark.parametrize(
+    "phone", ["+33 1 42 68 53 00", "06 12 34 56 78", "0151 23456789", "(11) 91234-5678"]
+)
+def test_it_redacts_phone_numbers_of_other_countries(phone):
+    assert redact(f"Our office is on {phone}, any time.") == "Our office is on <phone>, any time."
+
+
+def test_a_list_of_small_numbers_is_not_a_phone_number():
+    text = "The retries waited 1 2 4 8 16 32 seconds."
+    assert redact(text) == text
+
+
+def test_a_card_number_ending_a_sentence_is_redacted():
+    assert redact("Card: 5153-1469-1417-1439.") == "Card: <card>."
+
+
+@pytest.mark.parametrize("number", ["4291 3539 6121 7102", "1700000000123"])
+def test_numbers_failing_luhn_or_without_a_card_prefix_are_not_cards(number):
+    text = f"The export header shows {number} as its batch."
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("pw: Summer2024!", "Summer2024!"),
+        ("my password was Tr0ub4dor&3 before the reset", "Tr0ub4dor&3"),
+        ("The passcode is 482916.", "482916"),
+        ("I set the password to 'Lavender-42' yesterday", "Lavender-42"),
+        ("export PGPASSWORD=Sup3rS3cret", "Sup3rS3cret"),
+        ("mysql -u root -pR00tPass! -h db", "R00tPass!"),
+    ],
+)
+def test_it_redacts_passwords_however_they_are_written(text, secret):
+    redacted = redact(text)
+    assert secret not in redacted
+    assert "<password>" in redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Password hint: the name of your first pet.",
+        "My password was reset yesterday but the old one still works.",
+        "The password policy requires 12 characters.",
+    ],
+)
+def test_words_about_passwords_are_not_passwords(text):
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "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",
+        "npm_6uVtuSvXppcHsjTqu0whpfFdtOp3rzHjUsGd",
+        "xoxb-558512064421-9593196413109-xxmmZATkytTftFWmPCKdt8OI",
+        "AIza2UP2YwLC_zyNUI6-kXENM7k9IS8hK6W1kx7",
+    ],
+)
+def test_it_redacts_service_tokens(token):
+    assert redact(f"Our key {token} leaked.") == "Our key <token> leaked."
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "inst-48213",
+        "ocid1.instance.oc1.phx.8pdhmqqxzinrgl33lyyfwl2htygovgby6rhlatp8ryozbc53fm0ooipz5a5s",
+        "ocid1.tenancy.oc1..zmaxz8qkonxcvcjqk6hlby4ymnfpuwlj4tmei5gc3drfna908ngjsr1x8mok",
+    ],
+)
+def test_it_redacts_instance_ids_and_ocids(resource):
+    assert redact(f"{resource} is stuck.") == "<id> is stuck."
+
+
+@pytest.mark.parametrize(
+    "email", ["josé.garcía@correo.es", "ivan.petrov@пример.рф", "o'brien@example.ie"]
+)
+def test_it_redacts_emails_in_any_script(email):
+    assert redact(f"Write to {email} today.") == "Write to <email> today."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("talk to Maria Garcia in finance", "talk to <name> in finance"),
+        (
+            "My colleague Jonas set it up; Jonas is out.",
+            "My colleague <name> set it up; <name> is out.",
+        ),
+        ("cc: Priya Raman", "cc: <name>"),
+        ("Ask Dr. Chen about the VPN.", "Ask Dr. <name> about the VPN."),
+        ("Thanks for your help, Tom!", "Thanks for your help, <name>!"),
+    ],
+)
+def test_it_redacts_names_the_ticket_does_not_know_from_their_context(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Contact Support if it persists; ask Billing for a new invoice.",
+        "Hi there, please cc Legal on the contract.",
+        "Talk to your administrator about enabling SSO.",
+    ],
+)
+def test_teams_are_not_names(text):
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ORA-12541: TNS:no listener",
+        "Agent version 2.4.1.0 fails to register.",
+        "Upgrading from 6.2.0.12 to 6.2.1.3 broke the scheduler.",
+        "The PS4 shows error CE-43477-5 at start.",
+        "SHA-256 of the installer is "
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.",
+    ],
+)
+def test_error_codes_versions_and_checksums_survive(text):
+    assert redact(text) == text
+
+
+def test_an_address_as_the_host_of_a_link_is_redacted_and_the_rest_kept():
+    text = "Open http://203.0.113.15:8080/admin and https://[2001:db8::1]:443/health now"
+    assert redact(text) == "Open http://<ip>:8080/admin and https://[<ip>]:443/health now"
