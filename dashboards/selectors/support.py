@@ -4,8 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, Value, When
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from dashboards.scope import Scope
 from dashboards.selectors.common import for_teams, hours, in_range, per_day, share
 from tickets.models import Ticket
 from tickets.selectors import tickets_for_user
+from tickets.sla import deadline_expression, sla_hours
 
 OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING]
 ON_US = [Ticket.Status.NEW, Ticket.Status.OPEN]
@@ -105,21 +105,6 @@ def support_times(scope: Scope) -> ResponseTimes:
     )
 
 
-def sla_hours() -> dict[int, int]:
-    return dict(settings.VIGIL_SLA_FIRST_RESPONSE_HOURS)
-
-
-def _deadline(sla: dict[int, int]) -> Case:
-    return Case(
-        *[
-            When(priority=priority, then=F("created_at") + Value(dt.timedelta(hours=h)))
-            for priority, h in sla.items()
-        ],
-        default=F("created_at") + Value(dt.timedelta(hours=max(sla.values()))),
-        output_field=DateTimeField(),
-    )
-
-
 def support_sla(scope: Scope) -> Sla:
     """First responses that missed the SLA, for tickets opened in the range (one query).
 
@@ -128,7 +113,7 @@ def support_sla(scope: Scope) -> Sla:
     sla = sla_hours()
     now = timezone.now()
     tickets = in_range(_tickets(scope), scope).alias(
-        deadline=_deadline(sla),
+        deadline=deadline_expression(),
         answered=Coalesce("first_response_at", "resolved_at", Value(now)),
     )
     breached = Q(answered__gt=F("deadline"))

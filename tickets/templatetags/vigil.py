@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from tickets import sla
 from tickets.services import display_name
 
 register = template.Library()
@@ -34,4 +35,20 @@ def stamp(value: dt.datetime | None) -> str:
         MONTHS[local.month - 1],
         local.day,
         local.strftime("%H:%M"),
+    )
+
+
+@register.filter(name="sla_clock")
+def sla_clock(ticket: object) -> str:
+    """The first-response clock as a small badge ("due in 3 h", "overdue 20 min"); nothing once
+    a finished or imported ticket has no clock running."""
+    clock = sla.clock(ticket)  # type: ignore[arg-type]
+    if not clock.state:
+        return ""
+    due = timezone.localtime(clock.due).strftime("%Y-%m-%d %H:%M") if clock.due else ""
+    return format_html(
+        '<span class="sla sla-{}" title="First response due {}">{}</span>',
+        clock.state,
+        due,
+        clock.text,
     )
