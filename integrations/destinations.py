@@ -70,7 +70,7 @@ def resolve(url: str) -> Destination:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise Unresolvable(f"{host} does not resolve ({exc}).") from None
-    addresses = list(dict.fromkeys(ipaddress.ip_address(f[4][0].split("%")[0]) for f in found))
+    addresses = list(dict.fromkeys(ipaddress.ip_address(str(f[4][0]).split("%")[0]) for f in found))
     if not addresses:
         raise Unresolvable(f"{host} does not resolve.")
     for address in addresses:

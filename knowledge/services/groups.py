@@ -60,7 +60,7 @@ def group_reject(
 def _still_proposed(leader: KnowledgeEntry, member_ids: Sequence[int]) -> list[KnowledgeEntry]:
     return list(
         KnowledgeEntry.objects.select_for_update()
-        .filter(pk__in=member_ids, status=Status.PROPOSED, team_id=leader.team_id)
+        .filter(pk__in=member_ids, status=Status.PROPOSED, team=leader.team)
         .exclude(pk=leader.pk)
         .order_by("pk")
     )
