@@ -7,7 +7,7 @@ from tickets.models import Customer, Message, Team, Ticket, TicketEvent
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "assign_on_reply"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["members"]
     search_fields = ["name"]

@@ -12,6 +12,11 @@ class Team(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    assign_on_reply = models.BooleanField(
+        default=True,
+        db_default=True,  # code that predates it (older migrations) inserts teams without it
+        help_text="An analyst who replies in public to an unassigned ticket takes it.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -263,6 +263,18 @@ def _after_message(
         ticket.first_response_at = message.created_at
         fields.append("first_response_at")
     reopened = message.kind == Message.Kind.CUSTOMER and ticket.status in REOPENED_BY_CUSTOMER
+    if public_staff_reply and _takes_it(ticket, actor):
+        fields.append("assignee")
+        ticket.assignee = actor
+        _record(
+            ticket,
+            TicketEvent.Kind.ASSIGNEE,
+            actor,
+            "",
+            display_name(actor),  # type: ignore[arg-type]
+            at=message.created_at,
+            name=message.author_name,
+        )
     taken = public_staff_reply and ticket.status == Status.NEW
     if reopened or taken:
         fields += _apply_status(
@@ -333,6 +345,17 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
         return Change(TicketEvent.Kind.ASSIGNEE, old, new, {"assignee": assignee})
 
     return _update(ticket, actor, change)
+
+
+def _takes_it(ticket: Ticket, actor: User | None) -> bool:
+    """Replying in public to an unassigned ticket assigns it to the analyst who replied, where
+    the team says so (``Team.assign_on_reply``) and they may be assigned."""
+    return (
+        actor is not None
+        and ticket.assignee_id is None
+        and ticket.team.assign_on_reply
+        and _may_be_assigned(ticket, actor)
+    )
 
 
 def _may_be_assigned(ticket: Ticket, user: User) -> bool:
