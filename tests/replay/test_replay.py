@@ -358,6 +358,20 @@ def test_a_team_must_be_a_slug():
         parse_line(brand_conversation("x", "Acme Inc", "help?", "https://a.example/b"), 1)
 
 
+def clean_copy(tmp_path):
+    """The fixture's conversations without its bad lines (which make the command exit 1)."""
+    found, _ = conversations()
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(
+        "".join(
+            line + "\n"
+            for line in CONVERSATIONS.read_text().splitlines()
+            if any(f'"id": "{c.id}"' in line for c in found)
+        )
+    )
+    return clean
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_stop_that_comes_after_the_conversations_still_writes_the_report(monkeypatch, tmp_path):
     # A cancelled run's SIGTERM can land while the report is being built: the conversations
@@ -369,17 +383,33 @@ def test_a_stop_that_comes_after_the_conversations_still_writes_the_report(monke
         return build_report(*args, **kwargs)
 
     monkeypatch.setattr(command, "build_report", stopped_while_building)
-    found, _ = conversations()
-    clean = tmp_path / "clean.jsonl"
-    clean.write_text(
-        "".join(
-            line + "\n"
-            for line in CONVERSATIONS.read_text().splitlines()
-            if any(f'"id": "{c.id}"' in line for c in found)
-        )
-    )
     report = tmp_path / "report.json"
-    call_command("replay", str(clean), "--progress=none", f"--report={report}")
+    call_command("replay", str(clean_copy(tmp_path)), "--progress=none", f"--report={report}")
     written = json.loads(report.read_text())
     assert written["conversations"] == 4
     assert written["options"]["interrupted"] is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stop_during_the_conversations_ends_them_cleanly_after_the_current_one(
+    monkeypatch, tmp_path
+):
+    # Raised in the middle of a database call, an interruption left the connection unusable
+    # and the report lost; a stop now takes effect between two conversations.
+    from replay.management.commands import replay as command
+
+    real = command.Replayer.replay
+
+    def stopped_during_the_second(self, conversation):
+        if conversation.id == "c-2":
+            os.kill(os.getpid(), SIGTERM)
+        return real(self, conversation)
+
+    monkeypatch.setattr(command.Replayer, "replay", stopped_during_the_second)
+    report = tmp_path / "report.json"
+    with pytest.raises(SystemExit) as stopped:
+        call_command("replay", str(clean_copy(tmp_path)), "--progress=none", f"--report={report}")
+    assert stopped.value.code == 130
+    written = json.loads(report.read_text())
+    assert written["conversations"] == 2  # c-1, and c-2 which was under way
+    assert written["options"]["interrupted"] is True

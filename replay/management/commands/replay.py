@@ -110,7 +110,7 @@ class Command(BaseCommand):
             "target_precision": target,
         }
         self.progress_mode = options["progress"]
-        self.replaying = False
+        self.replaying = self.stop_requested = False
         previous_handler = signal.signal(signal.SIGTERM, self._interrupt)
         try:
             with quiet_side_effects(local_engine=engine == "local"), isolated_database():
@@ -125,10 +125,13 @@ class Command(BaseCommand):
         self._finish(report, warnings, interrupted, team, options)
 
     def _interrupt(self, signum: int, frame: Any) -> None:
-        """SIGTERM (a cancelled run) stops the conversations; once they are done, the report
-        being built and written is what was asked for, so the stop lets it finish."""
-        if self.replaying:
+        """SIGTERM (a cancelled run) asks the replay to stop after the conversation it is on:
+        raised in the middle of a database call, an interruption would leave the connection
+        unusable and lose the report. Asked again while conversations are replayed, it stops
+        at once; once they are done, the report being written is what was asked for."""
+        if self.stop_requested and self.replaying:
             raise KeyboardInterrupt
+        self.stop_requested = True
 
     def _team(self, given: str | None) -> Team | None:
         if not given:
@@ -173,6 +176,9 @@ class Command(BaseCommand):
                 conversations = read_conversations(path, warnings)
                 with live_receivers_muted():
                     for conversation in conversations:
+                        if self.stop_requested:
+                            interrupted = True
+                            break
                         self._warn(warnings, bar)
                         result = replayer.replay(conversation)
                         results.append(result)
