@@ -156,6 +156,15 @@ Q_CLUSTER = {
 if REDIS_URL:
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = REDIS_URL
+    # Counters every process must share (the API's throttles): Django's cache on the same Redis.
+    # Without it each process keeps its own, which is right for one process (`make run`).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "vigil",
+        }
+    }
 # `make run` starts a crashed task worker again, pausing longer after each fast crash; after this
 # many fast crashes in a row it leaves it stopped and the console serves on without it.
 VIGIL_WORKER_MAX_CRASHES = env_int("VIGIL_WORKER_MAX_CRASHES", 5)
