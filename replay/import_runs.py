@@ -5,6 +5,7 @@ progress about once a second, looks at the stop flag between conversations, and 
 before the worker's timeout would: what it imported stays, and "Run again" goes on from there.
 """
 
+import datetime as dt
 import logging
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ from tickets.models import Team
 logger = logging.getLogger(__name__)
 Status = ImportRun.Status
 SAVE_INTERVAL_S = 1.0
+# A running import that saved nothing for this long is not running any more (its worker was
+# killed): stopping it ends it at once. One conversation never takes near this long.
+STALE_AFTER = dt.timedelta(minutes=2)
 PROGRESS_FIELDS = (
     "conversations_done",
     "imported",
@@ -31,6 +35,7 @@ PROGRESS_FIELDS = (
     "messages",
     "learned",
     "warnings",
+    "updated_at",
 )
 
 
@@ -85,6 +90,13 @@ def import_run_cancel(*, run: ImportRun) -> ImportRun:
         if run.status == Status.QUEUED:
             run.status, run.finished_at = Status.CANCELLED, timezone.now()
             run.save(update_fields=["status", "finished_at"])
+        elif run.updated_at < timezone.now() - STALE_AFTER:
+            run.status, run.finished_at = Status.CANCELLED, timezone.now()
+            run.error = (
+                "The worker running this import had stopped; it was ended here. What it "
+                "imported stays; run it again to go on."
+            )
+            run.save(update_fields=["status", "finished_at", "error", "updated_at"])
         else:
             run.cancel_requested = True
             run.save(update_fields=["cancel_requested"])
@@ -134,13 +146,13 @@ class _Watch:
     def __init__(self, run: ImportRun, *, deadline: float) -> None:
         self.run = run
         self.deadline = deadline
-        self.saved_at = 0.0
+        self.saved_at: float | None = None  # the first progress is saved at once
         self.cancelled = False
         self.timed_out = False
 
     def progress(self, done: Progress) -> None:
         now = time.monotonic()
-        if now - self.saved_at < SAVE_INTERVAL_S:
+        if self.saved_at is not None and now - self.saved_at < SAVE_INTERVAL_S:
             return
         self.saved_at = now
         _apply(self.run, done)

@@ -154,6 +154,9 @@ class ImportRun(models.Model):
     cancel_requested = models.BooleanField(default=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Saved with its progress about once a second while it runs: a running import whose last
+    # save is old had its worker killed, and stopping it ends it at once.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

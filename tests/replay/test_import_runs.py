@@ -1,8 +1,10 @@
+import datetime as dt
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from replay import import_runs
 from replay.models import ImportRun
@@ -141,3 +143,16 @@ def test_the_replay_page_offers_the_import_to_admins_only(client, admin, manager
     assert reverse("replay:imports") in client.get(reverse("replay:replays")).content.decode()
     client.force_login(manager)
     assert reverse("replay:imports") not in client.get(reverse("replay:replays")).content.decode()
+
+
+def test_stopping_an_import_whose_worker_died_ends_it_at_once(client, admin, team):
+    start(client, admin, history())
+    run = ImportRun.objects.get()
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    ImportRun.objects.filter(pk=run.pk).update(status=Status.RUNNING, updated_at=long_ago)
+    client.post(reverse("replay:import_cancel", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == Status.CANCELLED
+    assert "had stopped" in run.error
+    # And it can be run again.
+    assert client.post(reverse("replay:import_again", args=[run.pk])).status_code == 302
