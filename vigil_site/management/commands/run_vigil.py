@@ -6,6 +6,7 @@ SIGTERM) stops the children with everything they started, the embedded Redis, th
 and with it the database.
 """
 
+import logging
 import os
 import sys
 from typing import Any
@@ -39,6 +40,9 @@ class Command(BaseCommand):
         port = str(options["port"])
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise CommandError(f"PORT must be a TCP port number, got {port!r}.")
+        if not options["verbose"] and "VIGIL_LOG_LEVEL" not in os.environ:
+            # Seeding the demo queues tasks; a line for each is not for the terminal either.
+            logging.getLogger().setLevel(logging.WARNING)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"]:
