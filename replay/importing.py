@@ -19,16 +19,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from knowledge import learning
-from replay.reading import Conversation, Turn, read_conversations
+from replay.reading import (
+    KIND_OF_ROLE,
+    SUBJECT_WORDS,
+    Conversation,
+    Turn,
+    read_conversations,
+)
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent
 
-KIND_OF_ROLE = {
-    "customer": Message.Kind.CUSTOMER,
-    "analyst": Message.Kind.ANALYST,
-    "bot": Message.Kind.COPILOT,
-}
 IMPORT_NAME = "Import"
-SUBJECT_WORDS = 12
 CUSTOMER_DOMAIN = "imported.invalid"
 
 

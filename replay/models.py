@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from tickets.models import Team
 
@@ -12,7 +13,31 @@ def replay_upload_to(run: "ReplayRun", filename: str) -> str:
     return f"replays/{run.key}/{filename}"
 
 
-class ReplayRun(models.Model):
+class FileRun:
+    """What a run over an uploaded conversations file says of itself, replay or import."""
+
+    ACTIVE: tuple[str, ...]
+    status: str
+    conversations: FieldFile
+    conversations_done: int
+    conversations_total: int
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def conversations_name(self) -> str:
+        return (self.conversations.name or "").rsplit("/", 1)[-1]
+
+    @property
+    def percent_done(self) -> int:
+        if not self.conversations_total:
+            return 0
+        return min(100, round(100 * self.conversations_done / self.conversations_total))
+
+
+class ReplayRun(FileRun, models.Model):
     """Recorded conversations replayed through the copilot from the Replay page: the inputs,
     the options, the progress while it runs and the report when it is done."""
 
@@ -88,22 +113,8 @@ class ReplayRun(models.Model):
         return f"Replay #{self.pk} of {self.conversations_name} ({self.status})"
 
     @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE
-
-    @property
-    def conversations_name(self) -> str:
-        return (self.conversations.name or "").rsplit("/", 1)[-1]
-
-    @property
     def knowledge_name(self) -> str:
         return (self.knowledge.name or "").rsplit("/", 1)[-1]
-
-    @property
-    def percent_done(self) -> int:
-        if not self.conversations_total:
-            return 0
-        return min(100, round(100 * self.conversations_done / self.conversations_total))
 
     @property
     def threshold_for_target(self) -> float | None:
@@ -116,7 +127,7 @@ def import_upload_to(run: "ImportRun", filename: str) -> str:
     return f"imports/{run.key}/{filename}"
 
 
-class ImportRun(models.Model):
+class ImportRun(FileRun, models.Model):
     """A team's history imported into the live system from the Import page (admins): the
     file, the options, the progress while it runs and what it added. The work itself is
     ``replay.importing``; running it again over the same file adds nothing twice."""
@@ -163,17 +174,3 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"Import #{self.pk} of {self.conversations_name} ({self.status})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE
-
-    @property
-    def conversations_name(self) -> str:
-        return (self.conversations.name or "").rsplit("/", 1)[-1]
-
-    @property
-    def percent_done(self) -> int:
-        if not self.conversations_total:
-            return 0
-        return min(100, round(100 * self.conversations_done / self.conversations_total))

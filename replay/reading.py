@@ -12,7 +12,17 @@ from pathlib import Path
 
 from django.utils.text import slugify
 
+from tickets.models import Message
+
 ROLES = ("customer", "analyst", "bot")
+# What each role's lines become in a ticket, replayed or imported.
+KIND_OF_ROLE = {
+    "customer": Message.Kind.CUSTOMER,
+    "analyst": Message.Kind.ANALYST,
+    "bot": Message.Kind.COPILOT,
+}
+# A conversation without a subject takes its first customer line's first words as one.
+SUBJECT_WORDS = 12
 
 
 @dataclass(frozen=True)

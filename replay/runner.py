@@ -23,18 +23,12 @@ from knowledge import services as knowledge_services
 from knowledge.models import KnowledgeEntry, TeamKnowledgePolicy
 from knowledge.signals import knowledge_approved
 from replay import labels
-from replay.reading import Conversation, Turn
+from replay.reading import KIND_OF_ROLE, SUBJECT_WORDS, Conversation, Turn
 from tickets import services as ticket_services
-from tickets.models import Message, Team, Ticket
+from tickets.models import Team, Ticket
 from tickets.signals import message_created, ticket_created, ticket_status_changed
 
-KIND_OF_ROLE = {
-    "customer": Message.Kind.CUSTOMER,
-    "analyst": Message.Kind.ANALYST,
-    "bot": Message.Kind.COPILOT,
-}
 REPLAY_ACCOUNT = "replay"
-SUBJECT_WORDS = 12
 # Silence reasons that depend on the threshold: below it, these runs would have spoken.
 BELOW_THRESHOLD = ("no knowledge above threshold", "not confident enough")
 

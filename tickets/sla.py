@@ -47,7 +47,8 @@ class Clock:
 def clock(ticket: Ticket, now: dt.datetime | None = None) -> Clock:
     """The first-response clock of ``ticket`` as of ``now``."""
     now = now or timezone.now()
-    hours = sla_hours().get(ticket.priority, max(sla_hours().values()))
+    sla = sla_hours()
+    hours = sla.get(ticket.priority, max(sla.values()))
     due = ticket.created_at + dt.timedelta(hours=hours)
     if ticket.first_response_at is not None:
         late = ticket.first_response_at > due

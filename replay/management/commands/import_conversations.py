@@ -4,11 +4,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 
 from replay.importing import Progress, import_file
+from replay.management.teams import team_given
 from replay.reading import ReplayInputError, count_lines
-from tickets.models import Team
 
 
 class Command(BaseCommand):
@@ -38,7 +37,7 @@ class Command(BaseCommand):
         path = Path(options["conversations"])
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
-        default = self._team(options["team"]) if options["team"] else None
+        default = team_given(options["team"]) if options["team"] else None
         self.bar = self._bar(count_lines(path), options["progress"])
         self.started = time.perf_counter()
         self.shown = 0
@@ -62,13 +61,6 @@ class Command(BaseCommand):
         if done.warnings:
             self.stdout.write(f"{len(done.warnings)} lines skipped")
             sys.exit(1)
-
-    def _team(self, given: str) -> Team:
-        team = Team.objects.filter(Q(slug=given) | Q(name__iexact=given)).first()
-        if team is None:
-            names = ", ".join(Team.objects.values_list("slug", flat=True)) or "none yet"
-            raise CommandError(f"No team {given!r} (teams: {names}).")
-        return team
 
     def _bar(self, total: int, mode: str) -> Any:
         if mode != "bar":

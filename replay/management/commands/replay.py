@@ -8,13 +8,13 @@ from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.db.models import Q
 
 from ai import embedding, llm
 from copilot.models import TeamCopilotSettings
 from knowledge import importing
 from knowledge.models import TeamKnowledgePolicy
 from replay.isolation import isolated_database, quiet_side_effects
+from replay.management.teams import team_given
 from replay.reading import ReplayInputError, count_lines, read_conversations, teams_named
 from replay.report import MIN_SPOKEN_FOR_TARGET, build_report
 from replay.runner import (
@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{given} is not a file.")
         if options["limit"] is not None and options["limit"] < 1:
             raise CommandError("--limit must be at least 1.")
-        team = self._team(options["team"])
+        team = team_given(options["team"]) if options["team"] else None
         if options["apply_threshold"] and team is None:
             raise CommandError("--apply-threshold needs --team: the team whose threshold to set.")
         engine = options["engine"] or ("llm" if llm.llm_configured("answer") else "local")
@@ -132,15 +132,6 @@ class Command(BaseCommand):
         if self.stop_requested and self.replaying:
             raise KeyboardInterrupt
         self.stop_requested = True
-
-    def _team(self, given: str | None) -> Team | None:
-        if not given:
-            return None
-        team = Team.objects.filter(Q(slug=given) | Q(name__iexact=given)).first()
-        if team is None:
-            names = ", ".join(Team.objects.values_list("slug", flat=True)) or "none yet"
-            raise CommandError(f"No team {given!r} (teams: {names}).")
-        return team
 
     def _replay(
         self,
