@@ -175,8 +175,8 @@ def _search(text: str) -> Q:
     number = parse_int(text.lstrip("#"))
     if number is not None:
         condition |= Q(pk=number)
-    # An imported ticket is found by its conversation's id in the old tool.
-    return condition | Q(import_id=text)
+    # An imported ticket is found by its conversation's id in the old tool, or part of it.
+    return condition | Q(import_id__icontains=text)
 
 
 # The largest message sequence number (a PositiveIntegerField).

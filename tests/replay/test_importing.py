@@ -187,7 +187,7 @@ def test_the_queues_search_finds_imported_tickets_by_text_or_conversation_id(
     run(path, "--team", "compute")
     client.force_login(analyst)
     queue = reverse("tickets:queue")
-    for term in ("blank", "zd-4411"):
+    for term in ("blank", "zd-4411", "zd-44"):
         found = client.get(queue, {"q": term}, headers={"HX-Request": "true"}).text
         assert "Invoice PDF is blank" in found, term
     unfinished = client.get(queue, headers={"HX-Request": "true"}).text
