@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-dashboards clean
+.PHONY: run cluster test lint format bench bench-dashboards clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Vigil needs Python >= 3.11; set PYTHON=python3.X")'
@@ -20,6 +20,10 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py run_vigil $(if $(VERBOSE),--verbose,)
+
+# The production shape on one machine: PostgreSQL, Redis, two web processes, two task workers.
+cluster: $(VENV)/.installed
+	$(BIN)/python -m vigil_site.cluster $(if $(VERBOSE),--verbose,)
 
 test: $(VENV)/.installed-dev
 	@scripts/ensure-chromium.sh
