@@ -24,13 +24,16 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from django.db.models import Count, Max, Q, QuerySet
 
-from ai import embedding
+from ai import embedding, text_classifier
 from knowledge.extraction.text import content_words
 from knowledge.models import EMBEDDING_DIMENSIONS, KnowledgeEntry, KnowledgeExample
 from knowledge.redaction import URL_RE
 from tickets.models import Team
 
 Status = KnowledgeEntry.Status
+# The team's answer classifier is fitted again once its examples changed by this share (at
+# least one): after every new example while a team's history is small, less often later.
+REFIT_SHARE = 0.05
 # Changes are read again from a little before the newest one seen: a transaction that commits
 # after a later one (whose change time is newer) is not missed.
 OVERLAP = dt.timedelta(seconds=10)
@@ -86,6 +89,12 @@ class ScopeIndex:
     imported: set[int] = field(default_factory=set)
     title_words: dict[int, frozenset[str]] = field(default_factory=dict)
     document_frequency: Counter[str] = field(default_factory=Counter)
+    example_texts: list[str] = field(default_factory=list)
+    from_tickets: list[bool] = field(default_factory=list)  # learned from a resolved ticket
+    # Examples added or switched on or off since the classifier was fitted.
+    changes: int = 0
+    classifier: text_classifier.TextClassifier | None = None
+    classifier_fitted: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -115,6 +124,39 @@ class ScopeIndex:
                 if len(found) == count:
                     break
         return found
+
+    def answer_classifier(self) -> text_classifier.TextClassifier | None:
+        """The team's classifier of questions by the entry that answered them (see
+        ``ai.text_classifier``), fitted on the active examples that came from resolved tickets;
+        None while there are too few."""
+        with self.lock:
+            fitted_on = self.classifier.examples if self.classifier else 0
+            if self.classifier_fitted and self.changes < max(1, REFIT_SHARE * fitted_on):
+                return self.classifier
+            # The team's history: questions of resolved tickets, not entries' own wording.
+            active = [
+                row
+                for row in range(len(self.examples))
+                if self.examples.active[row] and self.from_tickets[row]
+            ]
+            self.classifier = text_classifier.fit(
+                [self.example_texts[row] for row in active],
+                [self.examples.owner[row] for row in active],
+            )
+            self.classifier_fitted, self.changes = True, 0
+            return self.classifier
+
+    def answer_probabilities(self, text: str) -> dict[int, float]:
+        """The classifier's probability for each active entry that ``text`` asks for it."""
+        classifier = self.answer_classifier()
+        if classifier is None or not text.strip():
+            return {}
+        found = classifier.probabilities(text)
+        return {
+            pk: p
+            for pk, p in found.items()
+            if pk in self.entry_row and self.entries.active[self.entry_row[pk]]
+        }
 
     # Keeping up with the database.
 
@@ -169,6 +211,7 @@ class ScopeIndex:
 
     def _switch(self, pk: int, *, on: bool) -> None:
         self.entries.active[self.entry_row[pk]] = on
+        self.changes += self.examples_of.get(pk, 0) or 1
         for row, owner in enumerate(self.examples.owner):
             if owner == pk:
                 self.examples.active[row] = on
@@ -193,12 +236,15 @@ class ScopeIndex:
         examples = (
             KnowledgeExample.objects.filter(pk__in=new)
             .order_by("pk")
-            .values_list("pk", "entry_id", "text", "embedding")
+            .values_list("pk", "entry_id", "text", "embedding", "ticket_id")
         )
-        for pk, entry_id, text, vector in examples:
+        for pk, entry_id, text, vector, ticket_id in examples:
             self.examples.add(entry_id, vector)
             found = words(text)
             self.example_words.append(found)
+            self.example_texts.append(text)
+            self.from_tickets.append(ticket_id is not None)
+            self.changes += 1
             self.document_frequency.update(found)
             self.example_pks.add(pk)
             self.examples_of[entry_id] += 1

@@ -224,6 +224,7 @@ class Candidate:
     title_match: bool = False
     examples: int = 0
     imported: bool = False
+    classifier: float = 0.0  # the team's answer classifier's probability for this entry
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,8 @@ NEIGHBOURS = 10  # nearest examples that vote
 VOTE_POWER = 3  # an example's vote: its cosine to the question, cubed
 WORD_POOL = 50  # nearest examples whose words are compared with the question's
 BY_ANSWER = 3  # entries whose answer is closest to the question, imported ones apart too
+BY_CLASSIFIER = 3  # the team classifier's likeliest entries, when at least
+CLASSIFIER_FROM = 0.05
 RECENT = 10
 
 
@@ -249,10 +252,13 @@ def answer_candidates(
     query_vector: Sequence[float],
     limit: int = 5,
     neighbours: int = NEIGHBOURS,
+    context: str | None = None,
 ) -> Retrieval:
     """Entries that may answer ``query``: the hybrid entry search, a vote of the examples
     nearest to it by meaning and by rare words shared, the entries whose answer is closest to
-    it, and imported entries whose every title word the question uses.
+    it, imported entries whose every title word the question uses, and the entries the team's
+    answer classifier finds likeliest for ``context`` (the customer's words so far; the query
+    when not given).
 
     Only approved entries in ``team``'s scope take part. Candidates come best first: by vote,
     then by closeness.
@@ -296,6 +302,12 @@ def answer_candidates(
         :BY_ANSWER
     ]
     titled = [pk for pk, title in index.title_words.items() if title and title <= q_words]
+    classified = index.answer_probabilities(context if context is not None else query)
+    by_classifier = [
+        pk
+        for pk in sorted(classified, key=lambda pk: -classified[pk])[:BY_CLASSIFIER]
+        if classified[pk] >= CLASSIFIER_FROM
+    ]
     hits = knowledge_search(query, team=team, limit=limit, query_vector=query_vector)
     by_hit = {hit.entry.pk: hit for hit in hits}
     wanted = list(
@@ -305,6 +317,7 @@ def answer_candidates(
                 *sorted(word_votes, key=lambda pk: -word_votes[pk]),
                 *by_answer,
                 *titled,
+                *by_classifier,
                 *by_hit,
             ]
         )
@@ -326,6 +339,11 @@ def answer_candidates(
             reasons.append(f"{agreeing[pk]} of {len(voters)} nearest past questions ended here")
         if pk in titled:
             reasons.append("the question names its subject")
+        if classified.get(pk, 0.0) >= CLASSIFIER_FROM:
+            reasons.append(
+                f"the team's past questions worded like this ended here "
+                f"{classified[pk]:.0%} of the time"
+            )
         candidates.append(
             Candidate(
                 entry=entry,
@@ -342,6 +360,7 @@ def answer_candidates(
                 title_match=pk in titled,
                 examples=index.examples_of.get(pk, 0),
                 imported=pk in index.imported,
+                classifier=classified.get(pk, 0.0),
             )
         )
     candidates.sort(key=lambda c: (-c.vote, -c.closeness, c.entry.pk))

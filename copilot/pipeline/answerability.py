@@ -3,10 +3,11 @@
 Each candidate the retrieval found is described by a few features one can defend (how close
 the entry, its answer and the past questions that ended with it are, by meaning and by rare
 words, how many of those agree, how clearly it leads the others, how often the team needed
-this answer, how question-like the message is),
-and a fitted, calibrated model turns them into the probability that an analyst would have
-given this answer. The candidate with the highest probability is the one the copilot offers;
-the probability is the score compared with the team's threshold.
+this answer, how question-like the message is, and what the team's own answer classifier,
+fitted on the words of its resolved tickets, gives it), and a fitted, calibrated model turns
+them into the probability that an analyst would have given this answer. The candidate with the
+highest probability is the one the copilot offers; the probability is the score compared with
+the team's threshold.
 
 The model is the team's own when one was fitted on its history (``manage.py fit_copilot``),
 otherwise the default shipped in the package; see ``ai.fitted``.
@@ -53,6 +54,9 @@ FEATURES = (
     "position",
     "acceptance",
     "dismissals",
+    # What the team's own answer classifier (``ai.text_classifier``), fitted on the words of
+    # its history, gives this answer.
+    "classifier",
 )
 # Stored with every run too, for analysis and later fits, but not weighed by the fitted model:
 # the entry search's own scores and the message's shape overlap the signals above, and
@@ -118,6 +122,7 @@ def features(
         # Sent or edited, out of suggested; a new entry starts at an even chance.
         "acceptance": (entry.times_accepted + entry.times_edited + 1) / (entry.times_suggested + 2),
         "dismissals": math.log1p(entry.times_dismissed),
+        "classifier": candidate.classifier,
     }
 
 

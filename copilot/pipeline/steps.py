@@ -20,6 +20,9 @@ GREETING_RE = re.compile(
     r"^\s*(hi|hello|hey|dear [\w ]+|good (morning|afternoon|evening))\b[,!.]*", re.IGNORECASE
 )
 MIN_QUERY_WORDS = 4
+# The answer classifier reads the customer's last few messages: a follow-up ("it's on PS4")
+# means something only beside the question before it.
+CONTEXT_MESSAGES = 3
 
 
 def check_still_current(state: RunState) -> None:
@@ -60,12 +63,31 @@ def step_rewrite(state: RunState) -> None:
     state.query = " ".join(text.split())[:1000]
 
 
+def customer_context(state: RunState) -> str:
+    """The customer's words so far, this message last: its last few messages, redacted."""
+    earlier = (
+        state.ticket.messages.filter(
+            kind=Message.Kind.CUSTOMER, created_at__lt=state.message.created_at
+        )
+        .order_by("-created_at")
+        .values_list("body", flat=True)[: CONTEXT_MESSAGES - 1]
+    )
+    names = [state.ticket.customer.name]
+    bodies = [*reversed(earlier), state.message.body]
+    text = " ".join(PLACEHOLDER_RE.sub(" ", redact(body, names=names)) for body in bodies)
+    return " ".join(text.split())[-2000:]
+
+
 def step_retrieve(state: RunState) -> None:
     if state.kind != Kind.ANSWER:
         return
     [vector] = embedding.embed([state.query])
     retrieval = knowledge.answer_candidates(
-        state.query, team=state.ticket.team, query_vector=vector, limit=5
+        state.query,
+        team=state.ticket.team,
+        query_vector=vector,
+        limit=5,
+        context=customer_context(state),
     )
     if not retrieval.candidates:
         raise Silent("no approved knowledge for this team")

@@ -195,3 +195,25 @@ def test_an_unreadable_team_model_falls_back_to_the_default(small_kb, ticket, te
     assert run.decision == SPEAK
     assert run.model_version == fitted.default_model(answerability.PURPOSE).version
     assert "unreadable" in caplog.text
+
+
+def test_the_teams_history_reaches_the_decision_through_its_answer_classifier(small_kb, ticket):
+    ssh, volume = small_kb["kb-ssh-reset"], small_kb["kb-resize-volume"]
+    asked = "I lost my ssh key and I'm locked out"
+    before = ask(ticket, asked)
+    assert before.features["classifier"] == 0.0  # no resolved ticket yet: no opinion
+    for text in ("lost my ssh key, locked out of the server", "ssh key gone, cannot log in"):
+        knowledge_services.example_add(entry=ssh, text=text, ticket=ticket)
+    for text in ("the data disk is full", "volume out of space, make it bigger"):
+        knowledge_services.example_add(entry=volume, text=text, ticket=ticket)
+
+    after = ask(
+        services.ticket_create(
+            team=ticket.team, customer=ticket.customer, subject="Locked out", body="Hello"
+        ),
+        asked,
+    )
+
+    assert after.features["classifier"] > 0.5
+    assert list(after.suggestion.citations.all()) == [ssh]
+    assert after.score > before.score  # the fitted model weighs what the history says

@@ -122,3 +122,38 @@ def test_an_imported_entry_named_by_the_question_is_a_candidate(team):
     found = candidates_for("how do I reinstall grub after windows wiped it", team)
     assert factoid.pk not in {c.entry.pk for c in found.candidates}
     assert factoid.pk not in example_index.for_team(team).title_words
+
+
+def test_questions_of_resolved_tickets_teach_the_teams_answer_classifier(team, ticket):
+    refunds = approved(
+        "Refunds", "Refunds take five days: https://help.example.com/refunds", team=team
+    )
+    keys = approved("API keys", "Rotate it under Settings → Keys.", team=team)
+    index = example_index.for_team(team)
+    assert index.answer_classifier() is None  # the entries' own wording is not history
+    for text in ("I was charged twice, I want my money back", "refund my double charge please"):
+        services.example_add(entry=refunds, text=text, ticket=ticket)
+    for text in ("my key leaked, how do I get a new one", "rotate the api key please"):
+        services.example_add(entry=keys, text=text, ticket=ticket)
+
+    retrieval = candidates_for("charged twice again, money back please", team)
+
+    best = max(retrieval.candidates, key=lambda c: c.classifier)
+    assert best.entry.pk == refunds.pk
+    assert best.classifier > 0.5
+    assert any("worded like this ended here" in reason for reason in best.reasons)
+    assert example_index.for_team(team).answer_classifier().examples == 4
+
+
+def test_the_classifier_forgets_an_archived_answer(team, ticket):
+    refunds = approved("Refunds", "Refunds take five days.", team=team)
+    keys = approved("API keys", "Rotate it under Settings → Keys.", team=team)
+    for text in ("refund my double charge please", "charged twice, money back"):
+        services.example_add(entry=refunds, text=text, ticket=ticket)
+    for text in ("my key leaked, how do I get a new one", "rotate the api key please"):
+        services.example_add(entry=keys, text=text, ticket=ticket)
+    assert example_index.for_team(team).answer_probabilities("double charge refund")
+    services.entry_archive(entry=refunds, actor=None)
+    index = example_index.for_team(team)
+    assert refunds.pk not in index.answer_probabilities("double charge refund")
+    assert index.answer_classifier() is None  # one answer left: nothing to tell apart
