@@ -90,3 +90,23 @@ def test_candidates_are_ranked_by_probability():
     low, high = candidate(1), candidate(2)
     ranked = answerability.ranked([(low, 0.2, {}), (high, 0.9, {})])
     assert [c.entry.pk for c, _, _ in ranked] == [2, 1]
+
+
+def test_the_shipped_model_trusts_an_answer_more_when_the_teams_history_points_to_it():
+    from pathlib import Path
+
+    import ai
+    from ai import fitted
+
+    # The file shipped in the package (the tests run with a small model of their own).
+    model = fitted.from_json(
+        (Path(ai.__file__).parent / "fitted" / "answerability.json").read_text()
+    )
+    assert "classifier" in model.features
+    signals = {"answer_similarity": 0.5, "word_vote": 0.3}
+    unsure = features_of(candidate(1, vote=0.3, closeness=0.5, agreeing=3, signals=signals))
+    pointed = features_of(
+        candidate(1, vote=0.3, closeness=0.5, agreeing=3, signals={**signals, "classifier": 0.9})
+    )
+    assert pointed["classifier"] == 0.9
+    assert model.probability(pointed) > model.probability(unsure)
