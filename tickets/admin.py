@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from tickets.models import Customer, Message, Team, Ticket, TicketEvent
+from tickets.models import Customer, Macro, Message, Team, Ticket, TicketEvent
 
 
 @admin.register(Team)
@@ -36,6 +36,16 @@ class TicketAdmin(admin.ModelAdmin):
     raw_id_fields = ["customer", "assignee"]
     readonly_fields = ["public_id", "created_at", "updated_at", "last_message_at"]
     inlines = [MessageInline]
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    """Team macros are managed here (and on the console's Macros page by admins)."""
+
+    list_display = ["name", "team", "owner", "set_status", "set_priority", "updated_at"]
+    list_filter = ["team"]
+    search_fields = ["name", "body"]
+    raw_id_fields = ["owner"]
 
 
 @admin.register(TicketEvent)

@@ -1,7 +1,9 @@
 from django import forms
 from django.conf import settings
 
-from tickets.models import Team, Ticket
+from tickets import services
+from tickets.models import Macro, Team, Ticket
+from tickets.placeholders import validate_placeholders
 
 
 def _max_chars() -> int:
@@ -25,8 +27,25 @@ class MessageField(forms.CharField):
             )
 
 
+class MacroChoiceField(forms.ModelMultipleChoiceField):
+    """The macros a reply was written with: ids among those offered on the ticket."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            queryset=Macro.objects.none(),
+            required=False,
+            widget=forms.MultipleHiddenInput,
+            error_messages={
+                "invalid_choice": "Macro %(value)s is not one of yours or this ticket's team's.",
+                "invalid_pk_value": "“%(pk)s” is not a macro id.",
+            },
+            **kwargs,
+        )
+
+
 class ReplyForm(forms.Form):
     body = MessageField(label="Reply")
+    macros = MacroChoiceField()
     internal = forms.BooleanField(required=False, label="Internal note")
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     then_status = forms.ChoiceField(
@@ -37,6 +56,11 @@ class ReplyForm(forms.Form):
             (Ticket.Status.RESOLVED, "Send & resolve"),
         ],
     )
+
+    def __init__(self, *args: object, macros: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if macros is not None:
+            self.fields["macros"].queryset = macros  # type: ignore[attr-defined]
 
 
 class PortalReplyForm(forms.Form):
@@ -78,3 +102,64 @@ class AssignForm(forms.Form):
 
 class TeamForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.all(), to_field_name="slug")
+
+
+class MacroForm(forms.Form):
+    """A macro's fields; the views hand them to ``macro_services``."""
+
+    name = forms.CharField(max_length=80)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        validators=[validate_placeholders],
+        max_length=10_000,
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="Personal (only me)",
+        to_field_name="slug",
+        label="For",
+    )
+    set_status = forms.ChoiceField(
+        required=False,
+        label="Set status",
+        choices=[("", "Leave as it is"), *Ticket.Status.choices],
+    )
+    set_priority = forms.TypedChoiceField(
+        required=False,
+        label="Set priority",
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Leave as it is"), *Ticket.Priority.choices],
+    )
+    add_tags = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Add tags",
+        help_text="Comma-separated; added to the ticket's tags when the reply is sent.",
+    )
+
+    def __init__(self, *args: object, teams: object = None, **kwargs: object) -> None:
+        """``teams``: those the user may give a macro to (admins); None: personal only."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if teams is None:
+            del self.fields["team"]
+        else:
+            self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+
+    def clean_add_tags(self) -> list[str]:
+        try:
+            return services.normalise_tags(self.cleaned_data["add_tags"])
+        except services.TicketError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+def macro_initial(macro: Macro) -> dict[str, object]:
+    return {
+        "name": macro.name,
+        "body": macro.body,
+        "team": macro.team.slug if macro.team else None,
+        "set_status": macro.set_status,
+        "set_priority": macro.set_priority or "",
+        "add_tags": ", ".join(macro.add_tags),
+    }

@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core import roles
 from core.http import HtmxHttpRequest, staff_required
-from tickets import access, forms, selectors, services
+from tickets import access, forms, macro_services, selectors, services
 from tickets.models import Message, Ticket
 from tickets.selectors import MAX_SEQ, parse_int
 
@@ -93,7 +93,8 @@ def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpRespons
 @staff_required
 def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access.get_ticket_to_work(request.user, ticket_id)
-    form = forms.ReplyForm(request.POST)
+    offered = selectors.macros_for_ticket(request.user, ticket)
+    form = forms.ReplyForm(request.POST, macros=offered)
     if not form.is_valid():
         return _reply_refused(request, ticket, form)
     data = form.cleaned_data
@@ -109,14 +110,17 @@ def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     except services.TicketError as exc:
         form.add_error(None, str(exc))
         return _reply_refused(request, ticket, form)
-    warning = ""
+    warnings = macro_services.macros_apply(
+        macros=data["macros"], ticket=ticket, actor=request.user, message=message
+    )
     if data["then_status"]:
         try:
             services.ticket_change_status(
                 ticket=ticket, actor=request.user, status=data["then_status"]
             )
         except services.TicketError as exc:
-            warning = f"Sent. The status was not changed: {exc}"
+            warnings.append(f"The status was not changed: {exc}")
+    warning = ("Sent. " + " ".join(warnings)) if warnings else ""
     if not request.htmx:
         if warning:
             messages.warning(request, warning)
@@ -136,8 +140,13 @@ def _reply_refused(request: HtmxHttpRequest, ticket: Ticket, form: forms.ReplyFo
     if not request.htmx:
         context = _page_context(request, ticket, form)
         return render(request, "tickets/ticket_detail.html", context, status=400)
-    context = {"ticket": ticket, "form": form}
+    context = {"ticket": ticket, "form": form, "pending_macros": _pending(form)}
     return render(request, "tickets/ticket_detail.html#reply_form", context, status=422)
+
+
+def _pending(form: forms.ReplyForm) -> list[Any]:
+    """The macros a refused reply was written with, shown again with the kept text."""
+    return list(form.cleaned_data.get("macros", [])) if hasattr(form, "cleaned_data") else []
 
 
 def idempotency_key(sender: str, token: str) -> str | None:
@@ -279,6 +288,7 @@ def _page_context(
         **_sidebar_context(request, ticket),
         "messages_list": selectors.conversation_for_staff(ticket),
         "form": form,
+        "pending_macros": _pending(form),
     }
 
 
