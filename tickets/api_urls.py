@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import apis
+from tickets import apis, macro_apis
 
 app_name = "tickets"
 
@@ -15,4 +15,5 @@ urlpatterns = [
         apis.MessageCreateApi.as_view(),
         name="message_create",
     ),
+    path("<api_id:ticket_id>/macros/", macro_apis.TicketMacroListApi.as_view(), name="macros"),
 ]

@@ -19,8 +19,8 @@ from core.api import (
     paginated_response,
     query_params,
 )
-from tickets import access, selectors, services
-from tickets.models import Message, Ticket
+from tickets import access, macro_services, selectors, services
+from tickets.models import Macro, Message, Ticket
 
 
 class PersonSerializer(serializers.Serializer):
@@ -289,6 +289,14 @@ class MessageCreateApi(BaseApi):
         internal = serializers.BooleanField(
             default=False, help_text="An internal note (analyst messages only)."
         )
+        macros = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**62),
+            required=False,
+            max_length=10,
+            help_text="Ids of macros (offered on this ticket) the reply was written with: "
+            "their changes are made and their use counted; the response then lists any change "
+            "the ticket could not take in `macro_warnings`. Analyst messages only.",
+        )
 
     @extend_schema(
         operation_id="tickets_messages_create",
@@ -308,6 +316,7 @@ class MessageCreateApi(BaseApi):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         as_customer = data["kind"] == Message.Kind.CUSTOMER
+        macros = _offered_macros(request, ticket, data.get("macros", []), as_customer)
         message, created = services.message_create(
             ticket=ticket,
             kind=data["kind"],
@@ -321,5 +330,28 @@ class MessageCreateApi(BaseApi):
             raise services.TicketError(
                 f"This {IDEMPOTENCY_HEADER} was already used for a different message."
             )
+        warnings = macro_services.macros_apply(
+            macros=macros, ticket=ticket, actor=request.user, message=message
+        )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(MessageSerializer(message).data, status=code)
+        body = dict(MessageSerializer(message).data)
+        if macros:
+            # A change the ticket could not take (e.g. a status it cannot move to), in words.
+            body["macro_warnings"] = warnings
+        return Response(body, status=code)
+
+
+def _offered_macros(
+    request: ApiRequest, ticket: Ticket, ids: list[int], as_customer: bool
+) -> list[Macro]:
+    if not ids:
+        return []
+    if as_customer:
+        raise serializers.ValidationError({"macros": ["Only analyst messages use macros."]})
+    offered = {m.pk: m for m in selectors.macros_for_ticket(request.user, ticket)}
+    missing = [str(i) for i in ids if i not in offered]
+    if missing:
+        raise serializers.ValidationError(
+            {"macros": [f"Not macros of yours or this ticket's team: {', '.join(missing)}."]}
+        )
+    return [offered[i] for i in dict.fromkeys(ids)]
