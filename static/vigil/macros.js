@@ -69,7 +69,10 @@
   function choose(p, option) {
     const start = caret ? caret[0] : p.box.value.length;
     const end = caret ? caret[1] : start;
-    p.box.setRangeText(option.dataset.body, start, end, "end");
+    // A space keeps the macro's text apart from words typed right before or after the cursor.
+    const before = start > 0 && !/\s/.test(p.box.value.charAt(start - 1)) ? " " : "";
+    const after = end < p.box.value.length && !/\s/.test(p.box.value.charAt(end)) ? " " : "";
+    p.box.setRangeText(before + option.dataset.body + after, start, end, "end");
     caret = [p.box.selectionStart, p.box.selectionEnd];
     addPending(p, option);
     close(p, false);
