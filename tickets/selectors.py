@@ -195,6 +195,19 @@ def parse_int(value: str, *, maximum: int = 2**62) -> int | None:
     return number if number <= maximum else None
 
 
+def assignable_in(teams: QuerySet[Team]) -> QuerySet:
+    """People who may work tickets in any of ``teams``: whom the queue's bulk assign offers
+    (each ticket still checks its own team when assigned)."""
+    return (
+        User.objects.filter(
+            teams__in=teams, is_active=True, groups__name__in=[roles.ANALYST, roles.MANAGER]
+        )
+        .exclude(groups__name=roles.SERVICE_ACCOUNTS)
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
 def assignable_users(ticket: Ticket) -> QuerySet:
     """Members of the ticket's team who may work tickets (people, not service accounts)."""
     return (

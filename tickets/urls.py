@@ -6,6 +6,7 @@ app_name = "tickets"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("bulk/", views.queue_bulk, name="bulk"),
     path("<int:ticket_id>/", views.ticket_detail, name="detail"),
     path("<int:ticket_id>/sidebar/", views.ticket_sidebar, name="sidebar"),
     path("<int:ticket_id>/conversation/", views.ticket_conversation, name="conversation"),

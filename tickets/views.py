@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core import roles
 from core.http import HtmxHttpRequest, staff_required
-from tickets import access, forms, macro_services, selectors, services
+from tickets import access, bulk_services, forms, macro_services, selectors, services
 from tickets.models import Message, Ticket
 from tickets.selectors import MAX_SEQ, parse_int
 
@@ -24,6 +25,13 @@ from tickets.selectors import MAX_SEQ, parse_int
 @require_GET
 @staff_required
 def queue(request: HtmxHttpRequest) -> HttpResponse:
+    template = "tickets/ticket_queue.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, _queue_context(request, _bulk_form(request)))
+
+
+def _queue_context(request: HtmxHttpRequest, bulk_form: forms.BulkForm) -> dict[str, Any]:
     filters = selectors.QueueFilters(
         status=_param(request, "status"),
         team=_param(request, "team"),
@@ -36,19 +44,49 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(tickets, settings.VIGIL_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
+    teams = selectors.teams_for_user(request.user)
+    can_work = roles.can_work_tickets(request.user)
+    return {
         "filters": filters,
         "page": page,
         "query": query.urlencode(),
-        "teams": selectors.teams_for_user(request.user),
+        "full_query": request.GET.urlencode(),
+        "teams": teams,
         "statuses": [("", "Active · all when searching"), *Ticket.Status.choices, ("all", "All")],
         "priorities": Ticket.Priority.choices,
         "sorts": selectors.QUEUE_SORTS.items(),
+        "can_work": can_work,
+        "bulk_form": bulk_form,
+        "bulk_people": selectors.assignable_in(teams) if can_work else [],
+        "ticket_statuses": Ticket.Status.choices,
+        "ticked": bulk_form.data.getlist("tickets") if bulk_form.is_bound else [],
     }
-    template = "tickets/ticket_queue.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-    return render(request, template, context)
+
+
+def _bulk_form(request: HtmxHttpRequest, data: Any = None) -> forms.BulkForm:
+    teams = selectors.teams_for_user(request.user)
+    return forms.BulkForm(data, user=request.user, teams=teams)
+
+
+@require_POST
+@staff_required
+def queue_bulk(request: HtmxHttpRequest) -> HttpResponse:
+    """One change to the tickets ticked in the queue; back to the queue (its filters are in
+    the query string) saying what was changed and what was refused, and why."""
+    if not roles.can_work_tickets(request.user):
+        raise PermissionDenied("Your role can read tickets but not change them.")
+    form = _bulk_form(request, request.POST)
+    if not form.is_valid():
+        context = _queue_context(request, form)
+        return render(request, "tickets/ticket_queue.html", context, status=400)
+    result = bulk_services.tickets_bulk_change(
+        actor=request.user, ticket_ids=form.cleaned_data["tickets"], change=form.change()
+    )
+    report = messages.warning if result.refused else messages.success
+    report(request, result.summary)
+    return redirect(
+        reverse("tickets:queue") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    )
 
 
 def _param(request: HtmxHttpRequest, name: str, default: str = "") -> str:
