@@ -59,7 +59,7 @@ def _queue_context(request: HtmxHttpRequest, bulk_form: forms.BulkForm) -> dict[
         "bulk_form": bulk_form,
         "bulk_people": selectors.assignable_in(teams) if can_work else [],
         "ticket_statuses": Ticket.Status.choices,
-        "ticked": bulk_form.data.getlist("tickets") if bulk_form.is_bound else [],
+        "ticked": request.POST.getlist("tickets"),
     }
 
 
