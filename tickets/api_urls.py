@@ -7,6 +7,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", apis.TicketListApi.as_view(), name="list"),
     path("create/", apis.TicketCreateApi.as_view(), name="create"),
+    path("bulk/", apis.TicketBulkApi.as_view(), name="bulk"),
     path("<api_id:ticket_id>/", apis.TicketDetailApi.as_view(), name="detail"),
     path("<api_id:ticket_id>/update/", apis.TicketUpdateApi.as_view(), name="update"),
     path("<api_id:ticket_id>/messages/", apis.MessageListApi.as_view(), name="messages"),

@@ -19,7 +19,7 @@ from core.api import (
     paginated_response,
     query_params,
 )
-from tickets import access, macro_services, selectors, services
+from tickets import access, bulk_services, macro_services, selectors, services
 from tickets.models import Macro, Message, Ticket
 
 
@@ -355,3 +355,95 @@ def _offered_macros(
             {"macros": [f"Not macros of yours or this ticket's team: {', '.join(missing)}."]}
         )
     return [offered[i] for i in dict.fromkeys(ids)]
+
+
+class TicketBulkApi(BaseApi):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TicketBulk"
+
+        tickets = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**62),
+            min_length=1,
+            max_length=bulk_services.MAX_TICKETS,
+        )
+        action = serializers.ChoiceField(choices=list(bulk_services.ACTIONS))
+        assignee = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=2**62,
+            help_text="`assign`: a user id, or null to unassign.",
+        )
+        status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
+        priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
+        tags = serializers.ListField(
+            child=serializers.CharField(max_length=40),
+            required=False,
+            max_length=10,
+            help_text="`add_tags` / `remove_tags`.",
+        )
+        team = serializers.SlugField(required=False, help_text="`team`: one of your teams.")
+
+        def validate(self, attrs: dict) -> dict:
+            needs = {"assign": "assignee", "status": "status", "priority": "priority"}
+            needs |= {"add_tags": "tags", "remove_tags": "tags", "team": "team"}
+            wanted = needs[attrs["action"]]
+            if wanted not in attrs or (wanted == "tags" and not attrs["tags"]):
+                raise serializers.ValidationError({wanted: [f"`{attrs['action']}` needs it."]})
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TicketBulkResult"
+
+        class Refused(serializers.Serializer):
+            id = serializers.IntegerField()
+            reason = serializers.CharField()
+
+        changed = serializers.ListField(child=serializers.IntegerField())
+        unchanged = serializers.ListField(child=serializers.IntegerField())
+        refused = Refused(many=True)
+
+    @extend_schema(
+        operation_id="tickets_bulk",
+        description=(
+            "One change to several tickets, each through the same checks as a change to one. "
+            "Tickets you may not see, or that cannot take the change, are listed in `refused` "
+            "with the reason; the others are changed."
+        ),
+        request=InputSerializer,
+        responses=OutputSerializer,
+    )
+    def post(self, request: ApiRequest) -> Response:
+        if not roles.can_work_tickets(request.user):
+            raise PermissionDenied("Your role can read tickets but not change them.")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = bulk_services.tickets_bulk_change(
+            actor=request.user, ticket_ids=data["tickets"], change=self._change(request, data)
+        )
+        refused = [{"id": pk, "reason": reason} for pk, reason in result.refused]
+        body = {"changed": result.changed, "unchanged": result.unchanged, "refused": refused}
+        return Response(self.OutputSerializer(body).data)
+
+    def _change(self, request: ApiRequest, data: dict) -> bulk_services.BulkChange:
+        assignee, team = None, None
+        if data["action"] == "assign" and data["assignee"] is not None:
+            assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
+            if assignee is None:
+                raise serializers.ValidationError({"assignee": [f"No user #{data['assignee']}."]})
+        if data["action"] == "team":
+            team = selectors.teams_for_user(request.user).filter(slug=data["team"]).first()
+            if team is None:
+                raise serializers.ValidationError({"team": [f"You have no team {data['team']!r}."]})
+        tags = tuple(services.normalise_tags(data.get("tags", [])))
+        return bulk_services.BulkChange(
+            action=data["action"],
+            assignee=assignee,
+            status=data.get("status", ""),
+            priority=data.get("priority", 0),
+            tags=tags,
+            team=team,
+        )
