@@ -296,3 +296,14 @@ def test_the_page_refuses_the_wrong_method(client, analyst):
     client.force_login(analyst)
     assert client.post(reverse("tickets:macros")).status_code == 405
     assert client.get(reverse("tickets:macro_create")).status_code == 405
+
+
+def test_a_teams_macros_are_offered_on_that_teams_tickets_only(
+    analyst, other_team, ticket, team_macro, strangers
+):
+    """An analyst of two teams sees both teams' macros on the Macros page, but a ticket offers
+    only its own team's."""
+    other_team.members.add(analyst)
+    _, billing = strangers
+    assert billing in set(selectors.macros_for_user(analyst))
+    assert set(selectors.macros_for_ticket(analyst, ticket)) == {team_macro}
