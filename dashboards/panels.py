@@ -293,6 +293,10 @@ def knowledge_usage(scope: Scope) -> Context:
     }
 
 
+def knowledge_macros(scope: Scope) -> Context:
+    return {"macros": knowledge.macro_usage(scope)}
+
+
 @dataclass(frozen=True)
 class Page:
     title: str
@@ -327,12 +331,14 @@ PAGES: dict[str, Page] = {
     ),
     "knowledge": Page(
         "Knowledge",
-        "How knowledge grows, what waits for curators, and which entries serve or fail.",
+        "How knowledge grows, what waits for curators, which entries serve or fail, and the "
+        "teams' most used macros.",
         {
             "growth": knowledge_growth,
             "mix": knowledge_mix,
             "curation": knowledge_curation,
             "usage": knowledge_usage,
+            "macros": knowledge_macros,
         },
         curators=True,
     ),
@@ -369,4 +375,5 @@ TABLES: dict[tuple[str, str], Callable[[Scope], Table]] = {
     ("knowledge", "dismissed"): lambda s: knowledge.knowledge_usage(
         s, order="dismissed", limit=500
     ),
+    ("knowledge", "macros"): lambda s: knowledge.macro_usage(s, limit=500),
 }

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from core import roles
 from tickets import selectors
-from tickets.models import Ticket
+from tickets.models import Macro, Ticket
 
 
 def get_ticket_for_user(user: User | AnonymousUser, ticket_id: int) -> Ticket:
@@ -28,3 +28,25 @@ def get_ticket_to_work(user: User | AnonymousUser, ticket_id: int) -> Ticket:
     if not roles.can_work_tickets(user):
         raise PermissionDenied("Your role can read tickets but not change them.")
     return ticket
+
+
+def get_macro_for_user(user: User | AnonymousUser, macro_id: int) -> Macro:
+    """The macro, if ``user`` may see it (their own, or one of their teams'); Http404 otherwise."""
+    try:
+        return selectors.macro_get_for_user(user, macro_id)
+    except selectors.MacroNotFound:
+        raise Http404(f"There is no macro #{macro_id} of yours or your teams.") from None
+
+
+def get_macro_to_edit(user: User | AnonymousUser, macro_id: int) -> Macro:
+    """The macro, if ``user`` may change it: their own; a team's only for admins."""
+    macro = get_macro_for_user(user, macro_id)
+    if not may_edit_macro(user, macro):
+        raise PermissionDenied("A team's macros are managed by admins.")
+    return macro
+
+
+def may_edit_macro(user: User | AnonymousUser, macro: Macro) -> bool:
+    if macro.owner_id is not None:
+        return macro.owner_id == user.pk
+    return roles.can_administer(user)

@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from tickets.models import Customer, Message, Team, Ticket, TicketEvent
+from tickets import services
+from tickets.models import Customer, Macro, Message, Team, Ticket, TicketEvent
 
 
 @admin.register(Team)
@@ -36,6 +38,30 @@ class TicketAdmin(admin.ModelAdmin):
     raw_id_fields = ["customer", "assignee"]
     readonly_fields = ["public_id", "created_at", "updated_at", "last_message_at"]
     inlines = [MessageInline]
+
+
+class MacroAdminForm(forms.ModelForm):
+    class Meta:
+        model = Macro
+        fields = ["name", "body", "team", "owner", "set_status", "set_priority", "add_tags"]
+
+    def clean_add_tags(self) -> list[str]:
+        # The same tags a ticket would take: lower case, dashes, at most ten.
+        try:
+            return services.normalise_tags(self.cleaned_data["add_tags"])
+        except services.TicketError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+@admin.register(Macro)
+class MacroAdmin(admin.ModelAdmin):
+    """Team macros are managed here (and on the console's Macros page by admins)."""
+
+    form = MacroAdminForm
+    list_display = ["name", "team", "owner", "set_status", "set_priority", "updated_at"]
+    list_filter = ["team"]
+    search_fields = ["name", "body"]
+    raw_id_fields = ["owner"]
 
 
 @admin.register(TicketEvent)

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from tickets import apis
+from tickets import apis, macro_apis
 
 app_name = "tickets"
 
 urlpatterns = [
     path("", apis.TicketListApi.as_view(), name="list"),
     path("create/", apis.TicketCreateApi.as_view(), name="create"),
+    path("bulk/", apis.TicketBulkApi.as_view(), name="bulk"),
     path("<api_id:ticket_id>/", apis.TicketDetailApi.as_view(), name="detail"),
     path("<api_id:ticket_id>/update/", apis.TicketUpdateApi.as_view(), name="update"),
     path("<api_id:ticket_id>/messages/", apis.MessageListApi.as_view(), name="messages"),
@@ -15,4 +16,5 @@ urlpatterns = [
         apis.MessageCreateApi.as_view(),
         name="message_create",
     ),
+    path("<api_id:ticket_id>/macros/", macro_apis.TicketMacroListApi.as_view(), name="macros"),
 ]

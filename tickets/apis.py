@@ -19,8 +19,8 @@ from core.api import (
     paginated_response,
     query_params,
 )
-from tickets import access, selectors, services
-from tickets.models import Message, Ticket
+from tickets import access, bulk_services, macro_services, selectors, services
+from tickets.models import Macro, Message, Ticket
 
 
 class PersonSerializer(serializers.Serializer):
@@ -289,6 +289,14 @@ class MessageCreateApi(BaseApi):
         internal = serializers.BooleanField(
             default=False, help_text="An internal note (analyst messages only)."
         )
+        macros = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**62),
+            required=False,
+            max_length=10,
+            help_text="Ids of macros (offered on this ticket) the reply was written with: "
+            "their changes are made and their use counted; the response then lists any change "
+            "the ticket could not take in `macro_warnings`. Analyst messages only.",
+        )
 
     @extend_schema(
         operation_id="tickets_messages_create",
@@ -308,6 +316,7 @@ class MessageCreateApi(BaseApi):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         as_customer = data["kind"] == Message.Kind.CUSTOMER
+        macros = _offered_macros(request, ticket, data.get("macros", []), as_customer)
         message, created = services.message_create(
             ticket=ticket,
             kind=data["kind"],
@@ -321,5 +330,120 @@ class MessageCreateApi(BaseApi):
             raise services.TicketError(
                 f"This {IDEMPOTENCY_HEADER} was already used for a different message."
             )
+        warnings = macro_services.macros_apply(
+            macros=macros, ticket=ticket, actor=request.user, message=message
+        )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(MessageSerializer(message).data, status=code)
+        body = dict(MessageSerializer(message).data)
+        if macros:
+            # A change the ticket could not take (e.g. a status it cannot move to), in words.
+            body["macro_warnings"] = warnings
+        return Response(body, status=code)
+
+
+def _offered_macros(
+    request: ApiRequest, ticket: Ticket, ids: list[int], as_customer: bool
+) -> list[Macro]:
+    if not ids:
+        return []
+    if as_customer:
+        raise serializers.ValidationError({"macros": ["Only analyst messages use macros."]})
+    offered = {m.pk: m for m in selectors.macros_for_ticket(request.user, ticket)}
+    missing = [str(i) for i in ids if i not in offered]
+    if missing:
+        raise serializers.ValidationError(
+            {"macros": [f"Not macros of yours or this ticket's team: {', '.join(missing)}."]}
+        )
+    return [offered[i] for i in dict.fromkeys(ids)]
+
+
+class TicketBulkApi(BaseApi):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TicketBulk"
+
+        tickets = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**62),
+            min_length=1,
+            max_length=bulk_services.MAX_TICKETS,
+        )
+        action = serializers.ChoiceField(choices=list(bulk_services.ACTIONS))
+        assignee = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=2**62,
+            help_text="`assign`: a user id, or null to unassign.",
+        )
+        status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
+        priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
+        tags = serializers.ListField(
+            child=serializers.CharField(max_length=40),
+            required=False,
+            max_length=10,
+            help_text="`add_tags` / `remove_tags`.",
+        )
+        team = serializers.SlugField(required=False, help_text="`team`: one of your teams.")
+
+        def validate(self, attrs: dict) -> dict:
+            needs = {"assign": "assignee", "status": "status", "priority": "priority"}
+            needs |= {"add_tags": "tags", "remove_tags": "tags", "team": "team"}
+            wanted = needs[attrs["action"]]
+            if wanted not in attrs or (wanted == "tags" and not attrs["tags"]):
+                raise serializers.ValidationError({wanted: [f"`{attrs['action']}` needs it."]})
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TicketBulkResult"
+
+        class Refused(serializers.Serializer):
+            id = serializers.IntegerField()
+            reason = serializers.CharField()
+
+        changed = serializers.ListField(child=serializers.IntegerField())
+        unchanged = serializers.ListField(child=serializers.IntegerField())
+        refused = Refused(many=True)
+
+    @extend_schema(
+        operation_id="tickets_bulk",
+        description=(
+            "One change to several tickets, each through the same checks as a change to one. "
+            "Tickets you may not see, or that cannot take the change, are listed in `refused` "
+            "with the reason; the others are changed."
+        ),
+        request=InputSerializer,
+        responses=OutputSerializer,
+    )
+    def post(self, request: ApiRequest) -> Response:
+        if not roles.can_work_tickets(request.user):
+            raise PermissionDenied("Your role can read tickets but not change them.")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = bulk_services.tickets_bulk_change(
+            actor=request.user, ticket_ids=data["tickets"], change=self._change(request, data)
+        )
+        refused = [{"id": pk, "reason": reason} for pk, reason in result.refused]
+        body = {"changed": result.changed, "unchanged": result.unchanged, "refused": refused}
+        return Response(self.OutputSerializer(body).data)
+
+    def _change(self, request: ApiRequest, data: dict) -> bulk_services.BulkChange:
+        assignee, team = None, None
+        if data["action"] == "assign" and data["assignee"] is not None:
+            assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
+            if assignee is None:
+                raise serializers.ValidationError({"assignee": [f"No user #{data['assignee']}."]})
+        if data["action"] == "team":
+            team = selectors.teams_for_user(request.user).filter(slug=data["team"]).first()
+            if team is None:
+                raise serializers.ValidationError({"team": [f"You have no team {data['team']!r}."]})
+        tags = tuple(services.normalise_tags(data.get("tags", [])))
+        return bulk_services.BulkChange(
+            action=data["action"],
+            assignee=assignee,
+            status=data.get("status", ""),
+            priority=data.get("priority", 0),
+            tags=tags,
+            team=team,
+        )

@@ -1,7 +1,11 @@
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
-from tickets.models import Team, Ticket
+from tickets import bulk_services, services
+from tickets.models import Macro, Team, Ticket
+from tickets.placeholders import validate_placeholders
+from tickets.selectors import parse_int
 
 
 def _max_chars() -> int:
@@ -25,8 +29,25 @@ class MessageField(forms.CharField):
             )
 
 
+class MacroChoiceField(forms.ModelMultipleChoiceField):
+    """The macros a reply was written with: ids among those offered on the ticket."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            queryset=Macro.objects.none(),
+            required=False,
+            widget=forms.MultipleHiddenInput,
+            error_messages={
+                "invalid_choice": "Macro %(value)s is not one of yours or this ticket's team's.",
+                "invalid_pk_value": "“%(pk)s” is not a macro id.",
+            },
+            **kwargs,
+        )
+
+
 class ReplyForm(forms.Form):
     body = MessageField(label="Reply")
+    macros = MacroChoiceField()
     internal = forms.BooleanField(required=False, label="Internal note")
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     then_status = forms.ChoiceField(
@@ -37,6 +58,11 @@ class ReplyForm(forms.Form):
             (Ticket.Status.RESOLVED, "Send & resolve"),
         ],
     )
+
+    def __init__(self, *args: object, macros: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if macros is not None:
+            self.fields["macros"].queryset = macros  # type: ignore[attr-defined]
 
 
 class PortalReplyForm(forms.Form):
@@ -78,3 +104,156 @@ class AssignForm(forms.Form):
 
 class TeamForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.all(), to_field_name="slug")
+
+
+class MacroForm(forms.Form):
+    """A macro's fields; the views hand them to ``macro_services``."""
+
+    name = forms.CharField(max_length=80)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        validators=[validate_placeholders],
+        max_length=10_000,
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="Personal (only me)",
+        to_field_name="slug",
+        label="For",
+    )
+    set_status = forms.ChoiceField(
+        required=False,
+        label="Set status",
+        choices=[("", "Leave as it is"), *Ticket.Status.choices],
+    )
+    set_priority = forms.TypedChoiceField(
+        required=False,
+        label="Set priority",
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Leave as it is"), *Ticket.Priority.choices],
+    )
+    add_tags = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Add tags",
+        help_text="Comma-separated; added to the ticket's tags when the reply is sent.",
+    )
+
+    def __init__(self, *args: object, teams: object = None, **kwargs: object) -> None:
+        """``teams``: those the user may give a macro to (admins); None: personal only."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if teams is None:
+            del self.fields["team"]
+        else:
+            self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+
+    def clean_add_tags(self) -> list[str]:
+        try:
+            return services.normalise_tags(self.cleaned_data["add_tags"])
+        except services.TicketError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+def macro_initial(macro: Macro) -> dict[str, object]:
+    return {
+        "name": macro.name,
+        "body": macro.body,
+        "team": macro.team.slug if macro.team else None,
+        "set_status": macro.set_status,
+        "set_priority": macro.set_priority or "",
+        "add_tags": ", ".join(macro.add_tags),
+    }
+
+
+class TicketIdsField(forms.Field):
+    """Ticket numbers ticked in the queue: each a number, at least one, not too many."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: object) -> list[int]:
+        ids = []
+        for item in value or []:  # type: ignore[attr-defined]
+            pk = parse_int(str(item).strip().lstrip("#"))
+            if pk is None:
+                raise forms.ValidationError(f"“{str(item)[:20]}” is not a ticket number.")
+            ids.append(pk)
+        return ids
+
+    def validate(self, value: list[int]) -> None:
+        if not value:
+            raise forms.ValidationError("Tick at least one ticket.")
+        if len(value) > bulk_services.MAX_TICKETS:
+            raise forms.ValidationError(
+                f"At most {bulk_services.MAX_TICKETS} tickets at a time; {len(value)} were ticked."
+            )
+
+
+BULK_ACTIONS = [
+    ("assign", "Assign"),
+    ("status", "Set status"),
+    ("priority", "Set priority"),
+    ("add_tags", "Add tags"),
+    ("remove_tags", "Remove tags"),
+    ("team", "Move to team"),
+]
+
+
+class BulkForm(forms.Form):
+    tickets = TicketIdsField()
+    action = forms.ChoiceField(choices=BULK_ACTIONS)
+    assignee = forms.CharField(required=False, max_length=20)
+    status = forms.ChoiceField(required=False, choices=[("", "—"), *Ticket.Status.choices])
+    priority = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, choices=[("", "—"), *Ticket.Priority.choices]
+    )
+    tags = forms.CharField(required=False, max_length=500)
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, to_field_name="slug"
+    )
+
+    def __init__(self, *args: object, user: object, teams: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.user = user
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        action = data.get("action")
+        needs = {"status": "status", "priority": "priority", "team": "team"}
+        if action in needs and not data.get(needs[action]):
+            self.add_error(needs[action], f"Choose the {needs[action]} to set.")
+        if action in {"add_tags", "remove_tags"}:
+            try:
+                data["tags"] = services.normalise_tags(data.get("tags") or "")
+            except services.TicketError as exc:
+                self.add_error("tags", str(exc))
+            else:
+                if not data["tags"]:
+                    self.add_error("tags", "Write the tags, comma-separated.")
+        if action == "assign":
+            data["assignee"] = self._assignee(str(data.get("assignee") or ""))
+        return data
+
+    def _assignee(self, value: str) -> object:
+        if value == "me":
+            return self.user
+        if value in {"", "none"}:
+            return None
+        pk = parse_int(value)
+        person = get_user_model().objects.filter(pk=pk).first() if pk is not None else None
+        if person is None:
+            self.add_error("assignee", "That person does not exist.")
+        return person
+
+    def change(self) -> bulk_services.BulkChange:
+        data = self.cleaned_data
+        return bulk_services.BulkChange(
+            action=data["action"],
+            assignee=data.get("assignee") if data["action"] == "assign" else None,
+            status=data.get("status") or "",
+            priority=data.get("priority") or 0,
+            tags=tuple(data.get("tags") or ()) if data["action"].endswith("_tags") else (),
+            team=data.get("team"),
+        )

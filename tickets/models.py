@@ -3,8 +3,11 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from tickets.placeholders import validate_placeholders
 
 
 class Team(models.Model):
@@ -208,3 +211,95 @@ class TicketRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read #{self.ticket_id} at {self.last_read_at:%Y-%m-%d %H:%M}"
+
+
+class Macro(models.Model):
+    """A canned reply: a body with placeholders, and changes it may make to the ticket.
+
+    Either a team's (managed by admins, offered on that team's tickets) or one analyst's own
+    (offered to them on every ticket they may work)."""
+
+    name = models.CharField(max_length=80)
+    body = models.TextField(
+        validators=[validate_placeholders],
+        help_text="Placeholders such as {{ customer_name }} are filled in when it is used.",
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+        help_text="Offered on this team's tickets; empty for a personal macro.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+    )
+    set_status = models.CharField(
+        max_length=16, choices=Ticket.Status.choices, blank=True, help_text="Optional."
+    )
+    set_priority = models.PositiveSmallIntegerField(
+        choices=Ticket.Priority.choices, null=True, blank=True, help_text="Optional."
+    )
+    add_tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(team__isnull=True, owner__isnull=False)
+                | Q(team__isnull=False, owner__isnull=True),
+                name="macro_team_or_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (self.team_id is None) == (self.owner_id is None):
+            raise ValidationError("A macro belongs either to a team or to one person, not both.")
+
+    @property
+    def has_actions(self) -> bool:
+        return bool(self.set_status or self.set_priority or self.add_tags)
+
+    @property
+    def actions_summary(self) -> str:
+        """What the macro changes, in words, e.g. "status → Resolved; tags + refund"."""
+        parts = []
+        if self.set_status:
+            parts.append(f"status → {self.get_set_status_display()}")
+        if self.set_priority:
+            parts.append(f"priority → {self.get_set_priority_display()}")
+        if self.add_tags:
+            parts.append("tags + " + ", ".join(self.add_tags))
+        return "; ".join(parts)
+
+
+class MacroUse(models.Model):
+    """One reply sent with a macro: what the usage figures count."""
+
+    macro = models.ForeignKey(Macro, on_delete=models.CASCADE, related_name="uses")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="macro_uses")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="macro_uses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    used_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["used_at"]), models.Index(fields=["macro", "used_at"])]
+        constraints = [
+            # A reply retried with its idempotency key counts once.
+            models.UniqueConstraint(fields=["macro", "message"], name="macro_use_once_per_message")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.macro_id} on #{self.ticket_id}"

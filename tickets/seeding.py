@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core import roles
 from tickets import services
-from tickets.models import Message, Team, Ticket
+from tickets.models import Macro, Message, Team, Ticket
 
 DATA_FILE = Path(__file__).parent / "demo" / "demo_tickets.json"
 
@@ -52,6 +52,7 @@ def seed_demo(*, password: str | None = None, now: dt.datetime | None = None) ->
     }
     for spec in data["tickets"]:
         _ticket(spec, teams, customers, users, now)
+    _macros(teams, users)
     return len(data["tickets"])
 
 
@@ -161,3 +162,53 @@ def _reach_status(
     for status in steps:
         at = min(at + dt.timedelta(minutes=5), now)
         services.ticket_change_status(ticket=ticket, actor=staff, status=status, at=at)
+
+
+# team slug (None: the analyst's own), name, body, status, priority, tags
+DEMO_MACROS: list[tuple[str | None, str, str, str, int | None, list[str]]] = [
+    (
+        "compute",
+        "Ask for the console log",
+        "Hi {{ customer_first_name }},\n\nCould you send the serial console output of the "
+        "instance (Console → Instance → Serial log)? It shows where the boot stops.\n\n"
+        "You can reply here or on your ticket's page: {{ portal_link }}\n\n{{ analyst_name }}",
+        Ticket.Status.WAITING,
+        None,
+        ["needs-logs"],
+    ),
+    (
+        "storage",
+        "Detach in progress",
+        "Hi {{ customer_first_name }},\n\nWe are looking at the volume on {{ ticket_number }} "
+        "now and will update you within the hour.\n\n{{ analyst_name }}",
+        Ticket.Status.OPEN,
+        Ticket.Priority.HIGH,
+        [],
+    ),
+    (
+        "billing",
+        "Refund issued",
+        "Hi {{ customer_first_name }},\n\nThe refund is issued; it reaches your card in 5 to 10 "
+        "business days. I am resolving {{ ticket_number }}; reply if anything is missing.\n\n"
+        "{{ analyst_name }}",
+        Ticket.Status.RESOLVED,
+        None,
+        ["refund"],
+    ),
+    (None, "Sign-off", "Best regards,\n{{ analyst_first_name }}", "", None, []),
+]
+
+
+def _macros(teams: dict[str, Team], users: dict[str, User]) -> None:
+    for slug, name, body, status, priority, tags in DEMO_MACROS:
+        Macro.objects.get_or_create(
+            name=name,
+            team=teams[slug] if slug else None,
+            owner=None if slug else users["analyst"],
+            defaults={
+                "body": body,
+                "set_status": status,
+                "set_priority": priority,
+                "add_tags": tags,
+            },
+        )

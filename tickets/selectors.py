@@ -9,7 +9,7 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QueryS
 
 from core import roles
 from tickets import sla
-from tickets.models import Message, Team, Ticket, TicketEvent, TicketRead
+from tickets.models import Macro, Message, Team, Ticket, TicketEvent, TicketRead
 
 PORTAL_SALT = "vigil.portal.ticket"
 
@@ -18,6 +18,10 @@ AnyUser = User | AnonymousUser
 
 class TicketNotFound(Exception):
     """No such ticket, or not one this user may see (the two are not told apart)."""
+
+
+class MacroNotFound(Exception):
+    """No such macro, or not one this user may use (the two are not told apart)."""
 
 
 class PortalLinkInvalid(Exception):
@@ -191,6 +195,19 @@ def parse_int(value: str, *, maximum: int = 2**62) -> int | None:
     return number if number <= maximum else None
 
 
+def assignable_in(teams: QuerySet[Team]) -> QuerySet:
+    """People who may work tickets in any of ``teams``: whom the queue's bulk assign offers
+    (each ticket still checks its own team when assigned)."""
+    return (
+        User.objects.filter(
+            teams__in=teams, is_active=True, groups__name__in=[roles.ANALYST, roles.MANAGER]
+        )
+        .exclude(groups__name=roles.SERVICE_ACCOUNTS)
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
 def assignable_users(ticket: Ticket) -> QuerySet:
     """Members of the ticket's team who may work tickets (people, not service accounts)."""
     return (
@@ -199,3 +216,35 @@ def assignable_users(ticket: Ticket) -> QuerySet:
         .distinct()
         .order_by("first_name", "username")
     )
+
+
+def macros_for_user(user: AnyUser) -> QuerySet[Macro]:
+    """The macros a user may see: their own, and those of the teams whose tickets they see.
+    Only people who reply have any."""
+    if not roles.can_work_tickets(user):
+        return Macro.objects.none()
+    teams = teams_for_user(user)
+    return Macro.objects.filter(Q(owner=user.pk) | Q(team__in=teams)).select_related("team")
+
+
+def macros_for_ticket(user: AnyUser, ticket: Ticket, *, q: str = "") -> QuerySet[Macro]:
+    """The macros offered on ``ticket`` (already loaded through the access check): the user's
+    own and the ticket's team's, matching ``q`` in the name or body, names first."""
+    if not roles.can_work_tickets(user):
+        return Macro.objects.none()
+    macros = Macro.objects.filter(Q(owner=user.pk) | Q(team=ticket.team_id))
+    if q := q.strip():
+        in_name = Q(name__icontains=q)
+        macros = macros.filter(in_name | Q(body__icontains=q)).alias(
+            named=Case(When(in_name, then=0), default=1)
+        )
+        return macros.select_related("team").order_by("named", "name", "id")
+    return macros.select_related("team").order_by("name", "id")
+
+
+def macro_get_for_user(user: AnyUser, macro_id: int | str) -> Macro:
+    pk = parse_int(str(macro_id))
+    macro = macros_for_user(user).filter(pk=pk).first() if pk is not None else None
+    if macro is None:
+        raise MacroNotFound(macro_id)
+    return macro

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from tickets import views
+from tickets import macro_views, views
 
 app_name = "tickets"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("bulk/", views.queue_bulk, name="bulk"),
     path("<int:ticket_id>/", views.ticket_detail, name="detail"),
     path("<int:ticket_id>/sidebar/", views.ticket_sidebar, name="sidebar"),
     path("<int:ticket_id>/conversation/", views.ticket_conversation, name="conversation"),
@@ -15,4 +16,9 @@ urlpatterns = [
     path("<int:ticket_id>/tags/", views.ticket_tags, name="tags"),
     path("<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
     path("<int:ticket_id>/team/", views.ticket_team, name="team"),
+    path("<int:ticket_id>/macros/", macro_views.macro_picker, name="macro_picker"),
+    path("macros/", macro_views.macro_list, name="macros"),
+    path("macros/new/", macro_views.macro_create, name="macro_create"),
+    path("macros/<int:macro_id>/edit/", macro_views.macro_edit, name="macro_edit"),
+    path("macros/<int:macro_id>/delete/", macro_views.macro_delete, name="macro_delete"),
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core import roles
 from core.http import HtmxHttpRequest, staff_required
-from tickets import access, forms, selectors, services
+from tickets import access, bulk_services, forms, macro_services, selectors, services
 from tickets.models import Message, Ticket
 from tickets.selectors import MAX_SEQ, parse_int
 
@@ -24,6 +25,13 @@ from tickets.selectors import MAX_SEQ, parse_int
 @require_GET
 @staff_required
 def queue(request: HtmxHttpRequest) -> HttpResponse:
+    template = "tickets/ticket_queue.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, _queue_context(request, _bulk_form(request)))
+
+
+def _queue_context(request: HtmxHttpRequest, bulk_form: forms.BulkForm) -> dict[str, Any]:
     filters = selectors.QueueFilters(
         status=_param(request, "status"),
         team=_param(request, "team"),
@@ -36,19 +44,49 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(tickets, settings.VIGIL_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
+    teams = selectors.teams_for_user(request.user)
+    can_work = roles.can_work_tickets(request.user)
+    return {
         "filters": filters,
         "page": page,
         "query": query.urlencode(),
-        "teams": selectors.teams_for_user(request.user),
+        "full_query": request.GET.urlencode(),
+        "teams": teams,
         "statuses": [("", "Active · all when searching"), *Ticket.Status.choices, ("all", "All")],
         "priorities": Ticket.Priority.choices,
         "sorts": selectors.QUEUE_SORTS.items(),
+        "can_work": can_work,
+        "bulk_form": bulk_form,
+        "bulk_people": selectors.assignable_in(teams) if can_work else [],
+        "ticket_statuses": Ticket.Status.choices,
+        "ticked": request.POST.getlist("tickets"),
     }
-    template = "tickets/ticket_queue.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-    return render(request, template, context)
+
+
+def _bulk_form(request: HtmxHttpRequest, data: Any = None) -> forms.BulkForm:
+    teams = selectors.teams_for_user(request.user)
+    return forms.BulkForm(data, user=request.user, teams=teams)
+
+
+@require_POST
+@staff_required
+def queue_bulk(request: HtmxHttpRequest) -> HttpResponse:
+    """One change to the tickets ticked in the queue; back to the queue (its filters are in
+    the query string) saying what was changed and what was refused, and why."""
+    if not roles.can_work_tickets(request.user):
+        raise PermissionDenied("Your role can read tickets but not change them.")
+    form = _bulk_form(request, request.POST)
+    if not form.is_valid():
+        context = _queue_context(request, form)
+        return render(request, "tickets/ticket_queue.html", context, status=400)
+    result = bulk_services.tickets_bulk_change(
+        actor=request.user, ticket_ids=form.cleaned_data["tickets"], change=form.change()
+    )
+    report = messages.warning if result.refused else messages.success
+    report(request, result.summary)
+    return redirect(
+        reverse("tickets:queue") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    )
 
 
 def _param(request: HtmxHttpRequest, name: str, default: str = "") -> str:
@@ -93,7 +131,8 @@ def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpRespons
 @staff_required
 def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access.get_ticket_to_work(request.user, ticket_id)
-    form = forms.ReplyForm(request.POST)
+    offered = selectors.macros_for_ticket(request.user, ticket)
+    form = forms.ReplyForm(request.POST, macros=offered)
     if not form.is_valid():
         return _reply_refused(request, ticket, form)
     data = form.cleaned_data
@@ -109,14 +148,17 @@ def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     except services.TicketError as exc:
         form.add_error(None, str(exc))
         return _reply_refused(request, ticket, form)
-    warning = ""
+    warnings = macro_services.macros_apply(
+        macros=data["macros"], ticket=ticket, actor=request.user, message=message
+    )
     if data["then_status"]:
         try:
             services.ticket_change_status(
                 ticket=ticket, actor=request.user, status=data["then_status"]
             )
         except services.TicketError as exc:
-            warning = f"Sent. The status was not changed: {exc}"
+            warnings.append(f"The status was not changed: {exc}")
+    warning = ("Sent. " + " ".join(warnings)) if warnings else ""
     if not request.htmx:
         if warning:
             messages.warning(request, warning)
@@ -136,8 +178,13 @@ def _reply_refused(request: HtmxHttpRequest, ticket: Ticket, form: forms.ReplyFo
     if not request.htmx:
         context = _page_context(request, ticket, form)
         return render(request, "tickets/ticket_detail.html", context, status=400)
-    context = {"ticket": ticket, "form": form}
+    context = {"ticket": ticket, "form": form, "pending_macros": _pending(form)}
     return render(request, "tickets/ticket_detail.html#reply_form", context, status=422)
+
+
+def _pending(form: forms.ReplyForm) -> list[Any]:
+    """The macros a refused reply was written with, shown again with the kept text."""
+    return list(form.cleaned_data.get("macros", [])) if hasattr(form, "cleaned_data") else []
 
 
 def idempotency_key(sender: str, token: str) -> str | None:
@@ -279,6 +326,7 @@ def _page_context(
         **_sidebar_context(request, ticket),
         "messages_list": selectors.conversation_for_staff(ticket),
         "form": form,
+        "pending_macros": _pending(form),
     }
 
 

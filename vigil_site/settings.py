@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
     },
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketPriorityEnum": "tickets.models.Ticket.Priority",
         "TicketStatusFilterEnum": "tickets.apis.STATUS_FILTERS",
         "KnowledgeStatusEnum": "knowledge.models.KnowledgeEntry.Status",
         "NewKnowledgeStatusEnum": "knowledge.apis.NEW_ENTRY_STATUSES",

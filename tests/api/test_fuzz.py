@@ -19,7 +19,7 @@ from copilot import pipeline
 from knowledge import services as knowledge_services
 from tests.factories import UserFactory
 from tickets import services
-from tickets.models import Message
+from tickets.models import Macro, Message
 
 EXAMPLES_PER_OPERATION = 20
 # No 5xx, and every answer is one the schema documents, in the shape it documents.
@@ -39,7 +39,13 @@ def world(small_kb, team, ticket):
     )
     suggestion = pipeline.run(message).suggestion
     entry = knowledge_services.entry_create(question="Proposed?", answer="Maybe.", actor=None)
-    ids = {"ticket_id": ticket.pk, "suggestion_id": suggestion.pk, "entry_id": entry.pk}
+    macro = Macro.objects.create(team=team, name="Hello", body="Hi {{ customer_name }}")
+    ids = {
+        "ticket_id": ticket.pk,
+        "suggestion_id": suggestion.pk,
+        "entry_id": entry.pk,
+        "macro_id": macro.pk,
+    }
     return {**ids, "team": team.slug}
 
 
@@ -62,7 +68,7 @@ def test_no_request_the_schema_allows_makes_a_server_error(world, team, settings
     auth = {"Authorization": f"Token {Token.objects.create(user=admin).key}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 16
+    assert len(operations) == 23
 
     for operation in operations:
 

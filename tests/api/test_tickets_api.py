@@ -347,3 +347,41 @@ def test_the_list_query_count_is_pinned(api_for, analyst, make_ticket, reply):
     assert response.json()["count"] == 12
     # Token, roles, count, page: independent of the number of tickets.
     assert len(queries) == 4, "\n".join(q["sql"][:150] for q in queries.captured_queries)
+
+
+def test_a_bulk_change_names_what_it_refused(api_for, analyst, make_ticket, other_ticket):
+    first, second = make_ticket(), make_ticket()
+    api = api_for(analyst)
+    response = api.post(
+        "/api/v1/tickets/bulk/",
+        {"tickets": [first.pk, second.pk, other_ticket.pk], "action": "add_tags", "tags": ["Vip"]},
+        format="json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["changed"] == [first.pk, second.pk]
+    assert body["refused"] == [
+        {"id": other_ticket.pk, "reason": f"there is no ticket #{other_ticket.pk} in your teams"}
+    ]
+    assert Ticket.objects.get(pk=first.pk).tags == ["vip"]
+    response = api.post(
+        "/api/v1/tickets/bulk/", {"tickets": [first.pk], "action": "status"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "status" in error_of(response)["fields"]
+    response = api.post(
+        "/api/v1/tickets/bulk/",
+        {"tickets": [first.pk], "action": "team", "team": "billing"},
+        format="json",
+    )
+    assert response.status_code == 400
+
+
+def test_a_curator_makes_no_bulk_change(api_for, curator, make_ticket):
+    ticket = make_ticket()
+    response = api_for(curator).post(
+        "/api/v1/tickets/bulk/",
+        {"tickets": [ticket.pk], "action": "priority", "priority": 4},
+        format="json",
+    )
+    assert response.status_code == 403

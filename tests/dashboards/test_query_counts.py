@@ -10,7 +10,7 @@ from tests.dashboards.conftest import build, days_ago
 from tests.factories import TeamFactory
 
 # Session, user, and the user's roles come first on every page: 3 queries.
-PAGE_QUERIES = {"support": 3 + 1 + 8, "copilot": 3 + 1 + 7, "knowledge": 3 + 1 + 7}
+PAGE_QUERIES = {"support": 3 + 1 + 8, "copilot": 3 + 1 + 7, "knowledge": 3 + 1 + 8}
 PANEL_QUERIES = {
     ("support", "volume"): 2,
     ("support", "backlog"): 1,
@@ -26,6 +26,7 @@ PANEL_QUERIES = {
     ("knowledge", "mix"): 1,
     ("knowledge", "curation"): 2,
     ("knowledge", "usage"): 2,
+    ("knowledge", "macros"): 1,
 }
 
 

@@ -68,3 +68,39 @@ def test_it_leaves_out_suggestions_outside_the_range(dataset, analyst, scope_for
 def test_it_refuses_an_unknown_order(dataset, analyst, scope_for):
     with pytest.raises(ValueError, match="Unknown order"):
         knowledge.knowledge_usage(scope_for(analyst), order="newest")
+
+
+def test_it_ranks_the_teams_macros_by_use(
+    analyst, manager, team, other_team, make_ticket, scope_for
+):
+    from tests.factories import UserFactory
+    from tickets import services
+    from tickets.models import Macro, MacroUse, Message
+
+    ticket = make_ticket()
+    other = make_ticket(team=other_team)
+    admin = UserFactory(username="root", roles=["admin"])
+
+    def use(macro, on, times):
+        for _ in range(times):
+            message, _ = services.message_create(
+                ticket=on, kind=Message.Kind.ANALYST, body="x", author=admin
+            )
+            MacroUse.objects.create(
+                macro=macro, ticket=on, message=message, user=admin, used_at=message.created_at
+            )
+
+    ours = Macro.objects.create(team=team, name="Ours", body="x")
+    also = Macro.objects.create(team=team, name="Also ours", body="x")
+    theirs = Macro.objects.create(team=other_team, name="Theirs", body="x")
+    personal = Macro.objects.create(owner=analyst, name="Private", body="x")
+    use(ours, ticket, 1)
+    use(also, ticket, 2)
+    use(theirs, other, 3)
+    use(personal, ticket, 4)
+    table = knowledge.macro_usage(scope_for(analyst))
+    assert [row[:3] for row in table.rows] == [["Also ours", "Compute", 2], ["Ours", "Compute", 1]]
+    everyone = knowledge.macro_usage(scope_for(manager))
+    assert [row[0] for row in everyone.rows] == ["Theirs", "Also ours", "Ours"]
+    gone = knowledge.macro_usage(scope_for(manager, start="2000-01-01", end="2000-01-02"))
+    assert gone.rows == []

@@ -41,3 +41,18 @@ def test_demo_accounts_log_in_with_the_demo_password(db, settings):
     assert roles.can_work_tickets(log_in("analyst"))
     curator = log_in("curator")
     assert not roles.can_work_tickets(curator)
+
+
+def test_the_demo_has_macros_with_valid_placeholders(db):
+    from tickets.models import Macro
+
+    seeding.seed_demo(password="x")
+    macros = Macro.objects.all()
+    assert {m.name for m in macros if m.team} == {
+        "Ask for the console log",
+        "Detach in progress",
+        "Refund issued",
+    }
+    assert macros.get(name="Sign-off").owner.username == "analyst"
+    for macro in macros:
+        macro.full_clean()
