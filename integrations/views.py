@@ -2,7 +2,7 @@
 
 import logging
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
@@ -25,8 +25,13 @@ def _error(status: int, message: str, field: str | None = None) -> JsonResponse:
 @require_POST
 async def inbound(request: HttpRequest, slug: str) -> JsonResponse:
     """An async view around one synchronous step: with every middleware async-capable, a
-    delivery crosses into a thread once, instead of once per layer (docs/benchmarks.md)."""
-    return await sync_to_async(_inbound)(request, slug)
+    delivery crosses into a thread once, instead of once per layer (docs/benchmarks.md).
+
+    The step hands its database connection back to the pool as soon as it ends (channels'
+    ``database_sync_to_async`` closes it), not when the response has gone back up through
+    the middleware and out: under load, requests waited for connections held by finished
+    deliveries."""
+    return await database_sync_to_async(_inbound)(request, slug)
 
 
 def _inbound(request: HttpRequest, slug: str) -> JsonResponse:

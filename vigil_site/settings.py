@@ -114,6 +114,13 @@ if env_bool("VIGIL_DB_POOL", default=not _IS_TASK_WORKER):
         "max_size": env_int("VIGIL_DB_POOL_SIZE", 10),
         "timeout": 10,
     }
+elif _IS_TASK_WORKER:
+    # Each of the worker's processes keeps its own connection from task to task (django-q2
+    # closes every connection before it forks a process, so none is shared): opening one per
+    # task, as before, cost PostgreSQL a new backend for the task and another for saving its
+    # result, about as much as the copilot run itself (docs/benchmarks.md, "Live updates").
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("VIGIL_WORKER_CONN_MAX_AGE", 600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -375,7 +382,9 @@ VIGIL_LLM_RETRIES = env_int("VIGIL_LLM_RETRIES", 2)
 # with `manage.py fit_copilot --team`.
 VIGIL_FITTED_MODELS_DIR = env_str("VIGIL_FITTED_MODELS_DIR") or None
 VIGIL_EMBEDDING_MODEL = env_str("VIGIL_EMBEDDING_MODEL", "local")
-VIGIL_EMBEDDING_THREADS = env_int("VIGIL_EMBEDDING_THREADS", 2)
+# The task worker runs two processes on a 2-core machine that also serves the console: one
+# thread each is their share. Commands (imports, replays) have the machine to themselves.
+VIGIL_EMBEDDING_THREADS = env_int("VIGIL_EMBEDDING_THREADS", 1 if _IS_TASK_WORKER else 2)
 # --- end of copilot settings ---
 
 # --- Background tasks: django-q2's deadlines ---
