@@ -3,6 +3,7 @@
 import time
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
@@ -21,6 +22,16 @@ class _ForwardingConsumer(AsyncJsonWebsocketConsumer):
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         self.closed = True
         await super().close(code=code, reason=reason)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own, without the ``close_old_connections`` it runs before every message: a
+        hop onto its single thread for database work, per socket and per event, that queued
+        events behind one another under load. These consumers touch the database only in
+        ``database_sync_to_async`` calls, which close old connections themselves."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if self.group:

@@ -127,13 +127,14 @@ REDIS_URL = env_str("REDIS_URL")
 # Websocket events cross processes through Redis: REDIS_URL, or the embedded one `make run`
 # starts (VIGIL_CHANNELS_URL). Without either, one process only (tests, `manage.py` commands).
 CHANNELS_URL = env_str("VIGIL_CHANNELS_URL") or REDIS_URL
-# Chosen, not channels' defaults (docs/benchmarks.md, "Live updates under load"). A socket's
-# channel holds at most CAPACITY events waiting to be forwarded; beyond that the layer drops
-# new ones ("over capacity"). The default, 100, was reached by 20 posts/s on 10 tickets: keep
-# room for a burst on one ticket while its sockets are slow (each event is ~1 KB of HTML).
-# An event not forwarded within EXPIRY seconds is dropped: by then the page's own gap check has
-# fetched it. A socket's group membership lapses after GROUP_EXPIRY seconds; pages reconnect
-# (and so join again) every 6 hours, well within it.
+# Between processes (Redis), events are published once per group and pushed to each process
+# (vigil_site.embedded_redis). Within one process (the in-memory layer: tests, commands), these
+# are chosen, not channels' defaults (docs/benchmarks.md, "Live updates under load"): a socket's
+# channel holds at most CAPACITY events waiting to be forwarded; beyond that the layer drops new
+# ones ("over capacity"); the default, 100, was reached by 20 posts/s on 10 tickets. An event
+# not forwarded within EXPIRY seconds is dropped: by then the page's own gap check has fetched
+# it. A socket's group membership lapses after GROUP_EXPIRY seconds; pages reconnect (and so
+# join again) every 6 hours, well within it.
 VIGIL_CHANNELS_CAPACITY = env_int("VIGIL_CHANNELS_CAPACITY", 1000)
 VIGIL_CHANNELS_EXPIRY = env_int("VIGIL_CHANNELS_EXPIRY", 60)
 VIGIL_CHANNELS_GROUP_EXPIRY = env_int("VIGIL_CHANNELS_GROUP_EXPIRY", 86_400)
@@ -145,7 +146,7 @@ _CHANNEL_LIMITS = {
 if CHANNELS_URL:
     from vigil_site.embedded_redis import channel_layer
 
-    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL, **_CHANNEL_LIMITS)}
+    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL)}
 else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _CHANNEL_LIMITS}

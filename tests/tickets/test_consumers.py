@@ -368,3 +368,27 @@ async def test_a_round_reads_each_session_once_however_many_tickets_it_watches(
     allowed, asked, query_count = await check()
     assert allowed == set(asked[:-1])
     assert query_count == 4
+
+
+async def test_forwarding_an_event_takes_no_hop_onto_the_database_thread(
+    ticket, analyst, monkeypatch
+):
+    """Channels closes old connections before every message a consumer handles, on its one
+    thread for database work; these consumers skip that hop (their database calls close their
+    own), so that one socket's events never queue behind another's."""
+    import channels.consumer
+
+    hops = []
+
+    async def counted():
+        hops.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    ws = communicator(f"/ws/tickets/{ticket.pk}/", await session_cookie(analyst))
+    assert (await ws.connect())[0]
+    try:
+        await post(ticket, "Still down", kind="customer")
+        await next_message(ws)
+        assert hops == []
+    finally:
+        await ws.disconnect()
