@@ -159,6 +159,11 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "orm": "default",
     "catch_up": False,
+    # Successful tasks' results are not kept (failed ones are, for the admin): keeping the last
+    # 250, django-q2's default, made the worker lock and load all 250 stored results each time it
+    # finished a task (docs/benchmarks.md, "Live updates under load"). N keeps the last N, with
+    # that cost; 0 keeps them all.
+    "save_limit": env_int("VIGIL_TASK_RESULTS_KEPT", -1),
     "sync": env_bool("VIGIL_TASKS_SYNC", default=False),
 }
 if REDIS_URL:
