@@ -84,6 +84,9 @@ class AccessRounds:
                 for answer in answers:
                     if not answer.done():  # a socket that went away meanwhile
                         answer.set_result((key in allowed, began))
+        # Nobody is waiting (no await since the check above): the next ask starts a new runner.
+        # Dropping this one lets a closed event loop (tests start many) be collected.
+        self._runner = None
 
 
 def _answer_all(asked: dict[Key, list[asyncio.Future[Answer]]], exc: Exception) -> None:
