@@ -63,6 +63,9 @@ class LocalEmbedder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
+        # onnxruntime's threads otherwise spin for a while after each run, waiting for the next:
+        # on a machine whose cores the web process needs, that is CPU taken for nothing.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session: Any = onnxruntime.InferenceSession(
             str(model_path()), sess_options=options, providers=["CPUExecutionProvider"]

@@ -3,9 +3,9 @@
 from typing import Any
 
 from django.dispatch import receiver
-from django_q.tasks import async_task
 
 from copilot import services
+from core.tasks import enqueue
 from tickets.models import Message
 from tickets.signals import message_created
 
@@ -14,6 +14,6 @@ from tickets.signals import message_created
 def on_message(sender: Any, message: Message, **kwargs: Any) -> None:
     if message.kind == Message.Kind.CUSTOMER:
         # Never in the request: the worker decides, the customer's message is already saved.
-        async_task("copilot.tasks.run_copilot", message.pk)
+        enqueue("copilot.tasks.run_copilot", message.pk)
     elif message.kind == Message.Kind.ANALYST and not message.internal:
         services.resolve_inserted(message)

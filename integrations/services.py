@@ -16,6 +16,7 @@ from django_q.tasks import async_task
 from rest_framework.authtoken.models import Token
 
 from core import roles
+from core.tasks import enqueue
 from integrations import destinations, selectors, signing, transport
 from integrations.inbound import InboundDelivery, InboundError
 from integrations.models import (
@@ -277,7 +278,7 @@ def deliveries_enqueue(
 
 
 def _queue(delivery_id: int) -> None:
-    transaction.on_commit(lambda: async_task("integrations.tasks.deliver_webhook", delivery_id))
+    transaction.on_commit(lambda: enqueue("integrations.tasks.deliver_webhook", delivery_id))
 
 
 def envelope(delivery: WebhookDelivery) -> bytes:

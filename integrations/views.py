@@ -5,6 +5,7 @@ import logging
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import close_old_connections, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -25,8 +26,22 @@ def _error(status: int, message: str, field: str | None = None) -> JsonResponse:
 @require_POST
 async def inbound(request: HttpRequest, slug: str) -> JsonResponse:
     """An async view around one synchronous step: with every middleware async-capable, a
-    delivery crosses into a thread once, instead of once per layer (docs/benchmarks.md)."""
-    return await sync_to_async(_inbound)(request, slug)
+    delivery crosses into a thread once, instead of once per layer (docs/benchmarks.md).
+
+    The step hands its database connection back to the pool as soon as it ends, not when the
+    response has gone back up through the middleware and out: under load, requests waited for
+    connections held by finished deliveries."""
+    return await sync_to_async(_inbound_then_release)(request, slug)
+
+
+def _inbound_then_release(request: HttpRequest, slug: str) -> JsonResponse:
+    try:
+        return _inbound(request, slug)
+    finally:
+        # As at the end of a request (a pooled connection goes back to the pool); not inside
+        # an enclosing transaction (tests), whose connection must stay open.
+        if not connection.in_atomic_block:
+            close_old_connections()
 
 
 def _inbound(request: HttpRequest, slug: str) -> JsonResponse:

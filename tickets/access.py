@@ -5,6 +5,8 @@ another team's ticket is not found, so its existence does not leak. Changing it 
 role that works tickets. The API turns these Django errors into its JSON 404 and 403.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -20,6 +22,11 @@ def get_ticket_for_user(user: User | AnonymousUser, ticket_id: int) -> Ticket:
         return selectors.ticket_get_for_user(user, ticket_id)
     except selectors.TicketNotFound:
         raise Http404(f"There is no ticket #{ticket_id} in your teams.") from None
+
+
+def readable_ticket_ids(user: User | AnonymousUser, ticket_ids: Iterable[int]) -> set[int]:
+    """Which of these tickets ``user`` may read (the websockets' re-check, many at once)."""
+    return selectors.ticket_ids_for_user(user, ticket_ids)
 
 
 def get_ticket_to_work(user: User | AnonymousUser, ticket_id: int) -> Ticket:

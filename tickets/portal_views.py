@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_q.tasks import async_task
 
 from core.client_ip import client_ip
 from core.http import HtmxHttpRequest
+from core.tasks import enqueue
 from tickets import forms, selectors, services
 from tickets.models import Message, Ticket
 from tickets.selectors import MAX_SEQ, parse_int
@@ -82,7 +82,7 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
     if not created:
         return redirect(portal_path(ticket))
     link = request.build_absolute_uri(portal_path(ticket))
-    transaction.on_commit(lambda: async_task("tickets.tasks.send_portal_link", ticket.pk, link))
+    transaction.on_commit(lambda: enqueue("tickets.tasks.send_portal_link", ticket.pk, link))
     return redirect(portal_path(ticket) + "?new=1")
 
 

@@ -12,16 +12,22 @@ from pathlib import Path
 from typing import Any
 
 
-def channel_layer(url: str, **limits: int) -> dict[str, Any]:
-    """The channel layer settings for a Redis at ``url``; ``limits`` are the layer's
-    ``capacity``, ``expiry`` and ``group_expiry`` (see settings).
+def channel_layer(url: str) -> dict[str, Any]:
+    """The channel layer settings for a Redis at ``url``: Redis's publish/subscribe.
 
-    The layer waits up to 5 s at a time for messages (BZPOPMIN); with redis-py's socket timeout
-    of 5 s an idle websocket would be dropped every 5 s, so reads may wait longer.
+    A group's event is published once; every process with a socket in the group receives it,
+    pushed, and hands it to each of its sockets. The list-based layer stored a copy per socket
+    and fetched each with a round trip of its own, one after another: at 50 posts/s to 5
+    sockets each, that queue of round trips was where events waited (docs/benchmarks.md, "Live
+    updates under load"). Nothing is dropped for capacity: a socket's events wait in its
+    process; one that misses an event anyway (a process restarting) fills the gap by number.
+
+    With redis-py's socket timeout of 5 s an idle connection would be dropped every 5 s, so
+    reads may wait longer.
     """
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}], **limits},
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}]},
     }
 
 

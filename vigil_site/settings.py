@@ -114,19 +114,27 @@ if env_bool("VIGIL_DB_POOL", default=not _IS_TASK_WORKER):
         "max_size": env_int("VIGIL_DB_POOL_SIZE", 10),
         "timeout": 10,
     }
+elif _IS_TASK_WORKER:
+    # Each of the worker's processes keeps its own connection from task to task (django-q2
+    # closes every connection before it forks a process, so none is shared): opening one per
+    # task, as before, cost PostgreSQL a new backend for the task and another for saving its
+    # result, about as much as the copilot run itself (docs/benchmarks.md, "Live updates").
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("VIGIL_WORKER_CONN_MAX_AGE", 600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 # Websocket events cross processes through Redis: REDIS_URL, or the embedded one `make run`
 # starts (VIGIL_CHANNELS_URL). Without either, one process only (tests, `manage.py` commands).
 CHANNELS_URL = env_str("VIGIL_CHANNELS_URL") or REDIS_URL
-# Chosen, not channels' defaults (docs/benchmarks.md, "Live updates under load"). A socket's
-# channel holds at most CAPACITY events waiting to be forwarded; beyond that the layer drops
-# new ones ("over capacity"). The default, 100, was reached by 20 posts/s on 10 tickets: keep
-# room for a burst on one ticket while its sockets are slow (each event is ~1 KB of HTML).
-# An event not forwarded within EXPIRY seconds is dropped: by then the page's own gap check has
-# fetched it. A socket's group membership lapses after GROUP_EXPIRY seconds; pages reconnect
-# (and so join again) every 6 hours, well within it.
+# Between processes (Redis), events are published once per group and pushed to each process
+# (vigil_site.embedded_redis). Within one process (the in-memory layer: tests, commands), these
+# are chosen, not channels' defaults (docs/benchmarks.md, "Live updates under load"): a socket's
+# channel holds at most CAPACITY events waiting to be forwarded; beyond that the layer drops new
+# ones ("over capacity"); the default, 100, was reached by 20 posts/s on 10 tickets. An event
+# not forwarded within EXPIRY seconds is dropped: by then the page's own gap check has fetched
+# it. A socket's group membership lapses after GROUP_EXPIRY seconds; pages reconnect (and so
+# join again) every 6 hours, well within it.
 VIGIL_CHANNELS_CAPACITY = env_int("VIGIL_CHANNELS_CAPACITY", 1000)
 VIGIL_CHANNELS_EXPIRY = env_int("VIGIL_CHANNELS_EXPIRY", 60)
 VIGIL_CHANNELS_GROUP_EXPIRY = env_int("VIGIL_CHANNELS_GROUP_EXPIRY", 86_400)
@@ -138,7 +146,7 @@ _CHANNEL_LIMITS = {
 if CHANNELS_URL:
     from vigil_site.embedded_redis import channel_layer
 
-    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL, **_CHANNEL_LIMITS)}
+    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL)}
 else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _CHANNEL_LIMITS}
@@ -151,6 +159,11 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "orm": "default",
     "catch_up": False,
+    # Successful tasks' results are not kept (failed ones are, for the admin): keeping the last
+    # 250, django-q2's default, made the worker lock and load all 250 stored results each time it
+    # finished a task (docs/benchmarks.md, "Live updates under load"). N keeps the last N, with
+    # that cost; 0 keeps them all.
+    "save_limit": env_int("VIGIL_TASK_RESULTS_KEPT", -1),
     "sync": env_bool("VIGIL_TASKS_SYNC", default=False),
 }
 if REDIS_URL:
@@ -376,7 +389,9 @@ VIGIL_LLM_RETRIES = env_int("VIGIL_LLM_RETRIES", 2)
 # with `manage.py fit_copilot --team`.
 VIGIL_FITTED_MODELS_DIR = env_str("VIGIL_FITTED_MODELS_DIR") or None
 VIGIL_EMBEDDING_MODEL = env_str("VIGIL_EMBEDDING_MODEL", "local")
-VIGIL_EMBEDDING_THREADS = env_int("VIGIL_EMBEDDING_THREADS", 2)
+# The task worker runs two processes on a 2-core machine that also serves the console: one
+# thread each is their share. Commands (imports, replays) have the machine to themselves.
+VIGIL_EMBEDDING_THREADS = env_int("VIGIL_EMBEDDING_THREADS", 1 if _IS_TASK_WORKER else 2)
 # --- end of copilot settings ---
 
 # --- Background tasks: django-q2's deadlines ---

@@ -6,7 +6,8 @@ from vigil_site.settings import *  # noqa: F403
 from vigil_site.settings import Q_CLUSTER
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# Inline, and every result kept: tests read tasks' results.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True, "save_limit": 0}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
 

@@ -295,3 +295,23 @@ def test_the_body_is_checked_exactly_as_sent(post_inbound, integration):
     """Re-encoding the JSON would change the bytes: the signature covers the raw body."""
     raw = json.dumps(delivery(), indent=4).encode()
     assert post_inbound(raw).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_hands_its_database_connection_back_as_soon_as_the_delivery_is_stored(
+    post_inbound, monkeypatch
+):
+    """Not once the response has passed back through the middleware and out: under load,
+    deliveries waited for pooled connections that finished ones still held."""
+    from django.db import connections
+
+    post_inbound(delivery())
+    wrapper = connections["default"]
+    closed = []
+    close = wrapper.close
+    monkeypatch.setattr(wrapper, "close", lambda: closed.append(1) or close())
+    # An analyst's message queues no copilot task (tests run tasks inline, and they close
+    # connections too); the test client keeps the connection open at the end of a request.
+    reply = delivery(delivery_id="d-2", message={"id": "m-2", "role": "analyst", "text": "On it."})
+    assert post_inbound(reply).status_code == 201
+    assert closed

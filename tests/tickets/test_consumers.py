@@ -263,3 +263,132 @@ async def test_the_catch_up_returns_what_a_gap_missed(ticket, analyst):
         assert f'id="message-{first.pk}"' not in html
     finally:
         await ws.disconnect()
+
+
+async def test_a_removed_analyst_is_cut_off_while_a_colleague_on_the_ticket_is_not(
+    ticket, analyst, team
+):
+    """The checks of every socket of the process are answered together, per session: one
+    user losing access closes their socket only."""
+    from tests.factories import UserFactory
+
+    colleague = await database_sync_to_async(UserFactory)(
+        username="kim", roles=["analyst"], teams=[team]
+    )
+    mine = communicator(f"/ws/tickets/{ticket.pk}/", await session_cookie(analyst))
+    theirs = communicator(f"/ws/tickets/{ticket.pk}/", await session_cookie(colleague))
+    assert (await mine.connect())[0]
+    assert (await theirs.connect())[0]
+    try:
+        await database_sync_to_async(team.members.remove)(analyst)
+        message = await post(ticket, "internal: refund approved", kind="analyst", internal=True)
+        assert await mine.receive_output(timeout=3) == {
+            "type": "websocket.close",
+            "code": CLOSE_FORBIDDEN,
+        }
+        assert (await next_message(theirs))["id"] == f"message-{message.pk}"
+    finally:
+        await mine.disconnect()
+        await theirs.disconnect()
+
+
+async def test_sockets_asking_together_share_one_round():
+    """Fifty sockets asking at once are answered by one or two rounds of the check, each with
+    its own answer, and each told a start that comes after it asked."""
+    import asyncio
+    import time
+
+    from tickets.socket_access import AccessRounds
+
+    rounds_run = []
+
+    async def check(keys):
+        rounds_run.append(sorted(keys))
+        await asyncio.sleep(0.01)
+        return {key for key in keys if key[1] % 2 == 0}
+
+    rounds = AccessRounds(check)
+    asked_at = time.time()
+    answers = await asyncio.gather(*(rounds.ask(f"session-{n % 5}", n // 5) for n in range(50)))
+    assert 1 <= len(rounds_run) <= 2
+    assert sum(len(keys) for keys in rounds_run) == 50
+    assert [allowed for allowed, _ in answers] == [(n // 5) % 2 == 0 for n in range(50)]
+    assert all(began >= asked_at for _, began in answers)
+
+
+async def test_a_socket_that_asks_during_a_round_waits_for_the_next_one():
+    """A round answers only those that asked before it began: a socket asking while a round
+    runs (its event may have been published after that round began) gets a later start."""
+    import asyncio
+
+    from tickets.socket_access import AccessRounds
+
+    first_round_started = asyncio.Event()
+    release = asyncio.Event()
+    rounds_run = []
+
+    async def check(keys):
+        rounds_run.append(list(keys))
+        first_round_started.set()
+        await release.wait()
+        return set(keys)
+
+    rounds = AccessRounds(check)
+    early = asyncio.ensure_future(rounds.ask("session-a", 1))
+    await first_round_started.wait()
+    late = asyncio.ensure_future(rounds.ask("session-b", 1))
+    await asyncio.sleep(0.01)
+    release.set()
+    (_, early_began), (_, late_began) = await asyncio.gather(early, late)
+    assert rounds_run == [[("session-a", 1)], [("session-b", 1)]]
+    assert late_began > early_began
+
+
+async def test_a_round_reads_each_session_once_however_many_tickets_it_watches(
+    analyst, make_ticket, other_ticket
+):
+    """Four queries for a session's user on ten tickets (the session, the user, their roles,
+    the readable tickets), instead of four per socket; another team's ticket is not readable."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets import socket_access
+
+    @database_sync_to_async
+    def check():
+        tickets = [make_ticket(subject=f"T{n}") for n in range(10)]
+        client = Client()
+        client.force_login(analyst)
+        session_key = client.cookies["sessionid"].value
+        asked = [(session_key, t.pk) for t in tickets] + [(session_key, other_ticket.pk)]
+        with CaptureQueriesContext(connection) as queries:
+            allowed = socket_access.readable(asked)
+        return allowed, asked, len(queries)
+
+    allowed, asked, query_count = await check()
+    assert allowed == set(asked[:-1])
+    assert query_count == 4
+
+
+async def test_forwarding_an_event_takes_no_hop_onto_the_database_thread(
+    ticket, analyst, monkeypatch
+):
+    """Channels closes old connections before every message a consumer handles, on its one
+    thread for database work; these consumers skip that hop (their database calls close their
+    own), so that one socket's events never queue behind another's."""
+    import channels.consumer
+
+    hops = []
+
+    async def counted():
+        hops.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    ws = communicator(f"/ws/tickets/{ticket.pk}/", await session_cookie(analyst))
+    assert (await ws.connect())[0]
+    try:
+        await post(ticket, "Still down", kind="customer")
+        await next_message(ws)
+        assert hops == []
+    finally:
+        await ws.disconnect()

@@ -1,0 +1,110 @@
+"""Access re-checks of the staff websockets of one process, answered together in rounds.
+
+A staff socket checks access again before it forwards an event published after its last check
+began (see ``consumers.TicketConsumer``). Checked one socket at a time, each check read the
+session, the user, their roles and the ticket: under a burst, fifty sockets asked four queries
+each, all on channels' one thread for database work, and events waited seconds behind them
+(docs/benchmarks.md, "Live updates under load"). Here every socket that asks joins the next
+round; a round reads each session and its user once, asks which of that user's tickets are still
+readable in one query (the same access selector as every view), and answers all of them. Rounds
+run one after another while sockets are asking.
+
+A round answers only the sockets that asked before it began, and says when it began: a socket
+may then forward every event published before that moment, and nothing published after access
+was lost passes.
+"""
+
+import asyncio
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from importlib import import_module
+from types import SimpleNamespace
+
+from channels.db import DatabaseSyncToAsync
+from django.conf import settings
+from django.contrib import auth
+
+from tickets import access
+
+Key = tuple[str, int]  # (session key, ticket id)
+Answer = tuple[bool, float]  # (still allowed, when the round that said so began: time.time())
+Check = Callable[[list[Key]], Awaitable[set[Key]]]
+
+
+def readable(keys: Iterable[Key]) -> set[Key]:
+    """The (session, ticket) pairs whose session is still logged in as a user who may read the
+    ticket. Four queries per distinct session, however many tickets it asks about."""
+    tickets_of: dict[str, set[int]] = {}
+    for session_key, ticket_id in keys:
+        tickets_of.setdefault(session_key, set()).add(ticket_id)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    allowed: set[Key] = set()
+    for session_key, ticket_ids in tickets_of.items():
+        # A fresh read of the session, not a copy cached on a socket's scope at connect.
+        user = auth.get_user(SimpleNamespace(session=store(session_key)))  # type: ignore[arg-type]
+        if user.is_authenticated:
+            readable_ids = access.readable_ticket_ids(user, ticket_ids)
+            allowed.update((session_key, pk) for pk in readable_ids)
+    return allowed
+
+
+# On channels' thread for database work, as every database hop of a consumer: one round at a time
+# leaves it free for the sockets' connect checks between rounds. (On a thread of the event
+# loop's own pool, a round's connection outlived its thread.)
+_readable_in_thread: Check = DatabaseSyncToAsync(readable)
+
+
+class AccessRounds:
+    def __init__(self, check: Check = _readable_in_thread) -> None:
+        self._check = check
+        self._waiting: dict[Key, list[asyncio.Future[Answer]]] = {}
+        self._runner: asyncio.Task[None] | None = None
+
+    async def ask(self, session_key: str, ticket_id: int) -> Answer:
+        """Whether the session's user may still read the ticket, and when the check began."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Answer] = loop.create_future()
+        self._waiting.setdefault((session_key, ticket_id), []).append(answer)
+        if self._runner is None or self._runner.done():
+            self._runner = loop.create_task(self._run())
+        return await answer
+
+    async def _run(self) -> None:
+        while self._waiting:
+            # Taken with no await in between: everyone in this round asked before it began.
+            asked, self._waiting = self._waiting, {}
+            began = time.time()
+            try:
+                allowed = await self._check(list(asked))
+            except Exception as exc:
+                _answer_all(asked, exc)
+                continue
+            for key, answers in asked.items():
+                for answer in answers:
+                    if not answer.done():  # a socket that went away meanwhile
+                        answer.set_result((key in allowed, began))
+        # Nobody is waiting (no await since the check above): the next ask starts a new runner.
+        # Dropping this one lets a closed event loop (tests start many) be collected.
+        self._runner = None
+
+
+def _answer_all(asked: dict[Key, list[asyncio.Future[Answer]]], exc: Exception) -> None:
+    for answers in asked.values():
+        for answer in answers:
+            if not answer.done():
+                answer.set_exception(exc)
+
+
+# One set of rounds per event loop (daphne runs one; tests may start several).
+_rounds: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AccessRounds]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def still_allowed(session_key: str, ticket_id: int) -> Answer:
+    loop = asyncio.get_running_loop()
+    rounds = _rounds.get(loop)
+    if rounds is None:
+        rounds = _rounds[loop] = AccessRounds()
+    return await rounds.ask(session_key, ticket_id)
