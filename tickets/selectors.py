@@ -9,7 +9,15 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QueryS
 
 from core import roles
 from tickets import sla
-from tickets.models import Message, Team, Ticket, TicketEvent, TicketRead
+from tickets.models import (
+    Attachment,
+    Message,
+    MessageEmail,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketRead,
+)
 
 PORTAL_SALT = "vigil.portal.ticket"
 
@@ -91,7 +99,21 @@ def message_with_key(key: str) -> Message | None:
 
 
 def conversation_for_staff(ticket: Ticket) -> QuerySet[Message]:
-    return ticket.messages.select_related("author").order_by("created_at", "id")
+    messages = ticket.messages.select_related("author", "email").prefetch_related("attachments")
+    return messages.order_by("created_at", "id")
+
+
+def message_email_for_ticket(ticket: Ticket, message_id: int) -> MessageEmail | None:
+    return (
+        MessageEmail.objects.select_related("message")
+        .filter(message__ticket=ticket, message_id=message_id)
+        .first()
+    )
+
+
+def attachment_for_ticket(ticket: Ticket, attachment_id: int) -> Attachment | None:
+    """One of ``ticket``'s files; only after the ticket itself was loaded for the user."""
+    return Attachment.objects.filter(message__ticket=ticket, pk=attachment_id).first()
 
 
 def conversation_for_customer(ticket: Ticket) -> QuerySet[Message]:

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core import roles
-from tickets import realtime, selectors
+from tickets import mail, realtime, selectors
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent, TicketRead
 from tickets.signals import message_created, ticket_created, ticket_status_changed
 
@@ -193,11 +193,14 @@ def message_create(
     external_id: str | None = None,
     at: dt.datetime | None = None,
     first_response: bool = True,
+    email: bool = False,
 ) -> tuple[Message, bool]:
     """Add a message; returns (message, created). A repeated ``external_id`` is a no-op.
 
     A public analyst reply is the ticket's first response unless ``first_response`` is False
-    (a status update says we are on it; it does not answer the customer)."""
+    (a status update says we are on it; it does not answer the customer). With ``email``, a
+    public analyst or copilot reply is also emailed to the customer (when they have a real
+    address); internal notes never are."""
     body = clean_body(body)
     if internal and kind == Message.Kind.CUSTOMER:
         raise TicketError("Customers cannot write internal notes.")
@@ -229,6 +232,8 @@ def message_create(
             created_at=now,
         )
         _after_message(locked, message, actor=author, first_response=first_response)
+        if email and mail.emails_customer(message):
+            mail.message_email_queue(message=message)
         realtime.publish_message(message)
         transaction.on_commit(lambda: message_created.send(sender=Message, message=message))
     _refresh(ticket, locked)

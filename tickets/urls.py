@@ -15,4 +15,10 @@ urlpatterns = [
     path("<int:ticket_id>/tags/", views.ticket_tags, name="tags"),
     path("<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
     path("<int:ticket_id>/team/", views.ticket_team, name="team"),
+    path(
+        "<int:ticket_id>/messages/<int:message_id>/email/",
+        views.message_email,
+        name="message_email",
+    ),
+    path("<int:ticket_id>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
 ]
