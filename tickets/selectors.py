@@ -221,3 +221,33 @@ def assignable_users(ticket: Ticket) -> QuerySet:
         .distinct()
         .order_by("first_name", "username")
     )
+
+
+def ticket_for_email(
+    *, team: Team, sender: str, thread_ids: list[str], token: int | None
+) -> Ticket | None:
+    """The team's ticket an incoming mail continues: the one holding a mail it answers
+    (In-Reply-To, References), or else the one its subject's ``[#id]`` names, when the sender
+    is that ticket's customer (a number alone is easy to guess). None: a new conversation."""
+    if thread_ids:
+        known = (
+            MessageEmail.objects.filter(rfc_message_id__in=thread_ids, message__ticket__team=team)
+            .select_related("message__ticket")
+            .order_by("-created_at")
+            .first()
+        )
+        if known is not None:
+            return known.message.ticket
+    if token is not None:
+        return Ticket.objects.filter(
+            pk=token, team=team, customer__email=sender, import_id__isnull=True
+        ).first()
+    return None
+
+
+def message_email_by_id(rfc_message_id: str) -> MessageEmail | None:
+    return (
+        MessageEmail.objects.select_related("message__ticket")
+        .filter(rfc_message_id=rfc_message_id)
+        .first()
+    )

@@ -70,8 +70,10 @@ def ticket_create(
     ip: str | None = None,
     external_id: str | None = None,
     at: dt.datetime | None = None,
+    email_address: str = "",
 ) -> Ticket:
-    """Open a ticket with the customer's first message."""
+    """Open a ticket with the customer's first message (``email_address``: the team mailbox
+    it was written to, where replies come from)."""
     subject = (subject or "").strip()
     if not subject:
         raise TicketError("A ticket needs a subject.")
@@ -84,6 +86,7 @@ def ticket_create(
             customer=customer,
             priority=priority,
             created_from_ip=ip,
+            email_address=email_address,
             created_at=now,
             updated_at=now,
             last_message_at=now,
@@ -120,7 +123,7 @@ def ticket_open_once(
     """
     with transaction.atomic():
         if key:
-            _lock_key(key)
+            lock_key(key)
             existing = selectors.ticket_from_form(key=key, email=email, ip=ip)
             if existing is not None:
                 return existing, False
@@ -146,7 +149,7 @@ def ticket_open_with_key(
     """
     with transaction.atomic():
         if key:
-            _lock_key(key)
+            lock_key(key)
             opening = selectors.message_with_key(key)
             if opening is not None:
                 if not _opens(opening, email=email, subject=subject, body=body):
@@ -165,7 +168,7 @@ def ticket_open_with_key(
     return ticket, True
 
 
-def _lock_key(key: str) -> None:
+def lock_key(key: str) -> None:
     """Two requests with one key wait for each other, so the second finds the first's work."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
