@@ -135,3 +135,25 @@ def media_root(settings, tmp_path):
     """Files saved through Django's storage land in a folder of this test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def imap_server():
+    """Dovecot, a real IMAP server, with a throwaway configuration in a temporary folder (not
+    pytest's own, which only its owner may enter: Dovecot's processes run as its users)."""
+    import shutil
+    import tempfile
+
+    from tests.mailservers.imap import ImapServer, available
+
+    reason = available()
+    if reason:
+        pytest.skip(reason)
+    root = Path(tempfile.mkdtemp(prefix="vigil-dovecot-"))
+    server = ImapServer(root)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
