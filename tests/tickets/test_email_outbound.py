@@ -211,3 +211,31 @@ def test_the_badge_is_refused_to_other_teams_and_other_methods(
     assert (
         client.get(reverse("tickets:message_email", args=[ticket.pk, plain.pk])).status_code == 404
     )
+
+
+def test_a_persons_reply_through_the_api_is_emailed_a_service_accounts_is_not(
+    smtp_server, analyst, ticket, team, django_capture_on_commit_callbacks
+):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from integrations import services as integration_services
+
+    def post(user, body):
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api.post(
+                f"/api/v1/tickets/{ticket.pk}/messages/create/",
+                {"body": body, "kind": "analyst"},
+                format="json",
+            )
+        assert response.status_code == 201, response.content
+        return Message.objects.get(pk=response.json()["id"])
+
+    mailed = post(analyst, "From the API")
+    bridge = integration_services.integration_create(name="Chat", slug="chat", team=team)
+    not_mailed = post(bridge.integration.service_user, "From the chat bridge")
+    assert MessageEmail.objects.filter(message=mailed, status="sent").exists()
+    assert not MessageEmail.objects.filter(message=not_mailed).exists()
+    assert len(smtp_server.mails) == 1
