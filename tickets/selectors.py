@@ -226,12 +226,13 @@ def assignable_users(ticket: Ticket) -> QuerySet:
 def ticket_for_email(
     *, team: Team, sender: str, thread_ids: list[str], token: int | None
 ) -> Ticket | None:
-    """The team's ticket an incoming mail continues: the one holding a mail it answers
-    (In-Reply-To, References), or else the one its subject's ``[#id]`` names, when the sender
-    is that ticket's customer (a number alone is easy to guess). None: a new conversation."""
+    """The ticket an incoming mail continues: the one holding a mail it answers (In-Reply-To,
+    References; in whichever team the ticket is now, as it may have moved since), or else the
+    team's ticket its subject's ``[#id]`` names, when the sender is that ticket's customer (a
+    number alone is easy to guess). None: a new conversation."""
     if thread_ids:
         known = (
-            MessageEmail.objects.filter(rfc_message_id__in=thread_ids, message__ticket__team=team)
+            MessageEmail.objects.filter(rfc_message_id__in=thread_ids)
             .select_related("message__ticket")
             .order_by("-created_at")
             .first()

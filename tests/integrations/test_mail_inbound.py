@@ -284,24 +284,14 @@ def test_a_ticket_token_in_the_subject_joins_only_for_its_customer(post_mail):
     assert stranger.json()["ticket"] != ticket_id
 
 
-def test_a_reply_to_another_teams_mail_opens_a_ticket_in_this_team(post_mail, other_ticket, team):
-    MessageEmail.objects.create(
-        message=other_ticket.messages.first()
-        or Message.objects.create(
-            ticket=other_ticket,
-            kind="customer",
-            body="x",
-            author_name="x",
-            created_at=other_ticket.created_at,
-        ),
-        direction="out",
-        rfc_message_id="<theirs@vigil>",
-        address="x@example.com",
-        status="sent",
-        created_at=other_ticket.created_at,
-    )
-    response = post_mail(_reply_to("<theirs@vigil>"))
-    assert Ticket.objects.get(pk=response.json()["ticket"]).team == team
+def test_a_reply_follows_its_ticket_to_another_team(post_mail, analyst, other_team):
+    from tickets import services as ticket_services
+
+    ticket = Ticket.objects.get(pk=post_mail(corpus("plain.eml")).json()["ticket"])
+    ticket_services.ticket_move(ticket=ticket, actor=analyst, team=other_team)
+    response = post_mail(_reply_to("<plain-1@mail.example.com>"))
+    assert response.json()["ticket"] == ticket.pk
+    assert Ticket.objects.count() == 1
 
 
 def test_a_customer_mail_reopens_a_resolved_ticket(post_mail, analyst):
@@ -340,3 +330,34 @@ def test_every_corpus_mail_is_a_message_or_a_clear_refusal(post_mail):
         response = post_mail(path.read_bytes())
         assert response.status_code in {200, 201, 400, 413, 422}, path.name
         assert set(json.loads(response.content)) & {"ticket", "ignored", "error"}, path.name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_mail_posted_at_once_is_one_message(live_server, team, media_root):
+    """A relay retrying before the first answer arrives: both requests race for one mail."""
+    import threading
+
+    import httpx
+
+    mailbox = services.mailbox_create(
+        mailbox=Mailbox(name="M", slug="m", team=team, address="m@support.example.com")
+    )
+    url = live_server.url + reverse("integrations:mail_inbound", args=[mailbox.slug])
+    raw = corpus("attachment.eml")
+    statuses: list[int] = []
+    start = threading.Barrier(4)
+
+    def send() -> None:
+        headers = {"Content-Type": "message/rfc822", **signing.signed_headers(mailbox.secret, raw)}
+        start.wait()
+        statuses.append(httpx.post(url, content=raw, headers=headers, timeout=30).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 200, 200, 201]
+    assert Ticket.objects.count() == 1
+    assert Message.objects.count() == 1
+    assert Attachment.objects.count() == 2
