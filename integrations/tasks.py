@@ -33,4 +33,7 @@ def poll_mailbox(mailbox_id: int) -> str:
     if mailbox is None:
         return "not polled"
     result = imap.mailbox_poll(mailbox=mailbox)
-    return f"{result.fetched} fetched, {result.created} new, {result.refused} refused"
+    return (
+        f"{result.fetched} fetched, {result.created} new, {result.refused} refused, "
+        f"{result.failed} left for the next poll"
+    )

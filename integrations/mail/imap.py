@@ -1,8 +1,9 @@
 """Fetching a mailbox's unread mail over IMAP into the same path the webhook takes.
 
-Each unread mail is read without being marked (BODY.PEEK), stored, then marked seen; a mail
-that is refused, or fails in a way nobody foresaw, is logged and marked seen too, so that one
-bad mail never stops the mail after it, nor is fetched again every minute.
+Each unread mail is read without being marked (BODY.PEEK), stored, then marked seen. A mail
+that is refused is logged and marked seen too: it would be refused again every minute. One that
+fails in a way nobody foresaw is logged and left unread for the next poll. Either way the poll
+goes on with the next mail.
 """
 
 import contextlib
@@ -31,6 +32,7 @@ class PollResult:
     created: int = 0
     ignored: int = 0
     refused: int = 0
+    failed: int = 0  # left unread, tried again at the next poll
 
 
 class PollError(Exception):
@@ -86,10 +88,13 @@ def _take(client: imaplib.IMAP4, mailbox: Mailbox, uid: str, result: PollResult)
         raw = _fetch(client, uid)
         received = mail_receive_raw(mailbox=mailbox, raw=raw)
     except MailRejected:
-        result.refused += 1  # logged where it was refused
-    except Exception:  # one mail nobody foresaw must not stop the poll
+        result.refused += 1  # logged where it was refused; it will not get better
+    except Exception:
+        # Unforeseen (the database away, a bug): the mail stays unread, to be tried again at the
+        # next poll rather than lost, and the poll goes on with the next one.
         logger.exception("mailbox %s: mail uid %s could not be stored", mailbox.slug, uid)
-        result.refused += 1
+        result.failed += 1
+        return
     else:
         result.created += received.created
         result.ignored += bool(received.ignored)

@@ -111,3 +111,24 @@ def test_the_scheduled_task_polls_each_mailbox(mailbox, imap_server, team):
     imap_server.deliver((CORPUS / "plain.eml").read_bytes())
     assert tasks.poll_mailboxes() == 1  # the one with IMAP on; tasks run inline in tests
     assert Ticket.objects.count() == 1
+
+
+def test_an_unforeseen_failure_leaves_the_mail_for_the_next_poll(mailbox, imap_server, monkeypatch):
+    from integrations.mail import receiving
+
+    real = receiving.mail_receive_raw
+
+    def flaky(*, mailbox, raw):
+        if b"latin1-1@example.de" in raw:
+            raise RuntimeError("database went away")
+        return real(mailbox=mailbox, raw=raw)
+
+    monkeypatch.setattr(imap, "mail_receive_raw", flaky)
+    imap_server.deliver((CORPUS / "latin1.eml").read_bytes())
+    imap_server.deliver((CORPUS / "plain.eml").read_bytes())
+    result = imap.mailbox_poll(mailbox=mailbox)
+    assert (result.fetched, result.created, result.failed) == (2, 1, 1)
+    assert imap_server.unseen() == 1
+    monkeypatch.setattr(imap, "mail_receive_raw", real)
+    assert imap.mailbox_poll(mailbox=mailbox).created == 1
+    assert Ticket.objects.count() == 2
