@@ -89,6 +89,16 @@ def test_quoted_history_and_signature_are_cut_and_the_original_kept(post_mail):
     assert "Compilers Inc." in original
 
 
+def test_the_whole_email_is_one_click_away_in_the_console(post_mail, client, analyst):
+    data = post_mail(corpus("alternative.eml")).json()
+    client.force_login(analyst)
+    page = client.get(reverse("tickets:detail", args=[data["ticket"]])).text
+    assert "Whole email" in page
+    assert "&gt; Please run the cleanup job" in page
+    plain = post_mail(corpus("plain.eml")).json()  # nothing was cut: nothing more to show
+    assert "Whole email" not in client.get(reverse("tickets:detail", args=[plain["ticket"]])).text
+
+
 def test_html_only_mail_becomes_safe_text(post_mail, client, analyst):
     data = post_mail(corpus("html_only.eml")).json()
     message = Message.objects.get(pk=data["message"])
