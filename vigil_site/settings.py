@@ -4,6 +4,7 @@ import datetime as dt
 import ipaddress
 import os
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -231,7 +232,9 @@ ANYMAIL = {
 # Public replies (analysts', and the copilot's in auto-reply mode) are emailed to the customer.
 VIGIL_EMAIL_REPLIES = env_bool("VIGIL_EMAIL_REPLIES", default=True)
 # The right-hand side of the Message-IDs Vigil makes; links in emails start with the public URL.
-VIGIL_EMAIL_DOMAIN = env_str("VIGIL_EMAIL_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2])
+VIGIL_EMAIL_DOMAIN = env_str(
+    "VIGIL_EMAIL_DOMAIN", parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "vigil.localhost"
+)
 VIGIL_PUBLIC_URL = env_str("VIGIL_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 VIGIL_EMAIL_MAX_ATTEMPTS = env_int("VIGIL_EMAIL_MAX_ATTEMPTS", 6)
 VIGIL_EMAIL_RETRY_SECONDS = env_int("VIGIL_EMAIL_RETRY_SECONDS", 60)
