@@ -26,6 +26,8 @@ MAX_REFERENCES = 50
 AUTOMATIC_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|no-?reply)\b", re.I)
 BLOCK_END = re.compile(r"<(br|/p|/div|/tr|/li|/h[1-6]|/blockquote|/table)\b[^>]*>", re.I)
 SIGNATURE = re.compile(r"^-- ?$", re.M)  # RFC 3676's signature delimiter
+# "Re:", "Fwd:" and their translations in front of a subject, however many.
+REPLY_PREFIX = re.compile(r"^(\s*(re|fwd?|aw|wg|sv|vs|antw|rif|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
 class MailRejected(Exception):
@@ -54,6 +56,11 @@ class ParsedMail:
     reply: str  # the new part: quoted history and the signature cut
     files: list[MailFile] = field(default_factory=list)
     automatic: str = ""  # why this is an automatic mail (auto-reply, bounce, list), or ""
+
+    @property
+    def topic(self) -> str:
+        """The subject for a new ticket: without the "Re:" and "Fwd:" in front."""
+        return REPLY_PREFIX.sub("", self.subject).strip() or self.subject
 
     @property
     def ticket_token(self) -> int | None:

@@ -51,7 +51,7 @@ def _receive(mailbox: Mailbox, parsed: ParsedMail) -> Received:
         rfc_message_id=parsed.message_id,
         sender_name=parsed.sender_name,
         sender=parsed.sender,
-        subject=parsed.subject,
+        subject=parsed.topic,
         thread_ids=parsed.thread_ids,
         token=parsed.ticket_token,
         text=parsed.text,

@@ -87,6 +87,8 @@ def test_quoted_history_and_signature_are_cut_and_the_original_kept(post_mail):
     original = message.email.original
     assert "Please run the cleanup job" in original
     assert "Compilers Inc." in original
+    # The ticket's subject without the "Re:" (mail about it will say "Re: [#id] …").
+    assert message.ticket.subject == "Disk full on build box"
 
 
 def test_the_whole_email_is_one_click_away_in_the_console(post_mail, client, analyst):
