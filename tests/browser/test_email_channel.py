@@ -1,3 +1,4 @@
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class EmailChannelTests(BrowserTestCase):
     def tearDownClass(cls) -> None:
         super().tearDownClass()
         SMTP.stop()
+        shutil.rmtree(MEDIA, ignore_errors=True)
 
     def setUp(self) -> None:
         self.team = Team.objects.create(name="Compute", slug="compute")
