@@ -27,6 +27,7 @@ cluster: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-mail-servers.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -86,6 +86,7 @@ def suggestion_complete(*, suggestion: Suggestion, cited: list[int], auto_send: 
         kind=Message.Kind.COPILOT,
         body=suggestion.text,
         author_name=COPILOT_NAME,
+        email=True,
     )
     suggestion.state, suggestion.sent_message = State.AUTO_SENT, message
     suggestion.save(update_fields=["state", "sent_message"])
@@ -180,6 +181,7 @@ def suggestion_send(*, suggestion: Suggestion, actor: User) -> Message:
             author=actor,
             external_id=f"suggestion:{suggestion.pk}",
             first_response=suggestion.kind != CopilotRun.Kind.STATUS_UPDATE,
+            email=True,
         )
         suggestion.sent_message = message
         _act(suggestion, State.SENT, actor, ("sent_message",))

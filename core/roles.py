@@ -54,3 +54,8 @@ def can_manage(user: AnyUser) -> bool:
 def can_administer(user: AnyUser) -> bool:
     """Change what every team works with (importing a team's history): admins."""
     return ADMIN in user_roles(user)
+
+
+def is_service_account(user: AnyUser) -> bool:
+    """An account that acts for another system (an integration), not a person."""
+    return user.is_authenticated and user.groups.filter(name=SERVICE_ACCOUNTS).exists()

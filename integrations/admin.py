@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
@@ -13,7 +14,8 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from integrations import destinations, services
-from integrations.models import Event, Integration, WebhookDelivery, WebhookEndpoint
+from integrations.mail import imap
+from integrations.models import Event, Integration, Mailbox, WebhookDelivery, WebhookEndpoint
 
 ISSUED = "_vigil_issued_credentials"
 
@@ -245,3 +247,91 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         skipped = queryset.count() - queued
         note = f" ({skipped} already delivered, left alone)" if skipped else ""
         messages.info(request, f"{queued} deliveries queued to be sent again{note}.")
+
+
+class MailboxForm(forms.ModelForm):
+    # Never sent back to the browser; left empty, the saved password stays.
+    imap_password = forms.CharField(
+        label="IMAP password",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Left empty, the saved password is kept.",
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "name",
+            "slug",
+            "team",
+            "address",
+            "active",
+            "imap_enabled",
+            "imap_host",
+            "imap_port",
+            "imap_ssl",
+            "imap_username",
+            "imap_password",
+            "imap_folder",
+        ]
+
+    def clean_imap_password(self) -> str:
+        return self.cleaned_data["imap_password"] or self.instance.imap_password
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("imap_enabled") and not (data.get("imap_host") and data.get("imap_username")):
+            raise forms.ValidationError("Polling over IMAP needs a host and a username.")
+        return data
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ["name", "address", "team", "active", "imap_enabled", "last_polled_at"]
+    list_filter = ["active", "imap_enabled", "team"]
+    search_fields = ["name", "address"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["inbound_url", "last_polled_at", "last_poll_error", "created_at"]
+    actions = ["rotate_secret", "poll_now"]
+
+    @admin.display(description="Inbound endpoint")
+    def inbound_url(self, obj: Mailbox) -> str:
+        if not obj.slug:
+            return "-"
+        return settings.VIGIL_PUBLIC_URL + reverse("integrations:mail_inbound", args=[obj.slug])
+
+    def save_model(self, request: HttpRequest, obj: Mailbox, form: Any, change: bool) -> None:
+        if change:
+            obj.save()
+            return
+        services.mailbox_create(mailbox=obj)
+        _issued_on_save(request, [Issued(obj.name, "signing secret", obj.secret)])
+
+    def response_add(self, request: HttpRequest, obj: Mailbox, *args: Any) -> HttpResponse:
+        rows = getattr(request, ISSUED, None)
+        if rows is None:
+            return super().response_add(request, obj, *args)
+        return credentials_page(request, rows, reverse("admin:integrations_mailbox_changelist"))
+
+    @admin.action(description="Rotate the signing secret (the old one stops working)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> HttpResponse:
+        rows = [
+            Issued(m.name, "signing secret", services.mailbox_rotate_secret(mailbox=m))
+            for m in queryset
+        ]
+        return credentials_page(request, rows, request.get_full_path())
+
+    @admin.action(description="Fetch new mail over IMAP now")
+    def poll_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        for mailbox in queryset.filter(imap_enabled=True):
+            try:
+                result = imap.mailbox_poll(mailbox=mailbox)
+            except imap.PollError as exc:
+                self.message_user(request, f"{mailbox}: {exc}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"{mailbox}: {result.fetched} fetched, {result.created} new, "
+                f"{result.ignored} automatic, {result.refused} refused.",
+            )

@@ -119,3 +119,40 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.endpoint_id} ({self.status})"
+
+
+class Mailbox(models.Model):
+    """A team's email address: mail to it opens and continues the team's tickets.
+
+    Mail comes in through the signed raw-MIME endpoint (a provider's inbound route, relayed),
+    or is fetched from an IMAP mailbox every minute when ``imap_enabled``.
+    """
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="mailboxes")
+    address = models.EmailField(
+        unique=True, help_text="The address customers write to; replies are sent from it."
+    )
+    active = models.BooleanField(default=True)
+    # Signs deliveries to the inbound endpoint, as an integration's secret does.
+    secret = models.CharField(max_length=100, editable=False)
+    imap_enabled = models.BooleanField(
+        "poll over IMAP", default=False, help_text="Fetch unread mail from the server below."
+    )
+    imap_host = models.CharField(max_length=200, blank=True)
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_ssl = models.BooleanField("IMAP over TLS", default=True)
+    imap_username = models.CharField(max_length=200, blank=True)
+    imap_password = models.CharField(max_length=200, blank=True)
+    imap_folder = models.CharField(max_length=200, default="INBOX")
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_poll_error = models.CharField(max_length=500, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "mailboxes"
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"

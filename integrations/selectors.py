@@ -4,7 +4,13 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
-from integrations.models import ConversationLink, Integration, WebhookDelivery, WebhookEndpoint
+from integrations.models import (
+    ConversationLink,
+    Integration,
+    Mailbox,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from knowledge import selectors as knowledge_selectors
 from knowledge.models import KnowledgeEntry
 from tickets import selectors as ticket_selectors
@@ -25,6 +31,10 @@ def integration_get_active(slug: str) -> Integration:
     if integration is None:
         raise IntegrationNotFound(slug)
     return integration
+
+
+def mailbox_get_active(slug: str) -> Mailbox | None:
+    return Mailbox.objects.select_related("team").filter(slug=slug, active=True).first()
 
 
 def conversation_link(integration: Integration, conversation_id: str) -> ConversationLink | None:

@@ -23,6 +23,7 @@ from integrations.models import (
     ConversationLink,
     Event,
     Integration,
+    Mailbox,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -379,3 +380,19 @@ def delivery_retry_now(*, delivery: WebhookDelivery) -> bool:
         delivery.save(update_fields=["status", "next_attempt_at"])
         _queue(delivery.pk)
     return True
+
+
+def mailbox_create(*, mailbox: Mailbox) -> Mailbox:
+    """Save a new team mailbox with a signing secret of its own (shown once)."""
+    mailbox.secret = new_secret()
+    mailbox.address = mailbox.address.strip().lower()
+    mailbox.full_clean()
+    mailbox.save()
+    return mailbox
+
+
+def mailbox_rotate_secret(*, mailbox: Mailbox) -> str:
+    """A new signing secret for the mailbox's inbound endpoint; the old one stops at once."""
+    mailbox.secret = new_secret()
+    mailbox.save(update_fields=["secret"])
+    return mailbox.secret

@@ -1,6 +1,10 @@
 """Background jobs run by django-q2. Thin: they take ids and call services."""
 
+from django_q.tasks import async_task
+
 from integrations import services
+from integrations.mail import imap
+from integrations.models import Mailbox
 
 
 def deliver_webhook(delivery_id: int) -> str:
@@ -14,3 +18,22 @@ def deliver_webhook(delivery_id: int) -> str:
 def send_due_webhooks() -> int:
     """Periodic: queue every delivery whose next attempt is due. Returns how many."""
     return services.deliveries_send_due()
+
+
+def poll_mailboxes() -> int:
+    """Periodic: one task per mailbox polled over IMAP. Returns how many were queued."""
+    ids = imap.mailboxes_to_poll()
+    for mailbox_id in ids:
+        async_task("integrations.tasks.poll_mailbox", mailbox_id)
+    return len(ids)
+
+
+def poll_mailbox(mailbox_id: int) -> str:
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, active=True, imap_enabled=True).first()
+    if mailbox is None:
+        return "not polled"
+    result = imap.mailbox_poll(mailbox=mailbox)
+    return (
+        f"{result.fetched} fetched, {result.created} new, {result.refused} refused, "
+        f"{result.failed} left for the next poll"
+    )

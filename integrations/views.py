@@ -12,6 +12,9 @@ from django.views.decorators.http import require_POST
 
 from integrations import selectors, services, signing
 from integrations.inbound import InboundError, parse_delivery
+from integrations.mail import receiving
+from integrations.mail.parsing import MailRejected
+from tickets.selectors import parse_int
 
 logger = logging.getLogger(__name__)
 
@@ -85,4 +88,45 @@ def _inbound(request: HttpRequest, slug: str) -> JsonResponse:
             "created": result.created,
         },
         status=201 if result.created else 200,
+    )
+
+
+@csrf_exempt  # signed by the relay's secret instead of a CSRF token
+@require_POST
+async def mail_inbound(request: HttpRequest, slug: str) -> JsonResponse:
+    """One raw email (RFC 5322 bytes as the body) for a team mailbox."""
+    return await sync_to_async(_mail_inbound)(request, slug)
+
+
+def _mail_inbound(request: HttpRequest, slug: str) -> JsonResponse:
+    mailbox = selectors.mailbox_get_active(slug)
+    if mailbox is None:
+        return _error(404, f"There is no active mailbox {slug!r}.")
+    limit = settings.VIGIL_INBOUND_EMAIL_MAX_BYTES
+    # Read past DATA_UPLOAD_MAX_MEMORY_SIZE (meant for forms): a mail may be several MB.
+    declared = parse_int(request.META.get("CONTENT_LENGTH", "")) or 0
+    raw = b"" if declared > limit else request.read(limit + 1)
+    if declared > limit or len(raw) > limit:
+        logger.warning("mailbox %s refused a mail (413): over %s bytes", slug, limit)
+        return _error(413, f"The mail is larger than {limit:,} bytes.", "body")
+    try:
+        signing.verify(
+            mailbox.secret,
+            raw,
+            signature_header=request.headers.get(signing.SIGNATURE_HEADER),
+            timestamp_header=request.headers.get(signing.TIMESTAMP_HEADER),
+            tolerance=settings.VIGIL_WEBHOOK_TOLERANCE_SECONDS,
+        )
+    except signing.SignatureError as exc:
+        logger.warning("mailbox %s refused a delivery (401): %s", slug, exc)
+        return _error(401, str(exc))
+    try:
+        received = receiving.mail_receive_raw(mailbox=mailbox, raw=raw)
+    except MailRejected as exc:
+        return _error(exc.status, exc.message, "body")
+    if received.ignored:
+        return JsonResponse({"ignored": received.ignored}, status=200)
+    return JsonResponse(
+        {"ticket": received.ticket_id, "message": received.message_id, "created": received.created},
+        status=201 if received.created else 200,
     )

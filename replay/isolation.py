@@ -41,13 +41,15 @@ def drop_abandoned_databases() -> list[str]:
 
 @contextmanager
 def quiet_side_effects(*, local_engine: bool) -> Iterator[None]:
-    """Nothing the replay does may reach live processes: no websocket events, and
-    background tasks run inline against the replay's database. With the local engine, no LLM
-    either. The settings are restored afterwards (the command may run inside a longer process)."""
+    """Nothing the replay does may reach live processes or people: no websocket events, no
+    email, and background tasks run inline against the replay's database. With the local
+    engine, no LLM either. The settings are restored afterwards (the command may run inside a
+    longer process)."""
     from channels.layers import channel_layers
 
     changed = {
         "CHANNEL_LAYERS": {},  # no layer: nothing is published (nobody watches a replay)
+        "VIGIL_EMAIL_REPLIES": False,  # a replayed copilot answer is never mailed to anyone
         "Q_CLUSTER": {key: value for key, value in settings.Q_CLUSTER.items() if key != "redis"}
         | {"sync": True, "orm": "default"},
     }

@@ -113,3 +113,47 @@ def small_kb(db):
     importing.import_rows(rows, approve=True, team=None, actor=None, result=result)
     assert not result.errors
     return {entry.external_id: entry for entry in KnowledgeEntry.objects.all()}
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a free port, and Django's SMTP backend pointed at it."""
+    from tests.mailservers.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Files saved through Django's storage land in a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def imap_server():
+    """Dovecot, a real IMAP server, with a throwaway configuration in a temporary folder (not
+    pytest's own, which only its owner may enter: Dovecot's processes run as its users)."""
+    import shutil
+    import tempfile
+
+    from tests.mailservers.imap import ImapServer, available
+
+    reason = available()
+    if reason:
+        pytest.skip(reason)
+    root = Path(tempfile.mkdtemp(prefix="vigil-dovecot-"))
+    server = ImapServer(root)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

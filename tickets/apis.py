@@ -325,6 +325,9 @@ class MessageCreateApi(BaseApi):
             author_name=ticket.customer.name if as_customer else "",
             internal=data["internal"],
             external_id=idempotency_key(request),
+            # An integration's service account speaks for a system that reaches the customer
+            # itself; a person's reply through the API is mailed like one from the console.
+            email=not roles.is_service_account(request.user),
         )
         if not created and message.body != data["body"].strip():
             raise services.TicketError(

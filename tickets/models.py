@@ -85,6 +85,9 @@ class Ticket(models.Model):
     # tickets without them.
     message_seq = models.PositiveIntegerField(default=0, db_default=0)
     public_message_seq = models.PositiveIntegerField(default=0, db_default=0)
+    # The team mailbox the customer wrote to: replies by email come from it. Empty for tickets
+    # opened elsewhere (they get replies from DEFAULT_FROM_EMAIL).
+    email_address = models.EmailField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-last_message_at"]
@@ -303,3 +306,77 @@ class MacroUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.macro_id} on #{self.ticket_id}"
+
+
+class MessageEmail(models.Model):
+    """A message's life as an email: received from the customer, or sent to them.
+
+    ``rfc_message_id`` is the RFC 5322 Message-ID (with its angle brackets): replies name it in
+    In-Reply-To and References, which is how an answer by email finds its ticket.
+    """
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", "Received"
+        OUTBOUND = "out", "Sent"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="email")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    rfc_message_id = models.CharField(max_length=250, unique=True)
+    in_reply_to = models.CharField(max_length=250, blank=True)
+    references = models.TextField(blank=True)
+    # Outbound: the customer's address; inbound: the sender's.
+    address = models.EmailField(max_length=254)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Outbound and queued: when the next try is due (a claimed send pushes it forward, so a
+    # worker that died mid-send is retried, and two workers never send one email together).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Inbound: the whole text before quoted history and the signature were cut from the body.
+    original = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_email_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.rfc_message_id} ({self.status})"
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    # Never the sender's file name on disk: it is only shown, and offered on download.
+    return f"attachments/{attachment.message.ticket_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file that came with a message, kept through Django's storage API and served only to
+    those who may read its ticket."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    name = models.CharField(max_length=200)
+    # Sniffed from the content, never taken from the sender's header or the file name.
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} on message {self.message_id}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in IMAGE_PREVIEW_TYPES
+
+
+# Raster images a browser may show inline (SVG is not one: it can carry script).
+IMAGE_PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})

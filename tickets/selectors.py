@@ -10,7 +10,16 @@ from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QueryS
 
 from core import roles
 from tickets import sla
-from tickets.models import Macro, Message, Team, Ticket, TicketEvent, TicketRead
+from tickets.models import (
+    Attachment,
+    Macro,
+    Message,
+    MessageEmail,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketRead,
+)
 
 PORTAL_SALT = "vigil.portal.ticket"
 
@@ -101,7 +110,21 @@ def message_with_key(key: str) -> Message | None:
 
 
 def conversation_for_staff(ticket: Ticket) -> QuerySet[Message]:
-    return ticket.messages.select_related("author").order_by("created_at", "id")
+    messages = ticket.messages.select_related("author", "email").prefetch_related("attachments")
+    return messages.order_by("created_at", "id")
+
+
+def message_email_for_ticket(ticket: Ticket, message_id: int) -> MessageEmail | None:
+    return (
+        MessageEmail.objects.select_related("message")
+        .filter(message__ticket=ticket, message_id=message_id)
+        .first()
+    )
+
+
+def attachment_for_ticket(ticket: Ticket, attachment_id: int) -> Attachment | None:
+    """One of ``ticket``'s files; only after the ticket itself was loaded for the user."""
+    return Attachment.objects.filter(message__ticket=ticket, pk=attachment_id).first()
 
 
 def conversation_for_customer(ticket: Ticket) -> QuerySet[Message]:
@@ -254,3 +277,34 @@ def macro_get_for_user(user: AnyUser, macro_id: int | str) -> Macro:
     if macro is None:
         raise MacroNotFound(macro_id)
     return macro
+
+
+def ticket_for_email(
+    *, team: Team, sender: str, thread_ids: list[str], token: int | None
+) -> Ticket | None:
+    """The ticket an incoming mail continues: the one holding a mail it answers (In-Reply-To,
+    References; in whichever team the ticket is now, as it may have moved since), or else the
+    team's ticket its subject's ``[#id]`` names, when the sender is that ticket's customer (a
+    number alone is easy to guess). None: a new conversation."""
+    if thread_ids:
+        known = (
+            MessageEmail.objects.filter(rfc_message_id__in=thread_ids)
+            .select_related("message__ticket")
+            .order_by("-created_at")
+            .first()
+        )
+        if known is not None:
+            return known.message.ticket
+    if token is not None:
+        return Ticket.objects.filter(
+            pk=token, team=team, customer__email=sender, import_id__isnull=True
+        ).first()
+    return None
+
+
+def message_email_by_id(rfc_message_id: str) -> MessageEmail | None:
+    return (
+        MessageEmail.objects.select_related("message__ticket")
+        .filter(rfc_message_id=rfc_message_id)
+        .first()
+    )

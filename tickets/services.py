@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core import roles
-from tickets import realtime, selectors
+from tickets import mail, realtime, selectors
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent, TicketRead
 from tickets.signals import message_created, ticket_created, ticket_status_changed
 
@@ -70,8 +70,10 @@ def ticket_create(
     ip: str | None = None,
     external_id: str | None = None,
     at: dt.datetime | None = None,
+    email_address: str = "",
 ) -> Ticket:
-    """Open a ticket with the customer's first message."""
+    """Open a ticket with the customer's first message (``email_address``: the team mailbox
+    it was written to, where replies come from)."""
     subject = (subject or "").strip()
     if not subject:
         raise TicketError("A ticket needs a subject.")
@@ -84,6 +86,7 @@ def ticket_create(
             customer=customer,
             priority=priority,
             created_from_ip=ip,
+            email_address=email_address,
             created_at=now,
             updated_at=now,
             last_message_at=now,
@@ -120,7 +123,7 @@ def ticket_open_once(
     """
     with transaction.atomic():
         if key:
-            _lock_key(key)
+            lock_key(key)
             existing = selectors.ticket_from_form(key=key, email=email, ip=ip)
             if existing is not None:
                 return existing, False
@@ -146,7 +149,7 @@ def ticket_open_with_key(
     """
     with transaction.atomic():
         if key:
-            _lock_key(key)
+            lock_key(key)
             opening = selectors.message_with_key(key)
             if opening is not None:
                 if not _opens(opening, email=email, subject=subject, body=body):
@@ -165,7 +168,7 @@ def ticket_open_with_key(
     return ticket, True
 
 
-def _lock_key(key: str) -> None:
+def lock_key(key: str) -> None:
     """Two requests with one key wait for each other, so the second finds the first's work."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
@@ -193,11 +196,14 @@ def message_create(
     external_id: str | None = None,
     at: dt.datetime | None = None,
     first_response: bool = True,
+    email: bool = False,
 ) -> tuple[Message, bool]:
     """Add a message; returns (message, created). A repeated ``external_id`` is a no-op.
 
     A public analyst reply is the ticket's first response unless ``first_response`` is False
-    (a status update says we are on it; it does not answer the customer)."""
+    (a status update says we are on it; it does not answer the customer). With ``email``, a
+    public analyst or copilot reply is also emailed to the customer (when they have a real
+    address); internal notes never are."""
     body = clean_body(body)
     if internal and kind == Message.Kind.CUSTOMER:
         raise TicketError("Customers cannot write internal notes.")
@@ -229,6 +235,8 @@ def message_create(
             created_at=now,
         )
         _after_message(locked, message, actor=author, first_response=first_response)
+        if email and mail.emails_customer(message):
+            mail.message_email_queue(message=message)
         realtime.publish_message(message)
         transaction.on_commit(lambda: message_created.send(sender=Message, message=message))
     _refresh(ticket, locked)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from tickets import services
+from tickets import mail, services
 from tickets.models import Ticket
 
 
@@ -26,3 +26,15 @@ def auto_close_resolved() -> int:
     if days <= 0:
         return 0
     return services.tickets_auto_close(older_than=dt.timedelta(days=days))
+
+
+def send_message_email(mail_id: int) -> None:
+    mail.message_email_send(mail_id=mail_id)
+
+
+def send_due_emails() -> int:
+    """Queued emails whose retry is due (or whose worker died mid-send): sent now."""
+    ids = mail.due_email_ids()
+    for mail_id in ids:
+        mail.message_email_send(mail_id=mail_id)
+    return len(ids)

@@ -21,4 +21,10 @@ urlpatterns = [
     path("macros/new/", macro_views.macro_create, name="macro_create"),
     path("macros/<int:macro_id>/edit/", macro_views.macro_edit, name="macro_edit"),
     path("macros/<int:macro_id>/delete/", macro_views.macro_delete, name="macro_delete"),
+    path(
+        "<int:ticket_id>/messages/<int:message_id>/email/",
+        views.message_email,
+        name="message_email",
+    ),
+    path("<int:ticket_id>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
 ]

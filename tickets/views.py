@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -144,6 +144,7 @@ def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
             author=request.user,
             internal=data["internal"],
             external_id=idempotency_key(f"staff-{request.user.pk}", data["client_token"]),
+            email=True,
         )
     except services.TicketError as exc:
         form.add_error(None, str(exc))
@@ -341,3 +342,35 @@ def ticket_url(ticket: Ticket) -> str:
 
 def portal_path(ticket: Ticket) -> str:
     return reverse("portal:ticket", args=[selectors.portal_token_for(ticket)])
+
+
+@require_GET
+@staff_required
+def message_email(request: HtmxHttpRequest, ticket_id: int, message_id: int) -> HttpResponse:
+    """The delivery badge of one message: what a queued badge asks for until it settles."""
+    ticket = access.get_ticket_for_user(request.user, ticket_id)
+    mail = selectors.message_email_for_ticket(ticket, message_id)
+    if mail is None:
+        raise Http404("This message was not emailed.")
+    return render(request, "tickets/partials/message_email.html", {"mail": mail})
+
+
+@require_GET
+@staff_required
+def attachment(request: HtmxHttpRequest, ticket_id: int, attachment_id: int) -> FileResponse:
+    """A message's file, to those who may read its ticket. Always a download, never a page of
+    ours: only a raster image asked for as a preview is shown inline."""
+    ticket = access.get_ticket_for_user(request.user, ticket_id)
+    found = selectors.attachment_for_ticket(ticket, attachment_id)
+    if found is None:
+        raise Http404("There is no such file on this ticket.")
+    inline = request.GET.get("preview") == "1" and found.is_image
+    response = FileResponse(
+        found.file.open("rb"),
+        as_attachment=not inline,
+        filename=found.name,
+        content_type=found.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

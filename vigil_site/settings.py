@@ -2,7 +2,9 @@
 
 import datetime as dt
 import ipaddress
+import os
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -225,6 +227,40 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = env_str("VIGIL_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("VIGIL_FROM_EMAIL", "support@vigil.localhost")
+# SMTP (Django's smtp backend): where replies to customers are handed over.
+EMAIL_HOST = env_str("VIGIL_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("VIGIL_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("VIGIL_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("VIGIL_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("VIGIL_EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("VIGIL_EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("VIGIL_EMAIL_TIMEOUT", 20)
+# A django-anymail backend (VIGIL_EMAIL_BACKEND=anymail.backends.postmark.EmailBackend…) reads
+# its keys from here: every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"].
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_")
+}
+# Public replies (analysts', and the copilot's in auto-reply mode) are emailed to the customer.
+VIGIL_EMAIL_REPLIES = env_bool("VIGIL_EMAIL_REPLIES", default=True)
+# The right-hand side of the Message-IDs Vigil makes; links in emails start with the public URL.
+VIGIL_EMAIL_DOMAIN = env_str(
+    "VIGIL_EMAIL_DOMAIN", parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "vigil.localhost"
+)
+VIGIL_PUBLIC_URL = env_str("VIGIL_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+VIGIL_EMAIL_MAX_ATTEMPTS = env_int("VIGIL_EMAIL_MAX_ATTEMPTS", 6)
+VIGIL_EMAIL_RETRY_SECONDS = env_int("VIGIL_EMAIL_RETRY_SECONDS", 60)
+# Inbound mail: the largest raw message taken, and what may be kept of its attachments.
+VIGIL_INBOUND_EMAIL_MAX_BYTES = env_int("VIGIL_INBOUND_EMAIL_MAX_BYTES", 15 * 1024 * 1024)
+VIGIL_ATTACHMENT_MAX_BYTES = env_int("VIGIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+VIGIL_ATTACHMENT_TYPES = env_list(
+    "VIGIL_ATTACHMENT_TYPES",
+    "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/msword,"
+    "application/vnd.ms-excel",
+)
 
 SESSION_COOKIE_HTTPONLY = True
 # Production behind HTTPS: one switch. Cookies travel only over HTTPS, browsers are told to use

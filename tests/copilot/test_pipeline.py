@@ -129,6 +129,22 @@ def test_auto_reply_mode_answers_the_customer(small_kb, ticket, team):
     assert not sent.internal
 
 
+def test_an_auto_reply_is_emailed_to_the_customer(
+    small_kb, ticket, team, smtp_server, django_capture_on_commit_callbacks
+):
+    TeamCopilotSettings.objects.create(
+        team=team, mode=TeamCopilotSettings.Mode.AUTO, auto_threshold=0.3
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(ticket, "I lost my ssh key and can't log into my server")
+    [mail] = smtp_server.mails
+    assert mail["To"] == "priya@example.com"
+    assert mail["Auto-Submitted"] == "auto-replied"
+    assert small_kb["kb-ssh-reset"].answer.split("\n")[0] in mail.get_content()
+    sent = ticket.messages.get(kind=Message.Kind.COPILOT)
+    assert sent.email.status == "sent"
+
+
 def test_a_failure_is_recorded_and_the_message_kept(small_kb, ticket, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("embedding model missing")
