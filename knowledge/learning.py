@@ -74,6 +74,40 @@ def candidates_for(ticket: Ticket, messages: Sequence[Message]) -> list[extracti
     return extraction.extract_candidates(turns, subject=ticket.subject, names=names)
 
 
+def texts_to_embed(ticket: Ticket, messages: Sequence[Message]) -> list[str]:
+    """What learning from ``ticket`` will ask the embedding model for, as far as it is known
+    before learning starts: each candidate's text and its example, and the support messages
+    that may repeat a known answer. ``ticket`` and ``messages`` may be unsaved (an import
+    plans a batch of conversations ahead). For ``embedding.prefetch``: asking for a text
+    that is not needed costs time, never a different result. None with an LLM extraction,
+    which would be called twice."""
+    if llm.llm_configured("extract"):
+        return []
+    texts = []
+    for candidate in candidates_for(ticket, messages):
+        if extraction.is_non_answer(candidate.answer):
+            continue
+        sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
+        example = _example(candidate, sources, ticket)
+        # As _place embeds them, and as an added example is stored (spaces folded).
+        texts += [
+            services.embedding_text(candidate.question, candidate.answer),
+            example,
+            " ".join(example.split())[: services.MAX_QUESTION],
+        ]
+    texts += [body for _, body in _repeats(messages)]
+    return texts
+
+
+def _repeats(messages: Sequence[Message]) -> list[tuple[int, str]]:
+    """Public copilot (and replayed bot) messages long enough to repeat an entry's answer."""
+    return [
+        (i, m.body)
+        for i, m in enumerate(messages)
+        if m.kind == Message.Kind.COPILOT and not m.internal and len(m.body.split()) >= 4
+    ]
+
+
 def learn_from_ticket(ticket: Ticket) -> list[Learned]:
     """Turn what the analysts taught in a resolved ticket into knowledge. Idempotent."""
     messages = list(ticket.messages.order_by("created_at", "id"))
@@ -91,20 +125,17 @@ def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learn
     """Answers given by repeating a known entry (a bot answering a helper's call, the
     copilot's own reply): the customer's question before each becomes another question that
     entry answers, so the next customer who asks it that way is understood."""
-    repeats = [
-        (i, m)
-        for i, m in enumerate(messages)
-        if m.kind == Message.Kind.COPILOT and not m.internal and len(m.body.split()) >= 4
-    ]
+    repeats = _repeats(messages)
     if not repeats:
         return []
     index = example_index.for_team(ticket.team)
     if not len(index.entries):
         return []
-    vectors = embedding.embed([m.body for _, m in repeats])
+    vectors = embedding.embed([body for _, body in repeats])
     names = tuple(people_in(ticket, messages))
     results = []
-    for (i, message), vector in zip(repeats, vectors, strict=True):
+    for (i, _body), vector in zip(repeats, vectors, strict=True):
+        message = messages[i]
         sims = index.entries.similarities(example_index.unit(vector))
         best = int(np.argmax(sims))
         if not np.isfinite(sims[best]) or sims[best] < REPEATS_ANSWER:

@@ -18,17 +18,21 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ai import embedding
 from knowledge import learning
 from replay.reading import (
     KIND_OF_ROLE,
     SUBJECT_WORDS,
     Conversation,
     Turn,
+    in_batches,
     read_conversations,
 )
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent
 
 IMPORT_NAME = "Import"
+# Conversations whose texts to learn from are embedded together, in one model call.
+PREFETCH_CONVERSATIONS = 64
 CUSTOMER_DOMAIN = "imported.invalid"
 
 
@@ -69,28 +73,56 @@ def import_file(
     import between two conversations. Raises ``ReplayInputError`` for an unreadable file."""
     teams = {team.slug: team for team in Team.objects.all()}
     done = Progress()
-    for conversation in read_conversations(path, done.warnings):
-        done.conversations += 1
-        team = teams.get(conversation.team) if conversation.team else default
-        if team is None:
-            done.warnings.append(_no_team(conversation.line, conversation.team))
-        else:
-            try:
-                result = conversation_import(conversation, team=team, learn=learn)
-            except ImportSkipped as exc:
-                done.warnings.append(f"line {conversation.line}: {exc}")
-            else:
-                if result.ticket is None:
-                    done.already += 1
-                else:
-                    done.imported += 1
-                done.messages += result.messages
-                done.learned += result.learned
-        if progress is not None:
-            progress(done)
-        if stop is not None and stop():
-            break
+    with embedding.reusing():
+        for batch in in_batches(read_conversations(path, done.warnings), PREFETCH_CONVERSATIONS):
+            placed = [(c, teams.get(c.team) if c.team else default) for c in batch]
+            if learn:
+                _prefetch(placed)
+            for conversation, team in placed:
+                _import_one(conversation, team, learn, done)
+                if progress is not None:
+                    progress(done)
+                if stop is not None and stop():
+                    return done
     return done
+
+
+def _import_one(conversation: Conversation, team: Team | None, learn: bool, done: Progress) -> None:
+    done.conversations += 1
+    if team is None:
+        done.warnings.append(_no_team(conversation.line, conversation.team))
+        return
+    try:
+        result = conversation_import(conversation, team=team, learn=learn)
+    except ImportSkipped as exc:
+        done.warnings.append(f"line {conversation.line}: {exc}")
+        return
+    if result.ticket is None:
+        done.already += 1
+    else:
+        done.imported += 1
+    done.messages += result.messages
+    done.learned += result.learned
+
+
+def _prefetch(placed: list[tuple[Conversation, Team | None]]) -> None:
+    """Embed in one model call what learning from these conversations will embed, as far as it
+    is known before (``learning.texts_to_embed``): the next conversations are learned from
+    one by one, in order, each finding its texts embedded. Those imported before are left
+    out; learning's outcome does not change (a text's vector is the same in any call)."""
+    wanted = [(c, team) for c, team in placed if team is not None and c.resolved]
+    known = set(
+        Ticket.objects.filter(
+            team__in={team for _, team in wanted}, import_id__in={c.id for c, _ in wanted}
+        ).values_list("team_id", "import_id")
+    )
+    texts: list[str] = []
+    for conversation, team in wanted:
+        turns = _from_first_customer(conversation.turns)
+        if turns and (team.pk, conversation.id) not in known:
+            ticket, messages = _planned(conversation, turns)
+            texts += learning.texts_to_embed(ticket, messages)
+    embedding.prefetch(texts)
 
 
 def _no_team(line: int, slug: str) -> str:
@@ -160,17 +192,44 @@ def _customer(team: Team, name: str) -> Customer:
     return customer
 
 
+def _subject(conversation: Conversation, turns: list[Turn]) -> str:
+    subject = conversation.subject.strip() or " ".join(_text(turns[0].text).split()[:SUBJECT_WORDS])
+    return subject[:200]
+
+
+def _messages(turns: list[Turn], times: list[dt.datetime], customer: Customer) -> list[Message]:
+    return [
+        Message(
+            kind=KIND_OF_ROLE[turn.role],
+            author_name=(customer.name if turn.role == "customer" else turn.author or "")[:120],
+            body=_text(turn.text),
+            created_at=at,
+            # Numbered as live messages are, so a page open on it fetches what it misses.
+            seq=number,
+            public_seq=number,
+        )
+        for number, (turn, at) in enumerate(zip(turns, times, strict=True), start=1)
+    ]
+
+
+def _planned(conversation: Conversation, turns: list[Turn]) -> tuple[Ticket, list[Message]]:
+    """The ticket and messages ``_ticket`` will write, unsaved (for what learning embeds)."""
+    customer = Customer(name=turns[0].author.strip()[:120] or "Customer")
+    ticket = Ticket(subject=_subject(conversation, turns), customer=customer)
+    return ticket, _messages(turns, _times(turns), customer)
+
+
 def _ticket(conversation: Conversation, turns: list[Turn], team: Team) -> Ticket:
     times = _times(turns)
     customer = _customer(team, turns[0].author.strip())
-    subject = conversation.subject.strip() or " ".join(_text(turns[0].text).split()[:SUBJECT_WORDS])
+    subject = _subject(conversation, turns)
     replied = next(
         (at for turn, at in zip(turns, times, strict=True) if turn.role == "analyst"), None
     )
     ended = times[-1]
     count = len(turns)  # imported conversations hold no internal notes: every message is public
     ticket = Ticket.objects.create(
-        subject=subject[:200],
+        subject=subject,
         team=team,
         customer=customer,
         status=Ticket.Status.CLOSED,
@@ -184,19 +243,10 @@ def _ticket(conversation: Conversation, turns: list[Turn], team: Team) -> Ticket
         message_seq=count,
         public_message_seq=count,
     )
-    Message.objects.bulk_create(
-        Message(
-            ticket=ticket,
-            kind=KIND_OF_ROLE[turn.role],
-            author_name=(customer.name if turn.role == "customer" else turn.author or "")[:120],
-            body=_text(turn.text),
-            created_at=at,
-            # Numbered as live messages are, so a page open on it fetches what it misses.
-            seq=number,
-            public_seq=number,
-        )
-        for number, (turn, at) in enumerate(zip(turns, times, strict=True), start=1)
-    )
+    messages = _messages(turns, times, customer)
+    for message in messages:
+        message.ticket = ticket
+    Message.objects.bulk_create(messages)
     TicketEvent.objects.create(
         ticket=ticket,
         kind=TicketEvent.Kind.CREATED,
