@@ -74,13 +74,24 @@ def candidates_for(ticket: Ticket, messages: Sequence[Message]) -> list[extracti
     return extraction.extract_candidates(turns, subject=ticket.subject, names=names)
 
 
-def texts_to_embed(ticket: Ticket, messages: Sequence[Message]) -> list[str]:
+def texts_to_embed(
+    ticket: Ticket,
+    messages: Sequence[Message],
+    *,
+    links_seen: set[frozenset[str]] | None = None,
+    answers: bool = False,
+) -> list[str]:
     """What learning from ``ticket`` will ask the embedding model for, as far as it is known
     before learning starts: each candidate's text and its example, and the support messages
     that may repeat a known answer. ``ticket`` and ``messages`` may be unsaved (an import
     plans a batch of conversations ahead). For ``embedding.prefetch``: asking for a text
     that is not needed costs time, never a different result. None with an LLM extraction,
-    which would be called twice."""
+    which would be called twice.
+
+    ``links_seen`` (kept by the caller across tickets) holds the links of answers planned
+    before: an answer sending the customer to those same pages most likely joins the entry
+    the first one made, which needs only its example embedded. With ``answers`` (entries
+    will be approved at once, and the copilot then embeds each answer), new answers too."""
     if llm.llm_configured("extract"):
         return []
     texts = []
@@ -89,12 +100,16 @@ def texts_to_embed(ticket: Ticket, messages: Sequence[Message]) -> list[str]:
             continue
         sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
         example = _example(candidate, sources, ticket)
-        # As _place embeds them, and as an added example is stored (spaces folded).
-        texts += [
-            services.embedding_text(candidate.question, candidate.answer),
-            example,
-            " ".join(example.split())[: services.MAX_QUESTION],
-        ]
+        links = links_in(candidate.answer)
+        if not (links and links_seen is not None and links in links_seen):
+            # As _place embeds them.
+            texts += [services.embedding_text(candidate.question, candidate.answer), example]
+            if answers:
+                texts.append(candidate.answer.strip())
+        if links and links_seen is not None:
+            links_seen.add(links)
+        # As an example added to an entry is stored (spaces folded).
+        texts.append(" ".join(example.split())[: services.MAX_QUESTION])
     texts += [body for _, body in _repeats(messages)]
     return texts
 

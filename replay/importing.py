@@ -73,11 +73,12 @@ def import_file(
     import between two conversations. Raises ``ReplayInputError`` for an unreadable file."""
     teams = {team.slug: team for team in Team.objects.all()}
     done = Progress()
+    links_seen: set[frozenset[str]] = set()
     with embedding.reusing():
         for batch in in_batches(read_conversations(path, done.warnings), PREFETCH_CONVERSATIONS):
             placed = [(c, teams.get(c.team) if c.team else default) for c in batch]
             if learn:
-                _prefetch(placed)
+                _prefetch(placed, links_seen)
             for conversation, team in placed:
                 _import_one(conversation, team, learn, done)
                 if progress is not None:
@@ -105,7 +106,9 @@ def _import_one(conversation: Conversation, team: Team | None, learn: bool, done
     done.learned += result.learned
 
 
-def _prefetch(placed: list[tuple[Conversation, Team | None]]) -> None:
+def _prefetch(
+    placed: list[tuple[Conversation, Team | None]], links_seen: set[frozenset[str]]
+) -> None:
     """Embed in one model call what learning from these conversations will embed, as far as it
     is known before (``learning.texts_to_embed``): the next conversations are learned from
     one by one, in order, each finding its texts embedded. Those imported before are left
@@ -121,7 +124,7 @@ def _prefetch(placed: list[tuple[Conversation, Team | None]]) -> None:
         turns = _from_first_customer(conversation.turns)
         if turns and (team.pk, conversation.id) not in known:
             ticket, messages = _planned(conversation, turns)
-            texts += learning.texts_to_embed(ticket, messages)
+            texts += learning.texts_to_embed(ticket, messages, links_seen=links_seen)
     embedding.prefetch(texts)
 
 

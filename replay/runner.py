@@ -255,6 +255,7 @@ class Replayer:
         self.learned_count = 0
         self.customers = 0
         self.max_chars = settings.VIGIL_MAX_MESSAGE_CHARS
+        self.links_seen: set[frozenset[str]] = set()  # of answers planned (prefetch)
 
     def citation_id(self, entry: KnowledgeEntry) -> str:
         return self.learned_ids.get(entry.pk) or entry.external_id or f"entry:{entry.pk}"
@@ -312,7 +313,9 @@ class Replayer:
                         )
                     )
             if self.learn and conversation.resolved and messages:
-                texts += learning.texts_to_embed(ticket, messages)
+                texts += learning.texts_to_embed(
+                    ticket, messages, links_seen=self.links_seen, answers=self.auto_approve
+                )
         embedding.prefetch(texts)
 
     def _planned(self, conversation: Conversation) -> tuple[Ticket, list[Message]]:
