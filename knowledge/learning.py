@@ -168,7 +168,7 @@ def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learn
             continue
         example = extraction.plain_question(asked.body, names)
         entry = KnowledgeEntry.objects.get(pk=pk)
-        with transaction.atomic():
+        with _all_or_nothing():
             entry = services.entry_add_evidence(
                 entry=entry, ticket=ticket, messages=[asked, message], example=example
             )
@@ -187,7 +187,7 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
     if same_links is not None:
         # Two answers sending the customer to the same pages are one answer: this ticket's
         # question becomes another question that entry answers.
-        with transaction.atomic():
+        with _all_or_nothing():
             entry = services.entry_add_evidence(
                 entry=same_links, ticket=ticket, messages=sources, example=example
             )
@@ -205,7 +205,7 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
     )
     nearest = next((h for h in hits if h.similarity is not None), None)
     tags = [*candidate.tags, *ticket.tags]
-    with transaction.atomic():
+    with _all_or_nothing():
         similarity = nearest.similarity if nearest else None
         # Compared once: both the evidence and the related branch below need it.
         same_answer = (
@@ -251,6 +251,12 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
             return Learned(entry, "related")
         _maybe_auto_approve(entry, ticket)
         return Learned(entry, "created")
+
+
+def _all_or_nothing() -> transaction.Atomic:
+    """A transaction for one placement; inside a larger one (an import's conversation) no
+    savepoint, two statements fewer: nothing here catches a failure, which fails it whole."""
+    return transaction.atomic(savepoint=False)
 
 
 def _example(candidate: extraction.Candidate, sources: list[Message], ticket: Ticket) -> str:

@@ -77,10 +77,11 @@ def import_file(
     with embedding.reusing():
         for batch in in_batches(read_conversations(path, done.warnings), PREFETCH_CONVERSATIONS):
             placed = [(c, teams.get(c.team) if c.team else default) for c in batch]
+            ahead = _looked_ahead(placed)
             if learn:
-                _prefetch(placed, links_seen)
+                _prefetch(placed, ahead, links_seen)
             for conversation, team in placed:
-                _import_one(conversation, team, learn, done)
+                _import_one(conversation, team, learn, done, ahead)
                 if progress is not None:
                     progress(done)
                 if stop is not None and stop():
@@ -88,13 +89,46 @@ def import_file(
     return done
 
 
-def _import_one(conversation: Conversation, team: Team | None, learn: bool, done: Progress) -> None:
+@dataclass(frozen=True)
+class Ahead:
+    """What two queries found for a batch of conversations, instead of a few per conversation."""
+
+    imported: set[tuple[int, str | None]]  # (team id, conversation id) of those imported before
+    customers: dict[str, Customer]  # by address
+
+
+def _looked_ahead(placed: list[tuple[Conversation, Team | None]]) -> Ahead:
+    """The batch's conversations imported before, and the customers of the others, created
+    when new (one bulk insert; a customer may so exist before the ticket that is written
+    next, and stays when the import is stopped before it: harmless, and used on resuming)."""
+    wanted = [(c, team) for c, team in placed if team is not None]
+    imported: set[tuple[int, str | None]] = set(
+        Ticket.objects.filter(
+            team__in={team for _, team in wanted}, import_id__in={c.id for c, _ in wanted}
+        ).values_list("team_id", "import_id")
+    )
+    names: dict[str, str] = {}
+    for conversation, team in wanted:
+        turns = _from_first_customer(conversation.turns)
+        if turns and (team.pk, conversation.id) not in imported:
+            name = turns[0].author.strip()
+            names[_customer_email(team, name)] = name[:120] or "Customer"
+    Customer.objects.bulk_create(
+        [Customer(email=email, name=name) for email, name in names.items()],
+        ignore_conflicts=True,
+    )
+    return Ahead(imported, {c.email: c for c in Customer.objects.filter(email__in=names)})
+
+
+def _import_one(
+    conversation: Conversation, team: Team | None, learn: bool, done: Progress, ahead: Ahead
+) -> None:
     done.conversations += 1
     if team is None:
         done.warnings.append(_no_team(conversation.line, conversation.team))
         return
     try:
-        result = conversation_import(conversation, team=team, learn=learn)
+        result = conversation_import(conversation, team=team, learn=learn, ahead=ahead)
     except ImportSkipped as exc:
         done.warnings.append(f"line {conversation.line}: {exc}")
         return
@@ -107,22 +141,17 @@ def _import_one(conversation: Conversation, team: Team | None, learn: bool, done
 
 
 def _prefetch(
-    placed: list[tuple[Conversation, Team | None]], links_seen: set[frozenset[str]]
+    placed: list[tuple[Conversation, Team | None]], ahead: Ahead, links_seen: set[frozenset[str]]
 ) -> None:
     """Embed in one model call what learning from these conversations will embed, as far as it
     is known before (``learning.texts_to_embed``): the next conversations are learned from
     one by one, in order, each finding its texts embedded. Those imported before are left
     out; learning's outcome does not change (a text's vector is the same in any call)."""
     wanted = [(c, team) for c, team in placed if team is not None and c.resolved]
-    known = set(
-        Ticket.objects.filter(
-            team__in={team for _, team in wanted}, import_id__in={c.id for c, _ in wanted}
-        ).values_list("team_id", "import_id")
-    )
     texts: list[str] = []
     for conversation, team in wanted:
         turns = _from_first_customer(conversation.turns)
-        if turns and (team.pk, conversation.id) not in known:
+        if turns and (team.pk, conversation.id) not in ahead.imported:
             ticket, messages = _planned(conversation, turns)
             texts += learning.texts_to_embed(ticket, messages, links_seen=links_seen)
     embedding.prefetch(texts)
@@ -134,17 +163,23 @@ def _no_team(line: int, slug: str) -> str:
     return f"line {line}: the conversation names no team; choose a team for such lines"
 
 
-def conversation_import(conversation: Conversation, *, team: Team, learn: bool = True) -> Imported:
+def conversation_import(
+    conversation: Conversation, *, team: Team, learn: bool = True, ahead: Ahead | None = None
+) -> Imported:
     """Bring ``conversation`` into ``team`` as a closed, imported ticket and learn from it when
-    it was resolved. Raises ``ImportSkipped`` for a conversation without a customer message."""
+    it was resolved. Raises ``ImportSkipped`` for a conversation without a customer message.
+    ``ahead``: what was looked up for its batch (``import_file``)."""
     turns = _from_first_customer(conversation.turns)
     if not turns:
         raise ImportSkipped(f"conversation {conversation.id!r} has no customer message")
-    if Ticket.objects.filter(team=team, import_id=conversation.id).exists():
+    if ahead is not None:
+        if (team.pk, conversation.id) in ahead.imported:
+            return Imported(ticket=None)
+    elif Ticket.objects.filter(team=team, import_id=conversation.id).exists():
         return Imported(ticket=None)
     try:
         with transaction.atomic():
-            ticket = _ticket(conversation, turns, team)
+            ticket = _ticket(conversation, turns, team, ahead.customers if ahead else {})
             learned = 0
             if learn and conversation.resolved:
                 learned = sum(
@@ -185,12 +220,19 @@ def _times(turns: list[Turn]) -> list[dt.datetime]:
     return times
 
 
-def _customer(team: Team, name: str) -> Customer:
-    """The customer by name within the team: their imported tickets are one history. The
-    address is a placeholder of a domain that cannot receive mail."""
+def _customer_email(team: Team, name: str) -> str:
+    """Customers are known by name within the team: their imported tickets are one history.
+    The address is a placeholder of a domain that cannot receive mail."""
     key = hashlib.sha256(f"{team.slug}\n{name}".encode()).hexdigest()[:16]
+    return f"imported-{key}@{CUSTOMER_DOMAIN}"
+
+
+def _customer(team: Team, name: str, known: dict[str, Customer]) -> Customer:
+    email = _customer_email(team, name)
+    if email in known:
+        return known[email]
     customer, _ = Customer.objects.get_or_create(
-        email=f"imported-{key}@{CUSTOMER_DOMAIN}", defaults={"name": name[:120] or "Customer"}
+        email=email, defaults={"name": name[:120] or "Customer"}
     )
     return customer
 
@@ -222,9 +264,11 @@ def _planned(conversation: Conversation, turns: list[Turn]) -> tuple[Ticket, lis
     return ticket, _messages(turns, _times(turns), customer)
 
 
-def _ticket(conversation: Conversation, turns: list[Turn], team: Team) -> Ticket:
+def _ticket(
+    conversation: Conversation, turns: list[Turn], team: Team, customers: dict[str, Customer]
+) -> Ticket:
     times = _times(turns)
-    customer = _customer(team, turns[0].author.strip())
+    customer = _customer(team, turns[0].author.strip(), customers)
     subject = _subject(conversation, turns)
     replied = next(
         (at for turn, at in zip(turns, times, strict=True) if turn.role == "analyst"), None

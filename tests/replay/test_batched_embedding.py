@@ -37,7 +37,7 @@ def unbatched(monkeypatch, module):
     """As before batching: no prefetch, and every text embedded when asked for."""
     monkeypatch.setattr(module.embedding, "reusing", contextlib.nullcontext)
     monkeypatch.setattr(Replayer, "prefetch", lambda self, conversations: None)
-    monkeypatch.setattr(importing, "_prefetch", lambda placed, links_seen: None)
+    monkeypatch.setattr(importing, "_prefetch", lambda placed, ahead, links_seen: None)
 
 
 def replayed(tmp_path, name):
