@@ -80,6 +80,7 @@ def texts_to_embed(
     *,
     links_seen: set[frozenset[str]] | None = None,
     answers: bool = False,
+    repeats: bool = True,
 ) -> list[str]:
     """What learning from ``ticket`` will ask the embedding model for, as far as it is known
     before learning starts: each candidate's text and its example, and the support messages
@@ -91,7 +92,9 @@ def texts_to_embed(
     ``links_seen`` (kept by the caller across tickets) holds the links of answers planned
     before: an answer sending the customer to those same pages most likely joins the entry
     the first one made, which needs only its example embedded. With ``answers`` (entries
-    will be approved at once, and the copilot then embeds each answer), new answers too."""
+    will be approved at once, and the copilot then embeds each answer), new answers too.
+    Without ``repeats`` (the team has no approved entry a message could repeat), not the
+    support messages."""
     if llm.llm_configured("extract"):
         return []
     texts = []
@@ -110,7 +113,8 @@ def texts_to_embed(
             links_seen.add(links)
         # As an example added to an entry is stored (spaces folded).
         texts.append(" ".join(example.split())[: services.MAX_QUESTION])
-    texts += [body for _, body in _repeats(messages)]
+    if repeats:
+        texts += [body for _, body in _repeats(messages)]
     return texts
 
 

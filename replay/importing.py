@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ai import embedding
-from knowledge import learning
+from knowledge import example_index, learning
 from replay.reading import (
     KIND_OF_ROLE,
     SUBJECT_WORDS,
@@ -148,12 +148,16 @@ def _prefetch(
     one by one, in order, each finding its texts embedded. Those imported before are left
     out; learning's outcome does not change (a text's vector is the same in any call)."""
     wanted = [(c, team) for c, team in placed if team is not None and c.resolved]
+    # Support messages repeating an answer are only looked at in a team with approved entries.
+    repeats = {team: bool(len(example_index.for_team(team).entries)) for _, team in wanted}
     texts: list[str] = []
     for conversation, team in wanted:
         turns = _from_first_customer(conversation.turns)
         if turns and (team.pk, conversation.id) not in ahead.imported:
             ticket, messages = _planned(conversation, turns)
-            texts += learning.texts_to_embed(ticket, messages, links_seen=links_seen)
+            texts += learning.texts_to_embed(
+                ticket, messages, links_seen=links_seen, repeats=repeats[team]
+            )
     embedding.prefetch(texts)
 
 
