@@ -320,10 +320,9 @@ class Replayer:
 
     def _planned(self, conversation: Conversation) -> tuple[Ticket, list[Message]]:
         """The ticket and messages ``replay`` will write for ``conversation``, unsaved."""
-        turns = [turn for turn in conversation.turns if turn.role == "customer"][:1]
-        if not turns:
-            return Ticket(), []
-        first = turns[0]
+        first = next((turn for turn in conversation.turns if turn.role == "customer"), None)
+        if first is None:
+            return Ticket(), []  # nothing is replayed
         turns = [turn for turn in conversation.turns if turn.index >= first.index]
         customer = Customer(name=first.author[:120].strip()[:120])
         subject = conversation.subject or " ".join(first.text.split()[:SUBJECT_WORDS])
