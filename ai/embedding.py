@@ -2,13 +2,22 @@
 
 `VIGIL_EMBEDDING_MODEL` picks the backend: "local" (all-MiniLM-L6-v2, int8, on onnxruntime in
 this process; loaded on first use) or a litellm embedding model. Failures raise `LLMError`.
+
+Work over many conversations (an import, a replay) embeds inside ``reusing()``: a text is
+embedded once however often it is asked for, and ``prefetch`` embeds what the next
+conversations will ask for in one model call. The local model gives a text the same vector
+whatever else is in its batch, so this changes no vector, only how many calls make them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 
 from ai.llm import LLMError, _litellm, _timeout, _with_retries
@@ -25,6 +34,51 @@ def embedding_model_name() -> str:
     return LOCAL_EMBEDDING_MODEL if backend == "local" else backend
 
 
+class _Reused:
+    """Vectors already made in a ``reusing()`` block, the least recently used dropped first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self.calls = 0  # model calls made in the block
+        self.embedded = 0  # texts those calls embedded
+
+    def get(self, key: tuple[str, str]) -> np.ndarray | None:
+        vector = self.vectors.get(key)
+        if vector is not None:
+            self.vectors.move_to_end(key)
+        return vector
+
+    def put(self, key: tuple[str, str], vector: Sequence[float]) -> np.ndarray:
+        # float64 holds a float32 or a Python float exactly: the vector given back is the same.
+        array = np.asarray(vector, dtype=np.float64)
+        self.vectors[key] = array
+        while len(self.vectors) > self.limit:
+            self.vectors.popitem(last=False)
+        return array
+
+
+_reused: ContextVar[_Reused | None] = ContextVar("vigil_embedding_reused", default=None)
+
+
+@contextmanager
+def reusing(limit: int = 20_000) -> Iterator[_Reused]:
+    """Within the block, ``embed`` keeps the vectors it made (up to ``limit``, about 3 KB
+    each) and gives them again instead of running the model; ``prefetch`` fills it ahead."""
+    token = _reused.set(_Reused(limit))
+    try:
+        yield _reused.get()  # type: ignore[misc]
+    finally:
+        _reused.reset(token)
+
+
+def prefetch(texts: Iterable[str]) -> None:
+    """Embed the ``texts`` not embedded yet in this ``reusing()`` block, in one call, so that
+    later ``embed`` calls find them. Outside such a block it does nothing."""
+    if _reused.get() is not None:
+        embed([text for text in dict.fromkeys(texts) if text])
+
+
 def embed(texts: Sequence[str]) -> list[list[float]]:
     """L2-normalised 384-d vectors for `texts`, in order; [] for no texts.
 
@@ -33,6 +87,21 @@ def embed(texts: Sequence[str]) -> list[list[float]]:
     """
     if not texts:
         return []
+    reused = _reused.get()
+    if reused is None:
+        return _embed_now(texts)
+    backend = getattr(settings, "VIGIL_EMBEDDING_MODEL", "local") or "local"
+    found = {text: reused.get((backend, text)) for text in texts}
+    missing = [text for text, vector in found.items() if vector is None]
+    if missing:
+        reused.calls += 1
+        reused.embedded += len(missing)
+        for text, vector in zip(missing, _embed_now(missing), strict=True):
+            found[text] = reused.put((backend, text), vector)
+    return [found[text].tolist() for text in texts]  # type: ignore[union-attr]
+
+
+def _embed_now(texts: Sequence[str]) -> list[list[float]]:
     backend = getattr(settings, "VIGIL_EMBEDDING_MODEL", "local") or "local"
     if backend == "local":
         from ai import local_embedding

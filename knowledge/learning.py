@@ -74,6 +74,59 @@ def candidates_for(ticket: Ticket, messages: Sequence[Message]) -> list[extracti
     return extraction.extract_candidates(turns, subject=ticket.subject, names=names)
 
 
+def texts_to_embed(
+    ticket: Ticket,
+    messages: Sequence[Message],
+    *,
+    links_seen: set[frozenset[str]] | None = None,
+    answers: bool = False,
+    repeats: bool = True,
+) -> list[str]:
+    """What learning from ``ticket`` will ask the embedding model for, as far as it is known
+    before learning starts: each candidate's text and its example, and the support messages
+    that may repeat a known answer. ``ticket`` and ``messages`` may be unsaved (an import
+    plans a batch of conversations ahead). For ``embedding.prefetch``: asking for a text
+    that is not needed costs time, never a different result. None with an LLM extraction,
+    which would be called twice.
+
+    ``links_seen`` (kept by the caller across tickets) holds the links of answers planned
+    before: an answer sending the customer to those same pages most likely joins the entry
+    the first one made, which needs only its example embedded. With ``answers`` (entries
+    will be approved at once, and the copilot then embeds each answer), new answers too.
+    Without ``repeats`` (the team has no approved entry a message could repeat), not the
+    support messages."""
+    if llm.llm_configured("extract"):
+        return []
+    texts = []
+    for candidate in candidates_for(ticket, messages):
+        if extraction.is_non_answer(candidate.answer):
+            continue
+        sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
+        example = _example(candidate, sources, ticket)
+        links = links_in(candidate.answer)
+        if not (links and links_seen is not None and links in links_seen):
+            # As _place embeds them.
+            texts += [services.embedding_text(candidate.question, candidate.answer), example]
+            if answers:
+                texts.append(candidate.answer.strip())
+        if links and links_seen is not None:
+            links_seen.add(links)
+        # As an example added to an entry is stored (spaces folded).
+        texts.append(" ".join(example.split())[: services.MAX_QUESTION])
+    if repeats:
+        texts += [body for _, body in _repeats(messages)]
+    return texts
+
+
+def _repeats(messages: Sequence[Message]) -> list[tuple[int, str]]:
+    """Public copilot (and replayed bot) messages long enough to repeat an entry's answer."""
+    return [
+        (i, m.body)
+        for i, m in enumerate(messages)
+        if m.kind == Message.Kind.COPILOT and not m.internal and len(m.body.split()) >= 4
+    ]
+
+
 def learn_from_ticket(ticket: Ticket) -> list[Learned]:
     """Turn what the analysts taught in a resolved ticket into knowledge. Idempotent."""
     messages = list(ticket.messages.order_by("created_at", "id"))
@@ -91,20 +144,17 @@ def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learn
     """Answers given by repeating a known entry (a bot answering a helper's call, the
     copilot's own reply): the customer's question before each becomes another question that
     entry answers, so the next customer who asks it that way is understood."""
-    repeats = [
-        (i, m)
-        for i, m in enumerate(messages)
-        if m.kind == Message.Kind.COPILOT and not m.internal and len(m.body.split()) >= 4
-    ]
+    repeats = _repeats(messages)
     if not repeats:
         return []
     index = example_index.for_team(ticket.team)
     if not len(index.entries):
         return []
-    vectors = embedding.embed([m.body for _, m in repeats])
+    vectors = embedding.embed([body for _, body in repeats])
     names = tuple(people_in(ticket, messages))
     results = []
-    for (i, message), vector in zip(repeats, vectors, strict=True):
+    for (i, _body), vector in zip(repeats, vectors, strict=True):
+        message = messages[i]
         sims = index.entries.similarities(example_index.unit(vector))
         best = int(np.argmax(sims))
         if not np.isfinite(sims[best]) or sims[best] < REPEATS_ANSWER:
@@ -122,7 +172,7 @@ def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learn
             continue
         example = extraction.plain_question(asked.body, names)
         entry = KnowledgeEntry.objects.get(pk=pk)
-        with transaction.atomic():
+        with _all_or_nothing():
             entry = services.entry_add_evidence(
                 entry=entry, ticket=ticket, messages=[asked, message], example=example
             )
@@ -141,7 +191,7 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
     if same_links is not None:
         # Two answers sending the customer to the same pages are one answer: this ticket's
         # question becomes another question that entry answers.
-        with transaction.atomic():
+        with _all_or_nothing():
             entry = services.entry_add_evidence(
                 entry=same_links, ticket=ticket, messages=sources, example=example
             )
@@ -159,7 +209,7 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
     )
     nearest = next((h for h in hits if h.similarity is not None), None)
     tags = [*candidate.tags, *ticket.tags]
-    with transaction.atomic():
+    with _all_or_nothing():
         similarity = nearest.similarity if nearest else None
         # Compared once: both the evidence and the related branch below need it.
         same_answer = (
@@ -205,6 +255,12 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
             return Learned(entry, "related")
         _maybe_auto_approve(entry, ticket)
         return Learned(entry, "created")
+
+
+def _all_or_nothing() -> transaction.Atomic:
+    """A transaction for one placement; inside a larger one (an import's conversation) no
+    savepoint, two statements fewer: nothing here catches a failure, which fails it whole."""
+    return transaction.atomic(savepoint=False)
 
 
 def _example(candidate: extraction.Candidate, sources: list[Message], ticket: Ticket) -> str:

@@ -96,9 +96,13 @@ def knowledge_search(
 
 def _vector_ranking(base: QuerySet, vector: Sequence[float], pool: int) -> list[tuple[int, float]]:
     with transaction.atomic(), connection.cursor() as cursor:
-        # Filtered HNSW: keep scanning the graph until enough rows pass the filter.
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(pool, 40)])
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        # Filtered HNSW: keep scanning the graph until enough rows pass the filter. Both
+        # settings in one statement (SET LOCAL each took a round trip of its own).
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true),"
+            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            [str(max(pool, 40))],
+        )
         rows = list(
             base.filter(embedding__isnull=False)
             .annotate(distance=CosineDistance("embedding", list(vector)))

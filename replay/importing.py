@@ -18,17 +18,21 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from knowledge import learning
+from ai import embedding
+from knowledge import example_index, learning
 from replay.reading import (
     KIND_OF_ROLE,
     SUBJECT_WORDS,
     Conversation,
     Turn,
+    in_batches,
     read_conversations,
 )
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent
 
 IMPORT_NAME = "Import"
+# Conversations whose texts to learn from are embedded together, in one model call.
+PREFETCH_CONVERSATIONS = 64
 CUSTOMER_DOMAIN = "imported.invalid"
 
 
@@ -69,28 +73,92 @@ def import_file(
     import between two conversations. Raises ``ReplayInputError`` for an unreadable file."""
     teams = {team.slug: team for team in Team.objects.all()}
     done = Progress()
-    for conversation in read_conversations(path, done.warnings):
-        done.conversations += 1
-        team = teams.get(conversation.team) if conversation.team else default
-        if team is None:
-            done.warnings.append(_no_team(conversation.line, conversation.team))
-        else:
-            try:
-                result = conversation_import(conversation, team=team, learn=learn)
-            except ImportSkipped as exc:
-                done.warnings.append(f"line {conversation.line}: {exc}")
-            else:
-                if result.ticket is None:
-                    done.already += 1
-                else:
-                    done.imported += 1
-                done.messages += result.messages
-                done.learned += result.learned
-        if progress is not None:
-            progress(done)
-        if stop is not None and stop():
-            break
+    links_seen: set[frozenset[str]] = set()
+    with embedding.reusing():
+        for batch in in_batches(read_conversations(path, done.warnings), PREFETCH_CONVERSATIONS):
+            placed = [(c, teams.get(c.team) if c.team else default) for c in batch]
+            ahead = _looked_ahead(placed)
+            if learn:
+                _prefetch(placed, ahead, links_seen)
+            for conversation, team in placed:
+                _import_one(conversation, team, learn, done, ahead)
+                if progress is not None:
+                    progress(done)
+                if stop is not None and stop():
+                    return done
     return done
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """What two queries found for a batch of conversations, instead of a few per conversation."""
+
+    imported: set[tuple[int, str | None]]  # (team id, conversation id) of those imported before
+    customers: dict[str, Customer]  # by address
+
+
+def _looked_ahead(placed: list[tuple[Conversation, Team | None]]) -> Ahead:
+    """The batch's conversations imported before, and the customers of the others, created
+    when new (one bulk insert; a customer may so exist before the ticket that is written
+    next, and stays when the import is stopped before it: harmless, and used on resuming)."""
+    wanted = [(c, team) for c, team in placed if team is not None]
+    imported: set[tuple[int, str | None]] = set(
+        Ticket.objects.filter(
+            team__in={team for _, team in wanted}, import_id__in={c.id for c, _ in wanted}
+        ).values_list("team_id", "import_id")
+    )
+    names: dict[str, str] = {}
+    for conversation, team in wanted:
+        turns = _from_first_customer(conversation.turns)
+        if turns and (team.pk, conversation.id) not in imported:
+            name = turns[0].author.strip()
+            names[_customer_email(team, name)] = name[:120] or "Customer"
+    Customer.objects.bulk_create(
+        [Customer(email=email, name=name) for email, name in names.items()],
+        ignore_conflicts=True,
+    )
+    return Ahead(imported, {c.email: c for c in Customer.objects.filter(email__in=names)})
+
+
+def _import_one(
+    conversation: Conversation, team: Team | None, learn: bool, done: Progress, ahead: Ahead
+) -> None:
+    done.conversations += 1
+    if team is None:
+        done.warnings.append(_no_team(conversation.line, conversation.team))
+        return
+    try:
+        result = conversation_import(conversation, team=team, learn=learn, ahead=ahead)
+    except ImportSkipped as exc:
+        done.warnings.append(f"line {conversation.line}: {exc}")
+        return
+    if result.ticket is None:
+        done.already += 1
+    else:
+        done.imported += 1
+    done.messages += result.messages
+    done.learned += result.learned
+
+
+def _prefetch(
+    placed: list[tuple[Conversation, Team | None]], ahead: Ahead, links_seen: set[frozenset[str]]
+) -> None:
+    """Embed in one model call what learning from these conversations will embed, as far as it
+    is known before (``learning.texts_to_embed``): the next conversations are learned from
+    one by one, in order, each finding its texts embedded. Those imported before are left
+    out; learning's outcome does not change (a text's vector is the same in any call)."""
+    wanted = [(c, team) for c, team in placed if team is not None and c.resolved]
+    # Support messages repeating an answer are only looked at in a team with approved entries.
+    repeats = {team: bool(len(example_index.for_team(team).entries)) for _, team in wanted}
+    texts: list[str] = []
+    for conversation, team in wanted:
+        turns = _from_first_customer(conversation.turns)
+        if turns and (team.pk, conversation.id) not in ahead.imported:
+            ticket, messages = _planned(conversation, turns)
+            texts += learning.texts_to_embed(
+                ticket, messages, links_seen=links_seen, repeats=repeats[team]
+            )
+    embedding.prefetch(texts)
 
 
 def _no_team(line: int, slug: str) -> str:
@@ -99,17 +167,23 @@ def _no_team(line: int, slug: str) -> str:
     return f"line {line}: the conversation names no team; choose a team for such lines"
 
 
-def conversation_import(conversation: Conversation, *, team: Team, learn: bool = True) -> Imported:
+def conversation_import(
+    conversation: Conversation, *, team: Team, learn: bool = True, ahead: Ahead | None = None
+) -> Imported:
     """Bring ``conversation`` into ``team`` as a closed, imported ticket and learn from it when
-    it was resolved. Raises ``ImportSkipped`` for a conversation without a customer message."""
+    it was resolved. Raises ``ImportSkipped`` for a conversation without a customer message.
+    ``ahead``: what was looked up for its batch (``import_file``)."""
     turns = _from_first_customer(conversation.turns)
     if not turns:
         raise ImportSkipped(f"conversation {conversation.id!r} has no customer message")
-    if Ticket.objects.filter(team=team, import_id=conversation.id).exists():
+    if ahead is not None:
+        if (team.pk, conversation.id) in ahead.imported:
+            return Imported(ticket=None)
+    elif Ticket.objects.filter(team=team, import_id=conversation.id).exists():
         return Imported(ticket=None)
     try:
         with transaction.atomic():
-            ticket = _ticket(conversation, turns, team)
+            ticket = _ticket(conversation, turns, team, ahead.customers if ahead else {})
             learned = 0
             if learn and conversation.resolved:
                 learned = sum(
@@ -150,27 +224,63 @@ def _times(turns: list[Turn]) -> list[dt.datetime]:
     return times
 
 
-def _customer(team: Team, name: str) -> Customer:
-    """The customer by name within the team: their imported tickets are one history. The
-    address is a placeholder of a domain that cannot receive mail."""
+def _customer_email(team: Team, name: str) -> str:
+    """Customers are known by name within the team: their imported tickets are one history.
+    The address is a placeholder of a domain that cannot receive mail."""
     key = hashlib.sha256(f"{team.slug}\n{name}".encode()).hexdigest()[:16]
+    return f"imported-{key}@{CUSTOMER_DOMAIN}"
+
+
+def _customer(team: Team, name: str, known: dict[str, Customer]) -> Customer:
+    email = _customer_email(team, name)
+    if email in known:
+        return known[email]
     customer, _ = Customer.objects.get_or_create(
-        email=f"imported-{key}@{CUSTOMER_DOMAIN}", defaults={"name": name[:120] or "Customer"}
+        email=email, defaults={"name": name[:120] or "Customer"}
     )
     return customer
 
 
-def _ticket(conversation: Conversation, turns: list[Turn], team: Team) -> Ticket:
-    times = _times(turns)
-    customer = _customer(team, turns[0].author.strip())
+def _subject(conversation: Conversation, turns: list[Turn]) -> str:
     subject = conversation.subject.strip() or " ".join(_text(turns[0].text).split()[:SUBJECT_WORDS])
+    return subject[:200]
+
+
+def _messages(turns: list[Turn], times: list[dt.datetime], customer: Customer) -> list[Message]:
+    return [
+        Message(
+            kind=KIND_OF_ROLE[turn.role],
+            author_name=(customer.name if turn.role == "customer" else turn.author or "")[:120],
+            body=_text(turn.text),
+            created_at=at,
+            # Numbered as live messages are, so a page open on it fetches what it misses.
+            seq=number,
+            public_seq=number,
+        )
+        for number, (turn, at) in enumerate(zip(turns, times, strict=True), start=1)
+    ]
+
+
+def _planned(conversation: Conversation, turns: list[Turn]) -> tuple[Ticket, list[Message]]:
+    """The ticket and messages ``_ticket`` will write, unsaved (for what learning embeds)."""
+    customer = Customer(name=turns[0].author.strip()[:120] or "Customer")
+    ticket = Ticket(subject=_subject(conversation, turns), customer=customer)
+    return ticket, _messages(turns, _times(turns), customer)
+
+
+def _ticket(
+    conversation: Conversation, turns: list[Turn], team: Team, customers: dict[str, Customer]
+) -> Ticket:
+    times = _times(turns)
+    customer = _customer(team, turns[0].author.strip(), customers)
+    subject = _subject(conversation, turns)
     replied = next(
         (at for turn, at in zip(turns, times, strict=True) if turn.role == "analyst"), None
     )
     ended = times[-1]
     count = len(turns)  # imported conversations hold no internal notes: every message is public
     ticket = Ticket.objects.create(
-        subject=subject[:200],
+        subject=subject,
         team=team,
         customer=customer,
         status=Ticket.Status.CLOSED,
@@ -184,19 +294,10 @@ def _ticket(conversation: Conversation, turns: list[Turn], team: Team) -> Ticket
         message_seq=count,
         public_message_seq=count,
     )
-    Message.objects.bulk_create(
-        Message(
-            ticket=ticket,
-            kind=KIND_OF_ROLE[turn.role],
-            author_name=(customer.name if turn.role == "customer" else turn.author or "")[:120],
-            body=_text(turn.text),
-            created_at=at,
-            # Numbered as live messages are, so a page open on it fetches what it misses.
-            seq=number,
-            public_seq=number,
-        )
-        for number, (turn, at) in enumerate(zip(turns, times, strict=True), start=1)
-    )
+    messages = _messages(turns, times, customer)
+    for message in messages:
+        message.ticket = ticket
+    Message.objects.bulk_create(messages)
     TicketEvent.objects.create(
         ticket=ticket,
         kind=TicketEvent.Kind.CREATED,

@@ -6,8 +6,9 @@ rest of the file carries on.
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from django.utils.text import slugify
@@ -51,6 +52,13 @@ class Conversation:
 
 class ReplayInputError(Exception):
     """The file cannot be read at all."""
+
+
+def in_batches(conversations: Iterable[Conversation], size: int) -> Iterator[list[Conversation]]:
+    """Consecutive lists of ``size`` conversations (the last may be shorter), read lazily."""
+    found = iter(conversations)
+    while batch := list(islice(found, size)):
+        yield batch
 
 
 def count_lines(path: Path) -> int:

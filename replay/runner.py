@@ -7,7 +7,7 @@ it teaches reaches later conversations only.
 """
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,8 +15,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 
+from ai import embedding
 from copilot import pipeline
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
+from copilot.pipeline import gate, steps
 from copilot.signals import suggestion_accepted
 from knowledge import learning
 from knowledge import services as knowledge_services
@@ -25,7 +27,7 @@ from knowledge.signals import knowledge_approved
 from replay import labels
 from replay.reading import KIND_OF_ROLE, SUBJECT_WORDS, Conversation, Turn
 from tickets import services as ticket_services
-from tickets.models import Team, Ticket
+from tickets.models import Customer, Message, Team, Ticket
 from tickets.signals import message_created, ticket_created, ticket_status_changed
 
 REPLAY_ACCOUNT = "replay"
@@ -187,6 +189,12 @@ def _label_answer(conversation: Conversation, result: MessageResult, links_sent:
         result.minutes_ahead = max(0.0, (matched.at - result.at).total_seconds() / 60)
 
 
+def _searched(body: str) -> bool:
+    """Whether the gate lets the message through to a search (the only step that embeds it)."""
+    result = gate.classify(body)
+    return not result.status_request and result.probability >= gate.CUTOFF
+
+
 def _own_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     """A settings row's values without its key and team, to copy onto another team."""
     return {name: value for name, value in row.items() if name not in {"id", "team_id"}}
@@ -247,6 +255,7 @@ class Replayer:
         self.learned_count = 0
         self.customers = 0
         self.max_chars = settings.VIGIL_MAX_MESSAGE_CHARS
+        self.links_seen: set[frozenset[str]] = set()  # of answers planned (prefetch)
 
     def citation_id(self, entry: KnowledgeEntry) -> str:
         return self.learned_ids.get(entry.pk) or entry.external_id or f"entry:{entry.pk}"
@@ -286,6 +295,47 @@ class Replayer:
             if self.learn:
                 result.learned = self._learn(conversation, ticket, positions)
         return result
+
+    def prefetch(self, conversations: Sequence[Conversation]) -> None:
+        """Embed in one model call what replaying ``conversations`` will embed, as far as it
+        is known before they are replayed: the query of each customer message the gate will
+        let through, and what learning from each resolved one will embed. Use it inside
+        ``embedding.reusing()``. No decision changes: a text's vector is the same whichever
+        call made it; a text it missed is embedded when asked for, as before."""
+        texts: list[str] = []
+        for conversation in conversations:
+            ticket, messages = self._planned(conversation)
+            for message in messages:
+                if message.kind == Message.Kind.CUSTOMER and _searched(message.body):
+                    texts.append(
+                        steps.query_for(
+                            message.body, customer=ticket.customer.name, subject=ticket.subject
+                        )
+                    )
+            if self.learn and conversation.resolved and messages:
+                texts += learning.texts_to_embed(
+                    ticket, messages, links_seen=self.links_seen, answers=self.auto_approve
+                )
+        embedding.prefetch(texts)
+
+    def _planned(self, conversation: Conversation) -> tuple[Ticket, list[Message]]:
+        """The ticket and messages ``replay`` will write for ``conversation``, unsaved."""
+        first = next((turn for turn in conversation.turns if turn.role == "customer"), None)
+        if first is None:
+            return Ticket(), []  # nothing is replayed
+        turns = [turn for turn in conversation.turns if turn.index >= first.index]
+        customer = Customer(name=first.author[:120].strip()[:120])
+        subject = conversation.subject or " ".join(first.text.split()[:SUBJECT_WORDS])
+        ticket = Ticket(subject=subject[:200].strip()[:200], customer=customer)
+        messages = [
+            Message(
+                kind=KIND_OF_ROLE[turn.role],
+                body=turn.text[: self.max_chars].strip(),
+                author_name=customer.name if turn.role == "customer" else turn.author,
+            )
+            for turn in turns
+        ]
+        return ticket, messages
 
     def _open(self, conversation: Conversation, turn: Turn, body: str) -> Ticket:
         self.customers += 1

@@ -55,12 +55,19 @@ def step_rewrite(state: RunState) -> None:
     """A self-contained query: greetings and identifiers out, the subject in when it is short."""
     if state.kind != Kind.ANSWER:
         return
-    names = [state.ticket.customer.name]
-    text = PLACEHOLDER_RE.sub(" ", redact(state.message.body, names=names))
+    state.query = query_for(
+        state.message.body, customer=state.ticket.customer.name, subject=state.ticket.subject
+    )
+
+
+def query_for(body: str, *, customer: str, subject: str) -> str:
+    """The search query of a customer's message (``step_rewrite``); a replay embeds the
+    queries of many messages ahead with it."""
+    text = PLACEHOLDER_RE.sub(" ", redact(body, names=[customer]))
     text = GREETING_RE.sub("", text).strip()
     if len(text.split()) < MIN_QUERY_WORDS:
-        text = f"{state.ticket.subject}. {text}".strip()
-    state.query = " ".join(text.split())[:1000]
+        text = f"{subject}. {text}".strip()
+    return " ".join(text.split())[:1000]
 
 
 def customer_context(state: RunState) -> str:

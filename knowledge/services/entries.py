@@ -71,7 +71,7 @@ def entry_create(
             reviewed_by=actor if status == Status.APPROVED else None,
             reviewed_at=timezone.now() if status == Status.APPROVED else None,
         )
-        example_add(entry=entry, text=example or question, vector=example_vector, ticket=ticket)
+        _first_example(entry, example or question, example_vector, ticket)
         _log(entry, Kind.CREATED, actor, note=note)
         if status == Status.APPROVED:
             _log(entry, Kind.APPROVED, actor, note=note)
@@ -102,6 +102,25 @@ def example_add(
     # The entry changed (what the copilot keeps of it in memory looks at this time).
     KnowledgeEntry.objects.filter(pk=entry.pk).update(updated_at=timezone.now())
     return example
+
+
+def _first_example(
+    entry: KnowledgeEntry, text: str, vector: Sequence[float] | None, ticket: Ticket | None
+) -> None:
+    """``example_add`` for an entry just created: it has no example to compare with, and its
+    time of last change is its creation's (one statement instead of three)."""
+    text = " ".join(text.split())[:MAX_QUESTION]
+    if not text:
+        return
+    if vector is None:
+        vector = embedding.embed([text])[0]
+    KnowledgeExample.objects.create(
+        entry=entry,
+        text=text,
+        embedding=list(vector),
+        embedding_model=embedding.embedding_model_name(),
+        ticket=ticket,
+    )
 
 
 def _announce_approved(entry: KnowledgeEntry) -> None:

@@ -3,6 +3,7 @@ import signal
 import sys
 import time
 from contextlib import ExitStack
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,7 +16,13 @@ from knowledge import importing
 from knowledge.models import TeamKnowledgePolicy
 from replay.isolation import isolated_database, quiet_side_effects
 from replay.management.teams import team_given
-from replay.reading import ReplayInputError, count_lines, read_conversations, teams_named
+from replay.reading import (
+    ReplayInputError,
+    count_lines,
+    in_batches,
+    read_conversations,
+    teams_named,
+)
 from replay.report import MIN_SPOKEN_FOR_TARGET, build_report
 from replay.runner import (
     ConversationResult,
@@ -27,6 +34,8 @@ from replay.runner import (
 from replay.services import apply_threshold
 from tickets.models import Team
 
+# Conversations whose texts are embedded together, in one model call, before they are replayed.
+PREFETCH_CONVERSATIONS = 64
 SETTINGS_COPIED = ("mode", "threshold", "auto_threshold", "target_precision", "min_samples")
 POLICY_COPIED = ("auto_approve", "auto_approve_min_evidence")
 
@@ -164,19 +173,24 @@ class Command(BaseCommand):
                 stack.callback(bar.close)
             try:
                 self.replaying = True
-                conversations = read_conversations(path, warnings)
-                with live_receivers_muted():
-                    for conversation in conversations:
+                conversations = islice(read_conversations(path, warnings), total)
+                with live_receivers_muted(), embedding.reusing():
+                    for batch in in_batches(conversations, PREFETCH_CONVERSATIONS):
                         if self.stop_requested:
                             interrupted = True
                             break
-                        self._warn(warnings, bar)
-                        result = replayer.replay(conversation)
-                        results.append(result)
-                        if out is not None:
-                            _write_rows(out, result)
-                        self._advance(bar, results, total, started)
-                        if len(results) >= total:
+                        replayer.prefetch(batch)
+                        for conversation in batch:
+                            if self.stop_requested:
+                                interrupted = True
+                                break
+                            self._warn(warnings, bar)
+                            result = replayer.replay(conversation)
+                            results.append(result)
+                            if out is not None:
+                                _write_rows(out, result)
+                            self._advance(bar, results, total, started)
+                        if interrupted:
                             break
                 self._warn(warnings, bar)
                 self.replaying = False
