@@ -25,16 +25,37 @@
     };
   }
 
+  // Results are for the search as it was when they were asked for: while a newer search is
+  // on its way they are stale, and Enter waits for the fresh ones rather than choosing from them.
+  let asked = 0;
+  let chooseWhenLoaded = false;
+
+  function stale(p) {
+    p.results.setAttribute("aria-busy", "true");
+    options(p).forEach(function (o) { o.setAttribute("aria-selected", "false"); });
+  }
+
   function load(p) {
     const url = p.bar.dataset.pickerUrl + "?q=" + encodeURIComponent(p.search.value);
+    const mine = ++asked;
+    stale(p);
     fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
+        if (mine !== asked) return;  // an answer to an older search
         p.results.innerHTML = html;
+        p.results.removeAttribute("aria-busy");
         const first = p.results.querySelector(".macro-option");
         if (first) mark(p, first);
+        if (chooseWhenLoaded) {
+          chooseWhenLoaded = false;
+          if (first) choose(p, first);
+        }
       })
       .catch(function () {
+        if (mine !== asked) return;
+        chooseWhenLoaded = false;
+        p.results.removeAttribute("aria-busy");
         p.results.innerHTML = '<li class="macro-empty small" role="presentation">The macros could not be loaded. Try again.</li>';
       });
   }
@@ -44,6 +65,7 @@
     p.picker.hidden = false;
     p.button.setAttribute("aria-expanded", "true");
     p.search.value = "";
+    p.results.innerHTML = "";
     load(p);
     p.search.focus();
   }
@@ -138,7 +160,13 @@
       mark(p, list[Math.max(0, Math.min(list.length - 1, current + step))]);
     } else if (event.key === "Enter") {
       event.preventDefault();  // never submits the reply form
-      if (current >= 0) choose(p, list[current]);
+      if (p.results.hasAttribute("aria-busy")) {
+        clearTimeout(timer);
+        chooseWhenLoaded = true;
+        load(p);
+      } else if (current >= 0) {
+        choose(p, list[current]);
+      }
     } else if (event.key === "Escape") {
       event.preventDefault();
       event.stopPropagation();
@@ -151,6 +179,7 @@
     const p = parts(event.target);
     if (!p) return;
     clearTimeout(timer);
+    stale(p);
     timer = setTimeout(function () { load(p); }, 150);
   });
 })();

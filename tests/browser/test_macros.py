@@ -80,6 +80,21 @@ class MacroTests(BrowserTestCase):
         assert MacroUse.objects.count() == 2
         assert self.ticket.messages.last().body.startswith("Best, Sam Hi Ada")
 
+    def test_enter_right_after_typing_chooses_from_the_fresh_results_not_the_old_ones(self) -> None:
+        page = self.new_page()
+        self.login(page, "sam")
+        page.goto(f"{self.live_server_url}/tickets/{self.ticket.pk}/")
+        page.route(  # every search answers slowly, as on a busy day
+            "**/macros/?q=*", lambda route: (page.wait_for_timeout(400), route.continue_())
+        )
+        box = page.locator("textarea[name=body]")
+        box.click()
+        box.press("/")
+        expect(page.locator(".macro-option")).to_have_count(2)
+        page.locator(".macro-search").type("sign")
+        page.locator(".macro-search").press("Enter")  # the list still shows both
+        expect(box).to_have_value("Best, Sam")
+
     def test_a_macro_taken_back_is_not_applied(self) -> None:
         page = self.new_page()
         self.login(page, "sam")
