@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -7,6 +8,8 @@ from vigil_site import api_token_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tickets:queue", permanent=False)),
+    # Pages without our icon link (the admin) make browsers ask here; a 404 would be logged.
+    path("favicon.ico", RedirectView.as_view(url=static("vigil/favicon.svg"), permanent=True)),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
