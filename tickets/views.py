@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -137,28 +138,31 @@ def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
         return _reply_refused(request, ticket, form)
     data = form.cleaned_data
     try:
-        message, _ = services.message_create(
-            ticket=ticket,
-            kind=Message.Kind.ANALYST,
-            body=data["body"],
-            author=request.user,
-            internal=data["internal"],
-            external_id=idempotency_key(f"staff-{request.user.pk}", data["client_token"]),
-            email=True,
-        )
+        # The reply and the changes sent with it are one step: pages told of it (on commit)
+        # read the ticket as it ends, never between the reply and its macros' status.
+        with transaction.atomic():
+            message, _ = services.message_create(
+                ticket=ticket,
+                kind=Message.Kind.ANALYST,
+                body=data["body"],
+                author=request.user,
+                internal=data["internal"],
+                external_id=idempotency_key(f"staff-{request.user.pk}", data["client_token"]),
+                email=True,
+            )
+            warnings = macro_services.macros_apply(
+                macros=data["macros"], ticket=ticket, actor=request.user, message=message
+            )
+            if data["then_status"]:
+                try:
+                    services.ticket_change_status(
+                        ticket=ticket, actor=request.user, status=data["then_status"]
+                    )
+                except services.TicketError as exc:
+                    warnings.append(f"The status was not changed: {exc}")
     except services.TicketError as exc:
         form.add_error(None, str(exc))
         return _reply_refused(request, ticket, form)
-    warnings = macro_services.macros_apply(
-        macros=data["macros"], ticket=ticket, actor=request.user, message=message
-    )
-    if data["then_status"]:
-        try:
-            services.ticket_change_status(
-                ticket=ticket, actor=request.user, status=data["then_status"]
-            )
-        except services.TicketError as exc:
-            warnings.append(f"The status was not changed: {exc}")
     warning = ("Sent. " + " ".join(warnings)) if warnings else ""
     if not request.htmx:
         if warning:
