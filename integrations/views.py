@@ -47,6 +47,21 @@ def _inbound_then_release(request: HttpRequest, slug: str) -> JsonResponse:
             close_old_connections()
 
 
+def _signature_refused(secret: str, raw: bytes, request: HttpRequest) -> str | None:
+    """Why the request's signature of ``raw`` does not hold for ``secret``; None when it does."""
+    try:
+        signing.verify(
+            secret,
+            raw,
+            signature_header=request.headers.get(signing.SIGNATURE_HEADER),
+            timestamp_header=request.headers.get(signing.TIMESTAMP_HEADER),
+            tolerance=settings.VIGIL_WEBHOOK_TOLERANCE_SECONDS,
+        )
+    except signing.SignatureError as exc:
+        return str(exc)
+    return None
+
+
 def _inbound(request: HttpRequest, slug: str) -> JsonResponse:
     try:
         integration = selectors.integration_get_active(slug)
@@ -57,16 +72,8 @@ def _inbound(request: HttpRequest, slug: str) -> JsonResponse:
     except RequestDataTooBig:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return _error(413, f"The body is larger than {limit:,} bytes.", "body")
-    try:
-        signing.verify(
-            integration.secret,
-            raw,
-            signature_header=request.headers.get(signing.SIGNATURE_HEADER),
-            timestamp_header=request.headers.get(signing.TIMESTAMP_HEADER),
-            tolerance=settings.VIGIL_WEBHOOK_TOLERANCE_SECONDS,
-        )
-    except signing.SignatureError as exc:
-        return _error(401, str(exc))
+    if refused := _signature_refused(integration.secret, raw, request):
+        return _error(401, refused)
     try:
         delivery = parse_delivery(raw)
         result = services.inbound_receive(integration=integration, delivery=delivery)
@@ -109,17 +116,9 @@ def _mail_inbound(request: HttpRequest, slug: str) -> JsonResponse:
     if declared > limit or len(raw) > limit:
         logger.warning("mailbox %s refused a mail (413): over %s bytes", slug, limit)
         return _error(413, f"The mail is larger than {limit:,} bytes.", "body")
-    try:
-        signing.verify(
-            mailbox.secret,
-            raw,
-            signature_header=request.headers.get(signing.SIGNATURE_HEADER),
-            timestamp_header=request.headers.get(signing.TIMESTAMP_HEADER),
-            tolerance=settings.VIGIL_WEBHOOK_TOLERANCE_SECONDS,
-        )
-    except signing.SignatureError as exc:
-        logger.warning("mailbox %s refused a delivery (401): %s", slug, exc)
-        return _error(401, str(exc))
+    if refused := _signature_refused(mailbox.secret, raw, request):
+        logger.warning("mailbox %s refused a delivery (401): %s", slug, refused)
+        return _error(401, refused)
     try:
         received = receiving.mail_receive_raw(mailbox=mailbox, raw=raw)
     except MailRejected as exc:

@@ -63,8 +63,7 @@ def step_rewrite(state: RunState) -> None:
 def query_for(body: str, *, customer: str, subject: str) -> str:
     """The search query of a customer's message (``step_rewrite``); a replay embeds the
     queries of many messages ahead with it."""
-    text = PLACEHOLDER_RE.sub(" ", redact(body, names=[customer]))
-    text = GREETING_RE.sub("", text).strip()
+    text = GREETING_RE.sub("", _redacted(body, customer)).strip()
     if len(text.split()) < MIN_QUERY_WORDS:
         text = f"{subject}. {text}".strip()
     return " ".join(text.split())[:1000]
@@ -79,10 +78,15 @@ def customer_context(state: RunState) -> str:
         .order_by("-created_at")
         .values_list("body", flat=True)[: CONTEXT_MESSAGES - 1]
     )
-    names = [state.ticket.customer.name]
+    customer = state.ticket.customer.name
     bodies = [*reversed(earlier), state.message.body]
-    text = " ".join(PLACEHOLDER_RE.sub(" ", redact(body, names=names)) for body in bodies)
+    text = " ".join(_redacted(body, customer) for body in bodies)
     return " ".join(text.split())[-2000:]
+
+
+def _redacted(body: str, customer: str) -> str:
+    """A customer's message with personal data out and no placeholder left in its place."""
+    return PLACEHOLDER_RE.sub(" ", redact(body, names=[customer]))
 
 
 def step_retrieve(state: RunState) -> None:
