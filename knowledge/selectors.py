@@ -465,12 +465,13 @@ def entry_get_for_user(user: AnyUser, entry_id: int) -> KnowledgeEntry | None:
 
 
 def entry_sources_for_user(user: AnyUser, entry: KnowledgeEntry) -> QuerySet[KnowledgeSource]:
-    """The messages ``entry`` was learned from that ``user`` may read.
-
-    Curators judge the evidence of every entry, as in the curation queue; anyone else sees
-    only the messages of tickets in their teams (an all-teams entry may come from any team).
-    """
+    """The messages ``entry`` was learned from that ``user`` may read: those of tickets in
+    their teams (every team for managers and admins). A curator judges every team's entries,
+    but a customer's words stay with the teams that may open the ticket."""
     sources = entry.sources.select_related("message", "ticket").order_by("ticket_id", "pk")
-    if roles.can_curate(user):
-        return sources
     return sources.filter(ticket__in=tickets_for_user(user))
+
+
+def entry_sources_elsewhere(user: AnyUser, entry: KnowledgeEntry) -> int:
+    """How many of ``entry``'s source messages are in tickets ``user`` may not open."""
+    return entry.sources.exclude(ticket__in=tickets_for_user(user)).count()

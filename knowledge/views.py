@@ -15,6 +15,7 @@ from core import roles
 from core.http import HtmxHttpRequest, role_required, staff_required
 from knowledge import clusters, diff, forms, selectors, services
 from knowledge.models import KnowledgeEntry, KnowledgeRevision
+from knowledge.selectors import AnyUser
 from tickets.models import Message
 from tickets.selectors import parse_int, teams_for_user
 
@@ -93,6 +94,7 @@ def _detail_context(
     return {
         "entry": entry,
         "sources": selectors.entry_sources_for_user(request.user, entry),
+        "sources_elsewhere": selectors.entry_sources_elsewhere(request.user, entry),
         "revisions": entry.revisions.select_related("ticket")[:50],
         "form": form or forms.EntryForm(initial=initial),
         "curator": roles.can_curate(request.user),
@@ -168,7 +170,7 @@ def curation(request: HtmxHttpRequest) -> HttpResponse:
     entries = selectors.curation_queue(team=team, source=source, flagged=flagged, sort=sort)
     page = Paginator(entries, 10).get_page(request.GET.get("page"))
     context = {
-        "rows": [_row_context(entry) for entry in page.object_list],
+        "rows": [_row_context(request.user, entry) for entry in page.object_list],
         "page": page,
         "revisions": [_revision_context(r) for r in selectors.pending_revisions(team=team)[:20]]
         if not flagged and source in {"", KnowledgeEntry.Source.LEARNED}
@@ -197,7 +199,7 @@ def curation(request: HtmxHttpRequest) -> HttpResponse:
 COMPARE_FROM = 0.45
 
 
-def _row_context(entry: KnowledgeEntry, **extra: Any) -> dict[str, Any]:
+def _row_context(user: AnyUser, entry: KnowledgeEntry, **extra: Any) -> dict[str, Any]:
     nearest = [
         hit
         for hit in selectors.nearest_entries(entry, limit=3)
@@ -214,8 +216,9 @@ def _row_context(entry: KnowledgeEntry, **extra: Any) -> dict[str, Any]:
         "entry": entry,
         "sources": [
             {"source": source, "cut": _cut(source.message, entry)}
-            for source in entry.sources.select_related("message", "ticket").order_by("pk")[:10]
+            for source in selectors.entry_sources_for_user(user, entry)[:10]
         ],
+        "sources_elsewhere": selectors.entry_sources_elsewhere(user, entry),
         "comparisons": comparisons,
         **extra,
     }
@@ -308,7 +311,7 @@ def _row(
         if error:
             return render(request, "tickets/ticket_error.html", {"error": error}, status=status)
         return redirect(reverse("knowledge:curation"))
-    context = _row_context(entry, decided=decided, row_error=error)
+    context = _row_context(request.user, entry, decided=decided, row_error=error)
     return render(request, "knowledge/partials/curation_row.html", context, status=status)
 
 

@@ -109,8 +109,45 @@ def test_a_shared_entry_shows_only_the_sources_an_analyst_may_read(
     assert f"Ticket #{ticket.pk}" in page
     assert f"Ticket #{other_ticket.pk}" not in page
     assert "charged twice" not in page
+    assert "1 more in ticket of teams you are not in" in page
+    client.force_login(curator)  # curates every team's entries, reads only their teams' tickets
+    page = client.get(detail(shared)).text
+    assert "charged twice" not in page
+    assert "1 more in ticket of teams you are not in" in page
+
+
+def test_a_manager_reads_every_source(client, manager, ticket, other_ticket):
+    shared = approved(None, "How do I reset my password?", ticket=ticket)
+    charged = MessageFactory(ticket=other_ticket, body="I was charged twice this month.")
+    KnowledgeSource.objects.create(entry=shared, ticket=other_ticket, message=charged)
+    client.force_login(manager)
+    page = client.get(detail(shared)).text
+    assert "charged twice" in page
+    assert "teams you are not in" not in page
+
+
+def test_the_curation_card_shows_only_the_sources_the_curator_may_read(
+    client, curator, ticket, other_ticket
+):
+    proposed = services.entry_create(
+        question="How do I reset my password?",
+        answer="Use the reset link on the sign-in page.",
+        actor=None,
+        team=None,
+        status=Status.PROPOSED,
+        source=KnowledgeEntry.Source.LEARNED,
+    )
+    KnowledgeSource.objects.create(
+        entry=proposed, ticket=ticket, message=MessageFactory(ticket=ticket, body="Reset please")
+    )
+    charged = MessageFactory(ticket=other_ticket, body="I was charged twice this month.")
+    KnowledgeSource.objects.create(entry=proposed, ticket=other_ticket, message=charged)
     client.force_login(curator)
-    assert f"Ticket #{other_ticket.pk}" in client.get(detail(shared)).text
+    page = client.get(reverse("knowledge:curation")).text
+    assert proposed.question in page
+    assert "Reset please" in page
+    assert "charged twice" not in page
+    assert "1 more in ticket of teams you are not in" in page
 
 
 def test_only_get_reads_an_entry(client, analyst, own_entry):
