@@ -12,6 +12,7 @@ from pathlib import Path
 from django.contrib.auth.models import User
 
 from ai import embedding
+from core import untrusted_json
 from knowledge import services
 from knowledge.models import KnowledgeEntry, KnowledgeExample
 from tickets.models import Team
@@ -70,9 +71,12 @@ def _jsonl_rows(path: Path, errors: list[str]) -> Iterator[Row]:
             continue
         where = f"line {number}"
         try:
-            data = json.loads(line)
+            data = untrusted_json.loads(line)
         except json.JSONDecodeError as exc:
             errors.append(f"{where}: not valid JSON ({exc.msg})")
+            continue
+        except untrusted_json.TooDeep as exc:
+            errors.append(f"{where}: {exc}")
             continue
         problem = _problem(data)
         if problem:

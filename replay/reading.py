@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.utils.text import slugify
 
+from core import untrusted_json
 from tickets.models import Message
 
 ROLES = ("customer", "analyst", "bot")
@@ -73,8 +74,8 @@ def teams_named(path: Path) -> set[str]:
     with path.open(encoding="utf-8", errors="replace") as handle:
         for raw in handle:
             try:
-                data = json.loads(raw)
-            except json.JSONDecodeError:
+                data = untrusted_json.loads(raw)
+            except ValueError:  # not JSON, or nested too deeply
                 continue
             team = data.get("team") if isinstance(data, dict) else None
             if isinstance(team, str) and team.strip():
@@ -108,9 +109,11 @@ def read_conversations(path: Path, warnings: list[str]) -> Iterator[Conversation
 
 def parse_line(raw: str, number: int) -> Conversation:
     try:
-        data = json.loads(raw)
+        data = untrusted_json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    except untrusted_json.TooDeep as exc:
+        raise ValueError(str(exc)) from exc
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     ident = data.get("id")

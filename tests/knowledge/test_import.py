@@ -84,10 +84,11 @@ def test_bad_lines_are_named_and_skipped(db, tmp_path, capsys):
         json.dumps({"id": "ok-1", "question": "Again?", "answer": "Duplicate id."}),
         json.dumps({"id": "tags", "question": "q?", "answer": "answer", "tags": "notalist"}),
         json.dumps({"id": "ok-2", "question": "Also fine?", "answer": "Yes, also fine."}),
+        '{"id": "deep", "tags": ' + "[" * 100_000 + "]" * 100_000 + "}",
     ]
     path = tmp_path / "kb.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(CommandError, match="6 entries were skipped"):
+    with pytest.raises(CommandError, match="7 entries were skipped"):
         call_command("import_knowledge", str(path))
     err = capsys.readouterr().err
     assert "line 2: not valid JSON" in err
@@ -96,6 +97,7 @@ def test_bad_lines_are_named_and_skipped(db, tmp_path, capsys):
     assert "line 5: expected a JSON object" in err
     assert "line 7: id 'ok-1' appears again" in err
     assert "line 8: 'tags' must be a list" in err
+    assert "line 10: The JSON is nested more than 32 levels deep." in err
     assert set(KnowledgeEntry.objects.values_list("external_id", flat=True)) == {"ok-1", "ok-2"}
 
 

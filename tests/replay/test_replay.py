@@ -11,7 +11,7 @@ from django.db import connection
 from copilot.models import CopilotRun, TeamCopilotSettings
 from knowledge.models import KnowledgeEntry
 from replay import services as replay_services
-from replay.reading import Conversation, Turn, parse_line, read_conversations
+from replay.reading import Conversation, Turn, parse_line, read_conversations, teams_named
 from replay.report import build_report, curve, token_f1
 from replay.runner import (
     ANNOUNCEMENTS,
@@ -413,3 +413,14 @@ def test_a_stop_during_the_conversations_ends_them_cleanly_after_the_current_one
     written = json.loads(report.read_text())
     assert written["conversations"] == 2  # c-1, and c-2 which was under way
     assert written["options"]["interrupted"] is True
+
+
+def test_a_line_nested_too_deeply_is_named_and_skipped(tmp_path):
+    deep = '{"id": "deep", "messages": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    fine = json.dumps({"id": "ok", "messages": [{"role": "customer", "text": "Help?"}]})
+    path = tmp_path / "deep.jsonl"
+    path.write_text(deep + "\n" + fine + "\n")
+    warnings: list[str] = []
+    assert [c.id for c in read_conversations(path, warnings)] == ["ok"]
+    assert warnings == ["line 1: The JSON is nested more than 32 levels deep."]
+    assert teams_named(path) == set()
