@@ -154,6 +154,12 @@ class Message(models.Model):
             models.Index(fields=["ticket", "created_at", "id"]),
             models.Index(fields=["ticket", "seq"], name="message_ticket_seq"),
             models.Index(fields=["ticket", "public_seq"], name="message_ticket_public_seq"),
+            # An idempotency key is looked up across tickets (a retried ticket creation).
+            models.Index(
+                fields=["external_id"],
+                condition=Q(external_id__isnull=False),
+                name="message_external_id",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
