@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vigil_site import die_with_parent
 from vigil_site.supervision import Child, RestartPolicy, describe_exit
 
 logger = logging.getLogger("vigil.cluster")
@@ -128,7 +129,7 @@ class Cluster:
     def start(self, service: Service) -> None:
         child = service.child
         child.process = subprocess.Popen(  # noqa: S603  (our own commands)
-            child.command,
+            die_with_parent.wrap(child.command),  # stopped if the cluster is killed outright
             env=child.env,
             process_group=0,
             stdout=subprocess.PIPE,

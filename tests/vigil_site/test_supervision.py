@@ -83,3 +83,53 @@ def wait_for_child(process, timeout=10):
             return children[0]
         time.sleep(0.05)
     raise AssertionError("no child started")
+
+
+def gone(pid, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_stops_when_its_supervisor_is_killed_outright(tmp_path):
+    pid_file = tmp_path / "child.pid"
+    script = (
+        "import sys, time\n"
+        "from vigil_site.supervision import Child\n"
+        f"child = Child('sleeper', [sys.executable, '-c', 'import time; time.sleep(60)'], {{}})\n"
+        "child.start()\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    supervisor = psutil.Popen([sys.executable, "-c", script], env=env)
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.05)
+    child = psutil.Process(int(pid_file.read_text()))
+    time.sleep(0.5)  # the launcher has become the command
+    assert "time.sleep(60)" in " ".join(child.cmdline())
+
+    supervisor.kill()
+    supervisor.wait(10)
+
+    assert gone(child.pid)
+
+
+def test_the_next_start_stops_an_embedded_redis_a_killed_run_left(tmp_path):
+    abandoned, _ = start_embedded_redis(tmp_path)  # as if its process had been SIGKILLed
+    client, url = start_embedded_redis(tmp_path)
+    try:
+        assert gone(abandoned.pid)
+        assert redis.Redis(unix_socket_path=url.removeprefix("unix://")).ping()
+    finally:
+        stop_embedded_redis(client)
+    assert not (tmp_path / "channels-redis.pid").exists()
