@@ -65,23 +65,21 @@ class ReplyForm(forms.Form):
             self.fields["macros"].queryset = macros  # type: ignore[attr-defined]
 
 
-class TicketNumberField(forms.CharField):
+class TicketNumberField(forms.Field):
     """A ticket's number, written "42" or "#42"."""
 
-    def to_python(self, value: object) -> int | None:  # type: ignore[override]
-        text = str(super().to_python(value)).strip().lstrip("#").strip()
+    def to_python(self, value: object) -> int | None:
+        text = str(value or "").strip().lstrip("#").strip()
         if not text:
             return None
-        number = parse_int(text)
+        number = parse_int(text[:24])
         if number is None or number < 1:
             raise forms.ValidationError("Give the number of the ticket to merge into, e.g. 42.")
         return number
 
 
 class MergeForm(forms.Form):
-    into = TicketNumberField(
-        max_length=24, error_messages={"required": "Choose the ticket to merge into."}
-    )
+    into = TicketNumberField(error_messages={"required": "Choose the ticket to merge into."})
 
 
 class RatingForm(forms.Form):

@@ -182,11 +182,19 @@ def _rating_box(
 
 
 def _rating_context(ticket: Ticket, form: forms.RatingForm | None = None) -> dict[str, Any]:
+    rating = rating_services.rating_for_resolution(ticket)
+    if form is not None and form.is_bound:
+        # What the customer sent comes back with its error, as they left it.
+        chosen, comment = form.data.get("rating", ""), form.data.get("comment", "")
+    else:
+        chosen, comment = (rating.rating, rating.comment) if rating else ("", "")
     return {
         "ticket": ticket,
         "may_rate": rating_services.may_rate(ticket),
-        "rating": rating_services.rating_for_resolution(ticket),
+        "rating": rating,
         "rating_form": form or forms.RatingForm(),
+        "rating_chosen": chosen,
+        "rating_comment": comment,
     }
 
 

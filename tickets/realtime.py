@@ -64,6 +64,9 @@ def publish_ticket_merged(ticket_id: int, *, into: Ticket) -> None:
     portal_url = reverse("portal:ticket", args=[selectors.portal_token_for(into)])
     for group, url in ((staff_group(ticket_id), staff_url), (portal_group(ticket_id), portal_url)):
         _send_on_commit(group, {"type": "ticket.merged", "into": into.pk, "url": url})
+    # The target's pages fetch the messages that moved in (numbered after those they hold).
+    for group in (staff_group(into.pk), portal_group(into.pk)):
+        _send_on_commit(group, {"type": "ticket.refetch", "ticket": into.pk})
 
 
 def publish_copilot_changed(ticket_id: int) -> None:

@@ -173,6 +173,7 @@
         else if (data.type === "changed" && window.htmx) window.htmx.trigger(document.body, "vigil:changed");
         else if (data.type === "copilot" && window.htmx) window.htmx.trigger(document.body, "vigil:copilot");
         else if (data.type === "piece") appendPiece(data.suggestion, data.text);
+        else if (data.type === "refetch") catchUp();
         else if (data.type === "merged") {
           showMerged(data.into, data.url);
           if (window.htmx) window.htmx.trigger(document.body, "vigil:changed");
