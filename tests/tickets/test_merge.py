@@ -129,7 +129,7 @@ def test_another_teams_ticket_is_not_found_as_a_target(client, analyst, pair, ot
 
 
 def test_a_manager_merges_across_teams(client, manager, pair, other_team):
-    first, second = pair
+    first, _second = pair
     theirs = services.ticket_create(
         team=other_team, customer=first.customer, subject="Invoice", body="Charged twice"
     )
@@ -139,7 +139,7 @@ def test_a_manager_merges_across_teams(client, manager, pair, other_team):
 
 
 def test_refusals_are_pages_with_the_reason(client, analyst, pair, make_ticket):
-    first, second = pair
+    _first, second = pair
     stranger = make_ticket(customer=CustomerFactory())
     client.force_login(analyst)
     response = client.post(url("merge", second), {"into": stranger.pk})
