@@ -56,7 +56,7 @@ class CustomerTests(BrowserTestCase):
         customer.get_by_role("button", name="Update rating").click()
         expect(customer.locator("#rating-box .rating-done")).to_contain_text("You rated this good.")
         rating = SatisfactionRating.objects.get()
-        self.assertEqual((rating.rating, rating.comment), ("good", "It took two days."))
+        assert (rating.rating, rating.comment) == ("good", "It took two days.")
 
         # The analyst's page shows it live.
         expect(analyst.locator("#ticket-sidebar")).to_contain_text("👍 Good")
