@@ -208,6 +208,9 @@ def message_create(
     if internal and kind == Message.Kind.CUSTOMER:
         raise TicketError("Customers cannot write internal notes.")
     external_id = (external_id or "").strip()[:200] or None
+    # A message for a merged ticket (a customer answering an old email) joins the ticket it
+    # was merged into; the caller's instance is left as it was.
+    ticket = _merged_target(ticket)
     with transaction.atomic():
         # The row lock serialises writers of one ticket: the idempotency check and the
         # status change below cannot interleave with another message's.
@@ -241,6 +244,17 @@ def message_create(
         transaction.on_commit(lambda: message_created.send(sender=Message, message=message))
     _refresh(ticket, locked)
     return message, True
+
+
+MAX_MERGE_HOPS = 20
+
+
+def _merged_target(ticket: Ticket) -> Ticket:
+    hops = 0
+    while ticket.merged_into_id is not None and hops < MAX_MERGE_HOPS:
+        ticket = Ticket.objects.select_related("team", "customer").get(pk=ticket.merged_into_id)
+        hops += 1
+    return ticket
 
 
 def ticket_first_response_withdraw(*, ticket: Ticket, message: Message) -> None:
@@ -298,6 +312,10 @@ def ticket_change_status(
         raise TicketError(f"Unknown status {status!r}.")
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.merged_into_id is not None:
+            raise TicketError(
+                f"This ticket was merged into #{locked.merged_into_id}; work on that one."
+            )
         if locked.status == status:
             return locked
         if status not in TRANSITIONS[locked.status]:

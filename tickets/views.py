@@ -303,7 +303,10 @@ def _sidebar_context(request: HtmxHttpRequest, ticket: Ticket) -> dict[str, Any]
     history = selectors.customer_history(request.user, ticket)
     return {
         "ticket": ticket,
-        "transitions": [
+        # A merged ticket stays closed: its work goes on in the ticket it was merged into.
+        "transitions": []
+        if ticket.merged_into_id
+        else [
             (s, _transition_label(ticket.status, s)) for s in Ticket.Status.values if s in allowed
         ],
         "assignable": selectors.assignable_users(ticket),

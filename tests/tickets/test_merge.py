@@ -52,6 +52,24 @@ def test_a_finished_target_is_reopened_when_the_customer_was_still_waiting(pair,
     assert first.status == Ticket.Status.OPEN
 
 
+def test_a_message_for_the_merged_ticket_joins_the_other(pair, analyst):
+    first, second = pair
+    merge_services.ticket_merge(source=second, target=first, actor=analyst)
+    # E.g. the customer answers an old email of the merged ticket.
+    message, _ = services.message_create(
+        ticket=second, kind=Message.Kind.CUSTOMER, body="Here are the logs", author_name="Priya"
+    )
+    assert message.ticket_id == first.pk
+    assert Ticket.objects.get(pk=second.pk).status == Ticket.Status.CLOSED
+
+
+def test_a_merged_ticket_keeps_its_status(pair, analyst):
+    first, second = pair
+    merge_services.ticket_merge(source=second, target=first, actor=analyst)
+    with pytest.raises(services.TicketError, match=f"merged into #{first.pk}"):
+        services.ticket_change_status(ticket=second, actor=analyst, status=Ticket.Status.OPEN)
+
+
 def test_a_new_message_after_the_merge_follows_on_the_target(pair, analyst):
     first, second = pair
     merge_services.ticket_merge(source=second, target=first, actor=analyst)
@@ -111,7 +129,10 @@ def test_it_asks_to_confirm_then_merges(client, analyst, pair):
     assert f"#{second.pk} was merged into this ticket" in client.get(done.url).text
     merged = client.get(url("detail", second)).text
     assert f"This ticket was merged into #{first.pk}" in merged
+    assert f'Its messages moved to <a href="/tickets/{first.pk}/">' in merged
     assert f'action="{url("merge", second)}"' not in merged
+    assert 'name="body"' not in merged  # no reply box
+    assert "Reopen" not in merged
 
 
 def test_another_teams_ticket_is_not_found_as_a_target(client, analyst, pair, other_team):
