@@ -48,6 +48,13 @@ class CustomerTests(BrowserTestCase):
         expect(customer.locator("#rating-box")).to_contain_text("How did we do?")
         customer.get_by_role("radio", name="Bad").check()
         customer.fill("#rating-comment", "It took two days.")
+        # A change on the ticket meanwhile refreshes the page's parts, not the box being written.
+        with customer.expect_response(lambda r: r.url.endswith("/support/") or "/t/" in r.url):
+            analyst.fill("#ticket-sidebar input[name=tags]", "kernel")
+            analyst.locator("#ticket-sidebar input[name=tags] + button").click()
+        customer.wait_for_timeout(500)
+        expect(customer.locator("#rating-comment")).to_have_value("It took two days.")
+        expect(customer.get_by_role("radio", name="Bad")).to_be_checked()
         customer.get_by_role("button", name="Send rating").click()
         expect(customer.locator("#rating-box .rating-done")).to_contain_text("You rated this bad.")
         self.screenshot(customer, "portal-rating")
