@@ -175,6 +175,9 @@ class AccessibilityTests(BrowserTestCase):
                 found += self.problems(page, path, phone=phone)
             self.open(page, "/tickets/999999/", status=404)
             found += self.problems(page, "the 404 page", phone=phone)
+            if username == "sam":
+                self.open(page, "/knowledge/curation/", status=403)
+                found += self.problems(page, "the 403 page", phone=phone)
             if phone:
                 self.open(page, "/tickets/")
                 self.screenshot(page, f"phone-queue-{username}")
@@ -311,6 +314,22 @@ class AccessibilityTests(BrowserTestCase):
         expect(summary).to_contain_text("Three web nodes unreachable")
         expect(summary).to_be_focused()
         assert self.problems(page, "the ticket with its summary", phone=False) == []
+
+    def test_it_has_no_violations_with_the_macro_picker_or_the_keys_open(self) -> None:
+        context = self.browser.new_context(viewport=PHONE)
+        self.addCleanup(context.close)
+        page = context.new_page()
+        self.login(page, "sam")
+        self.open(page, f"/tickets/{self.ticket.pk}/")
+        page.get_by_role("button", name="Macros", exact=True).click()
+        expect(page.locator(".macro-option")).to_have_count(1)
+        found = self.problems(page, "the macro picker", phone=True)
+        page.keyboard.press("Escape")
+        page.locator("h1").click()
+        page.keyboard.press("?")
+        expect(page.locator("#key-help")).to_be_visible()
+        found += self.problems(page, "the list of keys", phone=True)
+        assert found == []
 
     def test_it_skips_to_the_content_from_the_first_tab(self) -> None:
         page = self.new_page()
