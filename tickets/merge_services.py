@@ -55,13 +55,17 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
         TicketEvent.objects.filter(ticket=src).update(ticket=dst)
         MacroUse.objects.filter(ticket=src).update(ticket=dst)
         services._record(dst, TicketEvent.Kind.MERGED, actor, f"#{src.pk}", "", at=now, name=name)
-        fields = ["merged_into", "updated_at"]
+        fields = ["merged_into", "updated_at", "awaiting_reply_since"]
+        src.awaiting_reply_since = None
         if src.status != Status.CLOSED:
             fields += services._apply_status(src, Status.CLOSED, actor=actor, name=name, at=now)
         src.merged_into, src.updated_at = dst, now
         src.save(update_fields=fields)
         services._record(src, TicketEvent.Kind.MERGED, actor, "", f"#{dst.pk}", at=now, name=name)
         dst_fields = ["updated_at", "last_message_at", "message_seq", "public_message_seq"]
+        # A customer message that moved in and is still unanswered starts the reply clock.
+        dst.awaiting_reply_since = services._awaiting_reply_since(dst)
+        dst_fields.append("awaiting_reply_since")
         if moved and was_waiting and dst.is_finished:
             # The customer was still waiting on the merged ticket: the target is work again.
             dst_fields += services._apply_status(dst, Status.OPEN, actor=actor, name=name, at=now)

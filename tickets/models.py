@@ -74,6 +74,9 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField()
     last_message_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # The customer's oldest public message no analyst has publicly replied to since: the
+    # next-response clock runs from it (tickets.sla). None while the last word is the team's.
+    awaiting_reply_since = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Set on a ticket brought in from a team's history (``import_conversations``): the

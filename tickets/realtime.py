@@ -13,18 +13,16 @@ import logging
 import time
 
 from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from tickets import selectors
 from tickets.models import Message, Ticket
-from tickets.publisher import BackgroundPublisher
 
 logger = logging.getLogger(__name__)
 _pending: set[asyncio.Task[None]] = set()
-_publisher: BackgroundPublisher | None = None
 
 
 def staff_group(ticket_id: int) -> str:
@@ -40,6 +38,8 @@ def message_dom_id(message: Message) -> str:
 
 
 def publish_message(message: Message) -> None:
+    if get_channel_layer() is None:
+        return  # no layer (a replay, an import): nobody to render the message for
     transaction.on_commit(lambda: _publish_message(message))
 
 
@@ -97,23 +97,6 @@ def _send_on_commit(group: str, event: dict[str, object]) -> None:
     transaction.on_commit(lambda: _group_send(group, event))
 
 
-def publish_in_background() -> bool:
-    """Send this process's events from a publishing thread (``tickets.publisher``) instead of
-    waiting for each; only with a channel layer that crosses processes. Whether it does."""
-    global _publisher
-    layer = get_channel_layer()
-    if layer is None or isinstance(layer, InMemoryChannelLayer):
-        return False  # its queues belong to the server's own event loop
-    if _publisher is None:
-        _publisher = BackgroundPublisher(layer)
-    return True
-
-
-def flush(timeout: float = 2.0) -> bool:
-    """Wait until the events handed to the publishing thread were sent (tests, shutdown)."""
-    return _publisher.flush(timeout) if _publisher is not None else True
-
-
 def _group_send(group: str, event: dict[str, object]) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -121,9 +104,6 @@ def _group_send(group: str, event: dict[str, object]) -> None:
     # When it was published (after its commit): a consumer whose last access check began
     # later need not check again for it (see consumers.TicketConsumer).
     event = {**event, "published_at": time.time()}
-    if _publisher is not None and _publisher.layer is layer:
-        _publisher.submit(group, event)
-        return
     # A broken channel layer must never lose a saved message: the page catches up on reload.
     try:
         loop = asyncio.get_running_loop()

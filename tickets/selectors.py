@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 
 from core import roles
 from tickets import sla
@@ -184,7 +184,7 @@ QUEUE_SORTS = {
     "-created_at": "Newest",
     "created_at": "Oldest",
     "-priority": "Priority",
-    "due": "First response due soonest",
+    "due": "Response due soonest",
 }
 OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING]
 
@@ -214,9 +214,9 @@ def ticket_queue(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
     tickets = tickets.annotate(last_read_at=Subquery(last_read.values("last_read_at")[:1]))
     sort = filters.sort if filters.sort in QUEUE_SORTS else "-last_message_at"
     if sort == "due":
-        # Waiting for a first answer, the nearest deadline first; the rest after, by activity.
-        waiting = Q(first_response_at__isnull=True, status__in=OPEN_STATUSES)
-        due = Case(When(waiting, then=sla.deadline_expression()), output_field=DateTimeField())
+        # Waiting for an answer (first or next), the nearest deadline first; the rest after,
+        # by activity.
+        due = sla.due_expression()
         return tickets.alias(due=due).order_by(F("due").asc(nulls_last=True), "-last_message_at")
     secondary = "-last_message_at" if sort == "-priority" else "-id"
     return tickets.order_by(sort, secondary)

@@ -270,8 +270,23 @@ def ticket_first_response_withdraw(*, ticket: Ticket, message: Message) -> None:
         ).order_by("created_at", "id")
         after = later.values_list("created_at", flat=True).first()
         locked.first_response_at = after
-        locked.save(update_fields=["first_response_at"])
+        locked.awaiting_reply_since = _awaiting_reply_since(locked, excluding=message)
+        locked.save(update_fields=["first_response_at", "awaiting_reply_since"])
     _refresh(ticket, locked)
+
+
+def _awaiting_reply_since(
+    ticket: Ticket, *, excluding: Message | None = None
+) -> dt.datetime | None:
+    """The oldest customer message after the last public analyst reply but ``excluding``."""
+    replies = ticket.messages.filter(kind=Message.Kind.ANALYST, internal=False)
+    if excluding is not None:
+        replies = replies.exclude(pk=excluding.pk)
+    last_reply = replies.order_by("-created_at", "-id").values_list("created_at", flat=True)
+    waiting = ticket.messages.filter(kind=Message.Kind.CUSTOMER)
+    if (since := last_reply.first()) is not None:
+        waiting = waiting.filter(created_at__gt=since)
+    return waiting.order_by("created_at", "id").values_list("created_at", flat=True).first()
 
 
 def _after_message(
@@ -284,6 +299,11 @@ def _after_message(
     if public_staff_reply and first_response and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
         fields.append("first_response_at")
+    customer_waits = message.kind == Message.Kind.CUSTOMER and ticket.awaiting_reply_since is None
+    if customer_waits or (public_staff_reply and first_response):
+        # A reply answers everything the customer wrote before it.
+        ticket.awaiting_reply_since = message.created_at if customer_waits else None
+        fields.append("awaiting_reply_since")
     reopened = message.kind == Message.Kind.CUSTOMER and ticket.status in REOPENED_BY_CUSTOMER
     if public_staff_reply and _takes_it(ticket, actor):
         fields.append("assignee")

@@ -10,11 +10,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from tickets import realtime  # noqa: E402
 from tickets.routing import websocket_urlpatterns  # noqa: E402
-
-# A request hands its websocket events over and goes on (tickets.publisher).
-realtime.publish_in_background()
 
 application = ProtocolTypeRouter(
     {

@@ -374,6 +374,14 @@ VIGIL_SLA_FIRST_RESPONSE_HOURS = {
     3: env_int("VIGIL_SLA_HOURS_HIGH", 8),
     4: env_int("VIGIL_SLA_HOURS_URGENT", 2),
 }
+# After the first response, each customer message waiting for an answer is due one within these
+# hours (the next-response clock), by priority.
+VIGIL_SLA_NEXT_RESPONSE_HOURS = {
+    1: env_int("VIGIL_SLA_NEXT_HOURS_LOW", 48),
+    2: env_int("VIGIL_SLA_NEXT_HOURS_NORMAL", 24),
+    3: env_int("VIGIL_SLA_NEXT_HOURS_HIGH", 8),
+    4: env_int("VIGIL_SLA_NEXT_HOURS_URGENT", 4),
+}
 # Estimated LLM cost on the Copilot dashboard: a flat price per 1,000 tokens, or, when unset,
 # the price litellm's local price map gives each model.
 VIGIL_LLM_COST_PER_1K_TOKENS = env_float("VIGIL_LLM_COST_PER_1K_TOKENS", None)

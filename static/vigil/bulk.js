@@ -12,6 +12,8 @@
     }
     const count = form.querySelector(".bulk-count");
     if (count) count.textContent = ticked ? ticked + " ticked — change them:" : count.dataset.none;
+    // At phone width the bar's controls wait for a ticked ticket (app.css), the tickets first.
+    form.classList.toggle("bulk-idle", ticked === 0);
   }
 
   document.addEventListener("change", function (event) {

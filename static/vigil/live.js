@@ -79,11 +79,18 @@
     }
   });
 
-  // Messages the page's own form just sent come back in the htmx response as templates.
+  // Messages the page's own form just sent come back in the htmx response as templates. Focus
+  // goes to the message sent (the websocket may have brought it first), so a screen reader
+  // reads what went out and the keyboard carries on from there, not from the top of the page.
   document.addEventListener("htmx:afterSwap", function () {
     document.querySelectorAll("template.vigil-append").forEach(function (tpl) {
       append(tpl.dataset.id, tpl.innerHTML);
       tpl.remove();
+      const sent = document.getElementById(tpl.dataset.id);
+      if (sent) {
+        sent.setAttribute("tabindex", "-1");
+        sent.focus();
+      }
     });
   });
 

@@ -18,4 +18,15 @@
     const box = event.target.closest ? event.target.closest("#rating-box") : null;
     if (box) box.dataset.editing = "1";
   });
+
+  // What a person just asked for (a summary; the reply box again when a reply was refused) is
+  // marked by the response: focus moves there, so a screen reader reads it at once.
+  function focusArrival() {
+    const el = document.querySelector("[data-focus-on-arrival]");
+    if (!el) return;
+    el.removeAttribute("data-focus-on-arrival");
+    el.focus();
+  }
+  document.addEventListener("DOMContentLoaded", focusArrival);
+  document.addEventListener("htmx:afterSettle", focusArrival);
 })();

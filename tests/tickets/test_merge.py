@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import CustomerFactory, UserFactory
 from tickets import merge_services, services
@@ -42,6 +43,24 @@ def test_it_moves_messages_and_timeline_and_closes_the_merged_one(pair, analyst)
     assert (into.new_value, into.actor) == (f"#{first.pk}", analyst)
     merged_in = first.events.get(kind=TicketEvent.Kind.MERGED)
     assert merged_in.old_value == f"#{second.pk}"
+
+
+def test_an_unanswered_message_that_moved_in_starts_the_reply_clock(pair, analyst, reply):
+    first, second = pair
+    reply(first, "Fixed, try now")
+    first.refresh_from_db()
+    assert first.awaiting_reply_since is None
+    waiting = second.messages.create(
+        kind=Message.Kind.CUSTOMER,
+        body="Still broken",
+        author_name="Priya",
+        created_at=timezone.now(),
+    )
+    merge_services.ticket_merge(source=second, target=first, actor=analyst)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.awaiting_reply_since == waiting.created_at
+    assert second.awaiting_reply_since is None
 
 
 def test_a_finished_target_is_reopened_when_the_customer_was_still_waiting(pair, analyst):

@@ -274,3 +274,29 @@ def test_a_form_opens_its_ticket_once(team):
     )
     assert created_elsewhere
     assert elsewhere != first
+
+
+@pytest.mark.parametrize("layers", [{}, None], ids=["no layer", "in-memory layer"])
+def test_a_message_is_rendered_for_the_sockets_only_when_there_is_a_layer(
+    settings, make_ticket, django_capture_on_commit_callbacks, layers
+):
+    from channels.layers import channel_layers
+    from django.test.signals import template_rendered
+
+    if layers is not None:
+        settings.CHANNEL_LAYERS = layers  # a replay or an import: nobody is listening
+    channel_layers.backends.clear()
+    rendered: list[str] = []
+
+    def seen(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        ticket = make_ticket(subject="Quiet")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.message_create(ticket=ticket, kind=Message.Kind.CUSTOMER, body="Hello?")
+    finally:
+        template_rendered.disconnect(seen)
+        channel_layers.backends.clear()
+    assert ("tickets/partials/message.html" in rendered) is (layers is None)

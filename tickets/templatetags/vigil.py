@@ -52,15 +52,16 @@ def stamp(value: dt.datetime | None) -> str:
 
 @register.filter(name="sla_clock")
 def sla_clock(ticket: object) -> str:
-    """The first-response clock as a small badge ("due in 3 h", "overdue 20 min"); nothing once
+    """The response clock as a small badge ("due in 3 h", "reply overdue 20 min"); nothing once
     a finished or imported ticket has no clock running."""
     clock = sla.clock(ticket)  # type: ignore[arg-type]
     if not clock.state:
         return ""
     due = timezone.localtime(clock.due).strftime("%Y-%m-%d %H:%M") if clock.due else ""
     return format_html(
-        '<span class="sla sla-{}" title="First response due {}">{}</span>',
+        '<span class="sla sla-{}" title="{} response due {}">{}</span>',
         clock.state,
+        "Next" if clock.next_response else "First",
         due,
         clock.text,
     )

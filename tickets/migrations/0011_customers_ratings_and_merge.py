@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0009_message_external_id_index'),
+        ('tickets', '0010_ticket_awaiting_reply_since'),
     ]
 
     operations = [
