@@ -22,6 +22,7 @@ FIGURES: dict[str, Figures] = {
         "backlog": support.support_backlog,
         "times": support.support_times,
         "sla": support.support_sla,
+        "satisfaction": support.support_satisfaction,
         "waiting": support.support_waiting,
     },
     "copilot": {

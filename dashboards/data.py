@@ -74,6 +74,26 @@ class Sla:
 
 
 @dataclass(frozen=True)
+class TeamSatisfaction:
+    team: str
+    good: int
+    bad: int
+    share_good: float | None
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Customers' ratings of resolved tickets given in the range, and their latest comments."""
+
+    ratings: int
+    good: int
+    bad: int
+    share_good: float | None
+    teams: list[TeamSatisfaction]
+    comments: Table
+
+
+@dataclass(frozen=True)
 class CopilotActivity:
     runs: int
     spoke: int

@@ -118,6 +118,21 @@ def sla_table(sla: data.Sla) -> Table:
     )
 
 
+def support_satisfaction(scope: Scope) -> Context:
+    satisfaction = support.support_satisfaction(scope)
+    return {"satisfaction": satisfaction, "teams": satisfaction_table(satisfaction)}
+
+
+def satisfaction_table(satisfaction: data.Satisfaction) -> Table:
+    def pct(value: float | None) -> str:
+        return "" if value is None else f"{value * 100:.0f}%"
+
+    rows: list[list[data.Cell]] = [
+        [t.team, t.good, t.bad, pct(t.share_good)] for t in satisfaction.teams
+    ]
+    return Table(columns=["Team", "Good", "Bad", "Share good"], rows=rows)
+
+
 def support_waiting(scope: Scope) -> Context:
     return {"table": support.support_waiting(scope)}
 
@@ -309,12 +324,14 @@ class Page:
 PAGES: dict[str, Page] = {
     "support": Page(
         "Support",
-        "Volume, backlog, response and resolution times, and the first-response SLA.",
+        "Volume, backlog, response and resolution times, the first-response SLA, and how "
+        "satisfied customers were.",
         {
             "volume": support_volume,
             "backlog": support_backlog,
             "times": support_times,
             "sla": support_sla,
+            "satisfaction": support_satisfaction,
             "waiting": support_waiting,
         },
     ),
@@ -362,6 +379,8 @@ TABLES: dict[tuple[str, str], Callable[[Scope], Table]] = {
     ),
     ("support", "sla"): lambda s: sla_table(support.support_sla(s)),
     ("support", "waiting"): lambda s: support.support_waiting(s, limit=2000),
+    ("support", "satisfaction"): lambda s: satisfaction_table(support.support_satisfaction(s)),
+    ("support", "comments"): lambda s: support.support_satisfaction(s, comments=2000).comments,
     ("copilot", "daily"): lambda s: _daily_table(
         copilot.copilot_activity(s).daily,
         copilot.copilot_acceptance(s).daily,

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from core import roles
 from tickets import selectors
-from tickets.models import Macro, Ticket
+from tickets.models import Customer, Macro, Ticket
 
 
 def get_ticket_for_user(user: User | AnonymousUser, ticket_id: int) -> Ticket:
@@ -22,6 +22,14 @@ def get_ticket_for_user(user: User | AnonymousUser, ticket_id: int) -> Ticket:
         return selectors.ticket_get_for_user(user, ticket_id)
     except selectors.TicketNotFound:
         raise Http404(f"There is no ticket #{ticket_id} in your teams.") from None
+
+
+def get_customer_for_user(user: User | AnonymousUser, customer_id: int) -> Customer:
+    """The customer, if ``user`` may see one of their tickets; Http404 otherwise."""
+    try:
+        return selectors.customer_get_for_user(user, customer_id)
+    except selectors.CustomerNotFound:
+        raise Http404(f"There is no customer #{customer_id} with tickets in your teams.") from None
 
 
 def readable_ticket_ids(user: User | AnonymousUser, ticket_ids: Iterable[int]) -> set[int]:

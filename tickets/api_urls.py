@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import apis, macro_apis
+from tickets import apis, customer_apis, macro_apis
 
 app_name = "tickets"
 
@@ -15,6 +15,10 @@ urlpatterns = [
         "<api_id:ticket_id>/messages/create/",
         apis.MessageCreateApi.as_view(),
         name="message_create",
+    ),
+    path("<api_id:ticket_id>/merge/", customer_apis.TicketMergeApi.as_view(), name="merge"),
+    path(
+        "<api_id:ticket_id>/ratings/", customer_apis.TicketRatingListApi.as_view(), name="ratings"
     ),
     path("<api_id:ticket_id>/macros/", macro_apis.TicketMacroListApi.as_view(), name="macros"),
 ]

@@ -69,6 +69,14 @@ class TicketSerializer(serializers.Serializer):
     first_response_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    customer_id = serializers.IntegerField(
+        help_text="The customer's id (their tickets: `/api/v1/customers/{id}/tickets/`)."
+    )
+    merged_into = serializers.IntegerField(
+        source="merged_into_id",
+        allow_null=True,
+        help_text="The ticket this one was merged into, if it was.",
+    )
 
 
 class MessageSerializer(serializers.Serializer):

@@ -44,6 +44,12 @@ class _ForwardingConsumer(AsyncJsonWebsocketConsumer):
     async def ticket_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "changed"})
 
+    async def ticket_merged(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "merged", "into": event["into"], "url": event["url"]})
+
+    async def ticket_refetch(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "refetch"})
+
     async def _refuse(self, code: int) -> None:
         """Accept, then close with ``code``. A handshake refused before accepting reaches the
         browser as a bare HTTP 403 (close code 1006): it could not tell why, and would retry."""
@@ -82,6 +88,14 @@ class TicketConsumer(_ForwardingConsumer):
     async def ticket_changed(self, event: dict[str, Any]) -> None:
         if await self._still_allowed(event):
             await super().ticket_changed(event)
+
+    async def ticket_merged(self, event: dict[str, Any]) -> None:
+        if await self._still_allowed(event):
+            await super().ticket_merged(event)
+
+    async def ticket_refetch(self, event: dict[str, Any]) -> None:
+        if await self._still_allowed(event):
+            await super().ticket_refetch(event)
 
     async def copilot_changed(self, event: dict[str, Any]) -> None:
         if await self._still_allowed(event):

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from tickets import bulk_services, services
-from tickets.models import Macro, Team, Ticket
+from tickets.models import Macro, SatisfactionRating, Team, Ticket
 from tickets.placeholders import validate_placeholders
 from tickets.selectors import parse_int
 
@@ -65,6 +65,31 @@ class ReplyForm(forms.Form):
             self.fields["macros"].queryset = macros  # type: ignore[attr-defined]
 
 
+class TicketNumberField(forms.Field):
+    """A ticket's number, written "42" or "#42"."""
+
+    def to_python(self, value: object) -> int | None:
+        text = str(value or "").strip().lstrip("#").strip()
+        if not text:
+            return None
+        number = parse_int(text[:24])
+        if number is None or number < 1:
+            raise forms.ValidationError("Give the number of the ticket to merge into, e.g. 42.")
+        return number
+
+
+class MergeForm(forms.Form):
+    into = TicketNumberField(error_messages={"required": "Choose the ticket to merge into."})
+
+
+class RatingForm(forms.Form):
+    rating = forms.ChoiceField(
+        choices=SatisfactionRating.Rating.choices,
+        error_messages={"required": "Choose good or bad.", "invalid_choice": "Choose good or bad."},
+    )
+    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+
+
 class PortalReplyForm(forms.Form):
     body = MessageField(label="Your reply")
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
@@ -78,8 +103,16 @@ class TeamChoiceField(forms.ModelChoiceField):
 class PortalTicketForm(forms.Form):
     name = forms.CharField(max_length=120, label="Your name")
     email = forms.EmailField(label="Email")
+    # No topic is chosen for the customer: a ticket in the wrong team waits for the wrong people.
     team = TeamChoiceField(
-        queryset=Team.objects.all(), label="Topic", empty_label=None, to_field_name="slug"
+        queryset=Team.objects.all(),
+        label="Topic",
+        empty_label="Choose a topic…",
+        to_field_name="slug",
+        error_messages={
+            "required": "Choose the topic your question is about.",
+            "invalid_choice": "Choose one of the topics in the list.",
+        },
     )
     subject = forms.CharField(max_length=200)
     body = MessageField(label="How can we help?", widget=forms.Textarea(attrs={"rows": 7}))

@@ -91,6 +91,11 @@ class Ticket(models.Model):
     # The team mailbox the customer wrote to: replies by email come from it. Empty for tickets
     # opened elsewhere (they get replies from DEFAULT_FROM_EMAIL).
     email_address = models.EmailField(blank=True, default="", db_default="")
+    # Set when this ticket was merged into another of the same customer: its messages and
+    # timeline moved there, and it stays closed, pointing to it.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
+    )
 
     class Meta:
         ordering = ["-last_message_at"]
@@ -190,6 +195,8 @@ class TicketEvent(models.Model):
         PRIORITY = "priority", "Priority"
         TAGS = "tags", "Tags"
         TEAM = "team", "Team"
+        MERGED = "merged", "Merged"
+        RATING = "rating", "Rating"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -389,3 +396,34 @@ class Attachment(models.Model):
 
 # Raster images a browser may show inline (SVG is not one: it can carry script).
 IMAGE_PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+class SatisfactionRating(models.Model):
+    """The customer's verdict on one resolution of their ticket: good or bad, and a comment.
+
+    One per resolution (``resolved_at`` is the ticket's when it was rated); the customer may
+    change it until the ticket is reopened, after which a new resolution may be rated anew."""
+
+    class Rating(models.TextChoices):
+        GOOD = "good", "Good"
+        BAD = "bad", "Bad"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ratings")
+    # The team that resolved it: a ticket moved later keeps its ratings where they were earned.
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="ratings")
+    rating = models.CharField(max_length=4, choices=Rating.choices)
+    comment = models.TextField(blank=True, max_length=2000)
+    resolved_at = models.DateTimeField()
+    rated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-rated_at", "-id"]
+        indexes = [models.Index(fields=["rated_at"], name="rating_rated_at")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "resolved_at"], name="rating_once_per_resolution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating} on #{self.ticket_id}"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("t/<str:token>/", portal_views.ticket_page, name="ticket"),
     path("t/<str:token>/conversation/", portal_views.ticket_conversation, name="conversation"),
     path("t/<str:token>/reply/", portal_views.ticket_reply, name="reply"),
+    path("t/<str:token>/rating/", portal_views.ticket_rating, name="rating"),
 ]

@@ -1,23 +1,20 @@
 """Customer portal: open a ticket without an account, follow it through a private signed link."""
 
-import datetime as dt
 import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.client_ip import client_ip
 from core.http import HtmxHttpRequest
 from core.tasks import enqueue
-from tickets import forms, selectors, services
+from tickets import forms, portal_limits, rating_services, selectors, services
 from tickets.models import Message, Ticket
 from tickets.selectors import MAX_SEQ, parse_int
 from tickets.views import idempotency_key, portal_path
@@ -58,13 +55,8 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
     if resubmitted is not None:
         # A double click or the back button: lead to the ticket the form already opened.
         return redirect(portal_path(resubmitted))
-    if _rate_limited(data["email"], ip):
-        form.add_error(
-            None,
-            "Too many new tickets from this address in the last "
-            f"{settings.VIGIL_PORTAL_RATE_WINDOW_MINUTES} minutes. Reply on your open ticket "
-            "or try again later.",
-        )
+    if refusal := portal_limits.new_ticket_refusal(data["email"], ip):
+        form.add_error(None, refusal)
         return render(request, "portal/ticket_new.html", {"form": form}, status=429)
     try:
         ticket, created = services.ticket_open_once(
@@ -84,33 +76,6 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
     link = request.build_absolute_uri(portal_path(ticket))
     transaction.on_commit(lambda: enqueue("tickets.tasks.send_portal_link", ticket.pk, link))
     return redirect(portal_path(ticket) + "?new=1")
-
-
-def _window_start() -> dt.datetime:
-    return timezone.now() - dt.timedelta(minutes=settings.VIGIL_PORTAL_RATE_WINDOW_MINUTES)
-
-
-def _rate_limited(email: str, ip: str | None) -> bool:
-    limit = settings.VIGIL_PORTAL_RATE_LIMIT
-    recent = Ticket.objects.filter(created_at__gte=_window_start())
-    by_email = recent.filter(customer__email=email.strip().lower()).count()
-    by_ip = recent.filter(created_from_ip=ip).count() if ip else 0
-    return by_email >= limit or by_ip >= limit
-
-
-def _replies_limited(ticket: Ticket) -> bool:
-    """Replies are counted per ticket, as new tickets per address: the customer's messages on
-    it in the window, however they came."""
-    recent = ticket.messages.filter(kind=Message.Kind.CUSTOMER, created_at__gte=_window_start())
-    return recent.count() >= settings.VIGIL_PORTAL_REPLY_RATE_LIMIT
-
-
-def _replies_limit_text() -> str:
-    return (
-        f"You have sent {settings.VIGIL_PORTAL_REPLY_RATE_LIMIT} messages on this ticket in the "
-        f"last {settings.VIGIL_PORTAL_RATE_WINDOW_MINUTES} minutes. We will read them; please "
-        "wait for our answer or try again later."
-    )
 
 
 @require_GET
@@ -138,8 +103,11 @@ def ticket_reply(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpRe
     form = forms.PortalReplyForm(request.POST)
     message = None
     status = 422 if request.htmx else 400
-    if form.is_valid() and _replies_limited(ticket):
-        form.add_error(None, _replies_limit_text())
+    if form.is_valid() and ticket.merged_into_id is not None:
+        form.add_error(None, "This ticket was merged into another one: reply there.")
+        status = 422 if request.htmx else 400
+    elif form.is_valid() and portal_limits.replies_limited(ticket):
+        form.add_error(None, portal_limits.replies_limit_text())
         status = 429
     elif form.is_valid():
         try:
@@ -171,14 +139,76 @@ def ticket_reply(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpRe
     return render(request, "portal/ticket_page.html#reply_form", context)
 
 
+@require_http_methods(["GET", "POST"])
+@portal_ticket
+def ticket_rating(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpResponse:
+    """The rating box: GET shows it as it is now (a page refreshes it when the ticket
+    changes); POST rates the current resolution, or changes its rating."""
+    if request.method == "GET":
+        return _rating_box(request, ticket, token, forms.RatingForm())
+    form = forms.RatingForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            rating_services.rating_save(
+                ticket=ticket,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.TicketError as exc:
+            form.add_error(None, str(exc))
+    if form.errors:
+        status = 422 if request.htmx else 400
+    elif not request.htmx:
+        return redirect(portal_path(ticket) + "#rating-box")
+    return _rating_box(request, ticket, token, form, status=status, thanked=not form.errors)
+
+
+def _rating_box(
+    request: HtmxHttpRequest,
+    ticket: Ticket,
+    token: str,
+    form: forms.RatingForm,
+    *,
+    status: int = 200,
+    thanked: bool = False,
+) -> HttpResponse:
+    context = {**_rating_context(ticket, form), "token": token, "thanked": thanked}
+    if not request.htmx:
+        context |= _context(request, ticket, token, forms.PortalReplyForm())
+        context["rating_form"] = form
+        return render(request, "portal/ticket_page.html", context, status=status)
+    return render(request, "portal/ticket_page.html#rating_box", context, status=status)
+
+
+def _rating_context(ticket: Ticket, form: forms.RatingForm | None = None) -> dict[str, Any]:
+    rating = rating_services.rating_for_resolution(ticket)
+    if form is not None and form.is_bound:
+        # What the customer sent comes back with its error, as they left it.
+        chosen, comment = form.data.get("rating", ""), form.data.get("comment", "")
+    else:
+        chosen, comment = (rating.rating, rating.comment) if rating else ("", "")
+    return {
+        "ticket": ticket,
+        "may_rate": rating_services.may_rate(ticket),
+        "rating": rating,
+        "rating_form": form or forms.RatingForm(),
+        "rating_chosen": chosen,
+        "rating_comment": comment,
+    }
+
+
 def _context(
     request: HttpRequest, ticket: Ticket, token: str, form: forms.PortalReplyForm
 ) -> dict[str, Any]:
+    merged_into = ticket.merged_into
     return {
+        **_rating_context(ticket),
         "ticket": ticket,
         "token": token,
         "form": form,
         "messages_list": selectors.conversation_for_customer(ticket),
         "just_opened": request.GET.get("new") == "1",
         "link": request.build_absolute_uri(portal_path(ticket)),
+        "merged_url": portal_path(merged_into) if merged_into else "",
     }

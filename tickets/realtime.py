@@ -16,8 +16,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 
-from tickets.models import Message
+from tickets import selectors
+from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
 _pending: set[asyncio.Task[None]] = set()
@@ -53,6 +55,18 @@ def publish_ticket_changed(ticket_id: int) -> None:
     event = {"type": "ticket.changed", "ticket": ticket_id}
     for group in (staff_group(ticket_id), portal_group(ticket_id)):
         _send_on_commit(group, event)
+
+
+def publish_ticket_merged(ticket_id: int, *, into: Ticket) -> None:
+    """``ticket_id`` was merged into ``into``: its pages say so and lead there (staff pages to
+    the console's page, the customer's to their private page of ``into``)."""
+    staff_url = reverse("tickets:detail", args=[into.pk])
+    portal_url = reverse("portal:ticket", args=[selectors.portal_token_for(into)])
+    for group, url in ((staff_group(ticket_id), staff_url), (portal_group(ticket_id), portal_url)):
+        _send_on_commit(group, {"type": "ticket.merged", "into": into.pk, "url": url})
+    # The target's pages fetch the messages that moved in (numbered after those they hold).
+    for group in (staff_group(into.pk), portal_group(into.pk)):
+        _send_on_commit(group, {"type": "ticket.refetch", "ticket": into.pk})
 
 
 def publish_copilot_changed(ticket_id: int) -> None:

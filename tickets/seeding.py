@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import roles
-from tickets import services
+from tickets import rating_services, services
 from tickets.models import Macro, Message, Team, Ticket
 
 DATA_FILE = Path(__file__).parent / "demo" / "demo_tickets.json"
@@ -115,7 +115,26 @@ def _ticket(
         ticket.tags = services.normalise_tags(spec["tags"])
         ticket.save(update_fields=["tags"])
     _reach_status(ticket, spec["status"], staff, last_at, now)
+    if spec["subject"] in DEMO_RATINGS:
+        rating, comment = DEMO_RATINGS[spec["subject"]]
+        rating_services.rating_save(ticket=ticket, rating=rating, comment=comment)
     return ticket
+
+
+# What some customers said of their resolved tickets (subject → rating, comment).
+DEMO_RATINGS = {
+    "Permission denied (publickey) after rotating deploy keys": (
+        "good",
+        "Clear steps, back in within the hour.",
+    ),
+    "vCPU quota exceeded during month-end scale-out": ("good", ""),
+    "How do I make a block volume bigger?": ("good", "Exactly what I needed."),
+    "Uploads over 5GB fail with EntityTooLarge": (
+        "bad",
+        "Took three replies to learn about multipart uploads; the docs should say it.",
+    ),
+    "charged twice": ("good", "Refund arrived, thanks."),
+}
 
 
 def _message(ticket: Ticket, item: dict[str, Any], staff: User, at: dt.datetime) -> None:

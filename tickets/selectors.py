@@ -12,9 +12,11 @@ from core import roles
 from tickets import sla
 from tickets.models import (
     Attachment,
+    Customer,
     Macro,
     Message,
     MessageEmail,
+    SatisfactionRating,
     Team,
     Ticket,
     TicketEvent,
@@ -135,6 +137,31 @@ def customer_history(user: AnyUser, ticket: Ticket, *, limit: int = 10) -> list[
     """The customer's other tickets this user may see, newest first (imported ones too)."""
     others = tickets_for_user(user).filter(customer_id=ticket.customer_id).exclude(pk=ticket.pk)
     return list(others.select_related("team").order_by("-created_at", "-pk")[:limit])
+
+
+class CustomerNotFound(Exception):
+    """No such customer, or none of their tickets is one this user may see."""
+
+
+def customer_get_for_user(user: AnyUser, customer_id: int | str) -> Customer:
+    """The customer, if the user may see at least one of their tickets (who writes to other
+    teams is not this user's business)."""
+    pk = parse_int(str(customer_id))
+    visible = tickets_for_user(user).filter(customer_id=OuterRef("pk"))
+    customer = Customer.objects.filter(pk=pk or 0).filter(Exists(visible)).first()
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    return customer
+
+
+def customer_tickets(user: AnyUser, customer: Customer) -> QuerySet[Ticket]:
+    """All the customer's tickets this user may see, newest first, merged ones included."""
+    tickets = tickets_for_user(user).filter(customer=customer)
+    return tickets.select_related("team", "assignee").order_by("-created_at", "-pk")
+
+
+def ratings_for(ticket: Ticket) -> QuerySet[SatisfactionRating]:
+    return ticket.ratings.order_by("-resolved_at", "-id")
 
 
 def timeline_for(ticket: Ticket) -> QuerySet[TicketEvent]:

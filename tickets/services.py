@@ -208,6 +208,9 @@ def message_create(
     if internal and kind == Message.Kind.CUSTOMER:
         raise TicketError("Customers cannot write internal notes.")
     external_id = (external_id or "").strip()[:200] or None
+    # A message for a merged ticket (a customer answering an old email) joins the ticket it
+    # was merged into; the caller's instance is left as it was.
+    ticket = _merged_target(ticket)
     with transaction.atomic():
         # The row lock serialises writers of one ticket: the idempotency check and the
         # status change below cannot interleave with another message's.
@@ -243,6 +246,17 @@ def message_create(
     return message, True
 
 
+MAX_MERGE_HOPS = 20
+
+
+def _merged_target(ticket: Ticket) -> Ticket:
+    hops = 0
+    while ticket.merged_into_id is not None and hops < MAX_MERGE_HOPS:
+        ticket = Ticket.objects.select_related("team", "customer").get(pk=ticket.merged_into_id)
+        hops += 1
+    return ticket
+
+
 def ticket_first_response_withdraw(*, ticket: Ticket, message: Message) -> None:
     """``message`` turned out to be a status update, not a response: when it is what set the
     ticket's first response, the first response is the next public analyst reply, or none yet
@@ -261,11 +275,13 @@ def ticket_first_response_withdraw(*, ticket: Ticket, message: Message) -> None:
     _refresh(ticket, locked)
 
 
-def _awaiting_reply_since(ticket: Ticket, *, excluding: Message) -> dt.datetime | None:
+def _awaiting_reply_since(
+    ticket: Ticket, *, excluding: Message | None = None
+) -> dt.datetime | None:
     """The oldest customer message after the last public analyst reply but ``excluding``."""
-    replies = ticket.messages.filter(kind=Message.Kind.ANALYST, internal=False).exclude(
-        pk=excluding.pk
-    )
+    replies = ticket.messages.filter(kind=Message.Kind.ANALYST, internal=False)
+    if excluding is not None:
+        replies = replies.exclude(pk=excluding.pk)
     last_reply = replies.order_by("-created_at", "-id").values_list("created_at", flat=True)
     waiting = ticket.messages.filter(kind=Message.Kind.CUSTOMER)
     if (since := last_reply.first()) is not None:
@@ -316,6 +332,10 @@ def ticket_change_status(
         raise TicketError(f"Unknown status {status!r}.")
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.merged_into_id is not None:
+            raise TicketError(
+                f"This ticket was merged into #{locked.merged_into_id}; work on that one."
+            )
         if locked.status == status:
             return locked
         if status not in TRANSITIONS[locked.status]:

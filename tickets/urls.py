@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import macro_views, views
+from tickets import customer_views, macro_views, views
 
 app_name = "tickets"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:ticket_id>/tags/", views.ticket_tags, name="tags"),
     path("<int:ticket_id>/assign/", views.ticket_assign, name="assign"),
     path("<int:ticket_id>/team/", views.ticket_team, name="team"),
+    path("<int:ticket_id>/merge/", customer_views.ticket_merge, name="merge"),
+    path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer"),
     path("<int:ticket_id>/macros/", macro_views.macro_picker, name="macro_picker"),
     path("macros/", macro_views.macro_list, name="macros"),
     path("macros/new/", macro_views.macro_create, name="macro_create"),

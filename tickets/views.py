@@ -299,9 +299,14 @@ def _sidebar(
 
 def _sidebar_context(request: HtmxHttpRequest, ticket: Ticket) -> dict[str, Any]:
     allowed = services.TRANSITIONS[ticket.status]
+    may_merge = roles.can_work_tickets(request.user) and ticket.merged_into_id is None
+    history = selectors.customer_history(request.user, ticket)
     return {
         "ticket": ticket,
-        "transitions": [
+        # A merged ticket stays closed: its work goes on in the ticket it was merged into.
+        "transitions": []
+        if ticket.merged_into_id
+        else [
             (s, _transition_label(ticket.status, s)) for s in Ticket.Status.values if s in allowed
         ],
         "assignable": selectors.assignable_users(ticket),
@@ -310,7 +315,10 @@ def _sidebar_context(request: HtmxHttpRequest, ticket: Ticket) -> dict[str, Any]
         "timeline": selectors.timeline_for(ticket),
         "can_work": roles.can_work_tickets(request.user),
         "portal_url": request.build_absolute_uri(portal_path(ticket)),
-        "customer_history": selectors.customer_history(request.user, ticket),
+        "customer_history": history,
+        # The tickets it may be merged into: those listed (the API takes any of them).
+        "merge_targets": [t for t in history if not t.merged_into_id] if may_merge else [],
+        "ratings": selectors.ratings_for(ticket),
     }
 
 

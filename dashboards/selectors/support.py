@@ -11,10 +11,19 @@ from django.utils import timezone
 
 from dashboards.aggregates import Percentile, Percentiles, pick, seconds_between
 from dashboards.data import Count as Counted
-from dashboards.data import Daily, Durations, ResponseTimes, Sla, SlaRow, Table
+from dashboards.data import (
+    Daily,
+    Durations,
+    ResponseTimes,
+    Satisfaction,
+    Sla,
+    SlaRow,
+    Table,
+    TeamSatisfaction,
+)
 from dashboards.scope import Scope
 from dashboards.selectors.common import for_teams, hours, in_range, per_day, share
-from tickets.models import Ticket
+from tickets.models import SatisfactionRating, Ticket
 from tickets.selectors import tickets_for_user
 from tickets.sla import deadline_expression, sla_hours
 
@@ -188,3 +197,42 @@ def support_waiting(scope: Scope, *, limit: int = 15) -> Table:
         links.append(reverse("tickets:detail", args=[pk]))
     columns = ["Ticket", "Subject", "Team", "Priority", "Status", "Customer", "Assignee"]
     return Table(columns=[*columns, "Last activity", "Hours waiting"], rows=rows, links=links)
+
+
+def support_satisfaction(scope: Scope, *, comments: int = 10) -> Satisfaction:
+    """Ratings customers gave (or last changed) in the range, in the team that resolved the
+    ticket: good and bad per team, the share good, and the latest comments (two queries)."""
+    ratings = in_range(
+        for_teams(SatisfactionRating.objects.order_by(), scope, "team_id"), scope, "rated_at"
+    )
+    good = Q(rating=SatisfactionRating.Rating.GOOD)
+    per_team = (
+        ratings.values("team__name")
+        .annotate(good=Count("id", filter=good), bad=Count("id", filter=~good))
+        .order_by("team__name")
+        .values_list("team__name", "good", "bad")
+    )
+    teams = [TeamSatisfaction(name, g, b, share(g, g + b)) for name, g, b in per_team]
+    total_good, total_bad = sum(t.good for t in teams), sum(t.bad for t in teams)
+    latest = (
+        ratings.exclude(comment="")
+        .order_by("-rated_at", "-id")
+        .values_list("ticket_id", "team__name", "rating", "comment", "rated_at")[:comments]
+    )
+    rows: list[list[Any]] = []
+    links = []
+    for pk, team, rating, comment, rated in latest:
+        label = SatisfactionRating.Rating(rating).label
+        when = timezone.localtime(rated).strftime("%Y-%m-%d %H:%M")
+        rows.append([f"#{pk}", team, label, comment, when])
+        links.append(reverse("tickets:detail", args=[pk]))
+    return Satisfaction(
+        ratings=total_good + total_bad,
+        good=total_good,
+        bad=total_bad,
+        share_good=share(total_good, total_good + total_bad),
+        teams=teams,
+        comments=Table(
+            columns=["Ticket", "Team", "Rating", "Comment", "Rated"], rows=rows, links=links
+        ),
+    )

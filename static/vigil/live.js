@@ -102,6 +102,22 @@
     box.appendChild(document.createTextNode(text));
   }
 
+  // The ticket was merged into another: say so at the top of the page, with the way there.
+  function showMerged(into, url) {
+    const root = document.querySelector("[data-live-url]");
+    if (!root || document.getElementById("merged-notice")) return;
+    const notice = document.createElement("div");
+    notice.id = "merged-notice";
+    notice.className = "notice merged-notice";
+    notice.setAttribute("role", "status");
+    notice.append("This ticket was merged into #" + into + ": the conversation continues there. ");
+    const link = document.createElement("a");
+    link.href = url;
+    link.textContent = "Go to #" + into;
+    notice.append(link);
+    root.prepend(notice);
+  }
+
   // The highest number up to which the page holds every message.
   function heldSeq() {
     const held = new Set();
@@ -164,6 +180,11 @@
         else if (data.type === "changed" && window.htmx) window.htmx.trigger(document.body, "vigil:changed");
         else if (data.type === "copilot" && window.htmx) window.htmx.trigger(document.body, "vigil:copilot");
         else if (data.type === "piece") appendPiece(data.suggestion, data.text);
+        else if (data.type === "refetch") catchUp();
+        else if (data.type === "merged") {
+          showMerged(data.into, data.url);
+          if (window.htmx) window.htmx.trigger(document.body, "vigil:changed");
+        }
       };
       socket.onclose = function (event) {
         clearTimeout(renew);

@@ -7,6 +7,17 @@
     const field = event.target.closest ? event.target.closest(".copy-field") : null;
     if (field) field.select();
   });
+  // The rating box refreshes itself when the ticket changes; not while the customer is
+  // choosing or writing in it, which would throw their choice and comment away.
+  document.addEventListener("htmx:confirm", function (event) {
+    const box = event.target;
+    if (box.id !== "rating-box" || event.detail.verb !== "get") return;
+    if (box.contains(document.activeElement) || box.dataset.editing === "1") event.preventDefault();
+  });
+  document.addEventListener("input", function (event) {
+    const box = event.target.closest ? event.target.closest("#rating-box") : null;
+    if (box) box.dataset.editing = "1";
+  });
 
   // What a person just asked for (a summary; the reply box again when a reply was refused) is
   // marked by the response: focus moves there, so a screen reader reads it at once.

@@ -106,9 +106,14 @@ class AccessibilityTests(BrowserTestCase):
             body="How do I resize a disk while you are at it?",
             author_name=customer.name,
         )
-        services.ticket_create(
+        self.other = services.ticket_create(
             team=self.compute, customer=customer, subject="Startup credits", body="Any news?"
         )
+        # Resolved, so its portal page offers the satisfaction rating.
+        self.resolved = services.ticket_create(
+            team=self.compute, customer=customer, subject="Invoice copy", body="Please resend"
+        )
+        services.ticket_change_status(ticket=self.resolved, actor=olga, status="resolved")
         run = make_run(self.ticket, self.data.day0 + H, CopilotRun.Decision.SPEAK)
         suggest(run, self.data.day0 + H, "shown", cites=[self.data.old])
         self.macro = Macro.objects.create(owner=self.sam, name="Sign-off", body="Best, Sam")
@@ -127,6 +132,10 @@ class AccessibilityTests(BrowserTestCase):
             "/account/api-token/",
         ]
         working = ["/tickets/macros/", "/dashboards/support/", "/dashboards/copilot/"]
+        working += [
+            f"/tickets/customers/{self.ticket.customer_id}/",
+            f"/tickets/{self.other.pk}/merge/?into={self.ticket.pk}",
+        ]
         curating = ["/knowledge/curation/", "/knowledge/curation/groups/", "/knowledge/new/"]
         managing = ["/copilot/replays/", "/copilot/replays/new/", "/dashboards/audit/runs/"]
         managing += ["/dashboards/audit/curation/"]
@@ -204,7 +213,8 @@ class AccessibilityTests(BrowserTestCase):
             context = self.browser.new_context(viewport=viewport)
             self.addCleanup(context.close)
             page = context.new_page()
-            for path in ("/login/", "/support/", f"/support/t/{token}/"):
+            rating = f"/support/t/{portal_token_for(self.resolved)}/"
+            for path in ("/login/", "/support/", f"/support/t/{token}/", rating):
                 self.open(page, path)
                 found += self.problems(page, path, phone=phone)
             self.open(page, "/support/t/not-a-token/", status=403)

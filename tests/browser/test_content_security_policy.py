@@ -111,6 +111,14 @@ class ContentSecurityPolicyTests(BrowserTestCase):
         self.wait_live(page)
         self.assert_copy_field_selects(page)
         self.assert_no_violation(page, "portal live")
+        # A resolved ticket's page offers the rating, drawn without inline styles.
+        resolved = services.ticket_create(
+            team=self.ticket.team, customer=self.ticket.customer, subject="Done", body="Thanks"
+        )
+        sam = get_user_model().objects.get(username="sam")
+        services.ticket_change_status(ticket=resolved, actor=sam, status="resolved")
+        token = selectors.portal_token_for(resolved)
+        self.visit(page, f"/support/t/{token}/", ready="#rating-box .rating-form")
 
     def test_an_analysts_pages_pass(self) -> None:
         page = self.watched_page()
@@ -123,6 +131,15 @@ class ContentSecurityPolicyTests(BrowserTestCase):
         page.click("text=Customer's private link")
         self.assert_copy_field_selects(page)
         self.assert_no_violation(page, "ticket live")
+        again = services.ticket_create(
+            team=self.ticket.team, customer=self.ticket.customer, subject="Again", body="Still"
+        )
+        self.visit(
+            page, f"/tickets/customers/{self.ticket.customer_id}/", ready=".customer-tickets"
+        )
+        self.visit(
+            page, f"/tickets/{again.pk}/merge/?into={self.ticket.pk}", ready=".merge-card form"
+        )
         self.visit(page, "/knowledge/", ready="#q")
         self.visit(page, f"/knowledge/{self.entry.pk}/")
         self.visit(page, "/account/api-token/")

@@ -10,7 +10,7 @@ from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from dashboards.scope import FilterForm
 from knowledge.models import KnowledgeEntry, KnowledgeRevision
 from tests.factories import MessageFactory, TicketFactory
-from tickets.models import Ticket
+from tickets.models import SatisfactionRating, Ticket
 
 H = dt.timedelta(hours=1)
 Status, Priority = Ticket.Status, Ticket.Priority
@@ -81,6 +81,17 @@ def make_entry(at, *, team=None, reviewed=None, **fields):
     return entry
 
 
+def rate(ticket, rating, comment, at, *, resolved_at=None):
+    return SatisfactionRating.objects.create(
+        ticket=ticket,
+        team=ticket.team,
+        rating=rating,
+        comment=comment,
+        resolved_at=resolved_at or ticket.resolved_at or at,
+        rated_at=at,
+    )
+
+
 @pytest.fixture
 def dataset(day0, team, other_team):
     return build(day0, team, other_team)
@@ -142,6 +153,12 @@ def build(day0, team, other_team):
     )
     KnowledgeRevision.objects.filter(pk=approve.pk).update(created_at=d1)
     KnowledgeRevision.objects.filter(pk=reject.pk).update(created_at=d2)
+
+    rate(t1, "good", "Quick and clear, thanks", d1)
+    rate(t2, "bad", "Took two days", d2)
+    rate(t2, "good", "", d1, resolved_at=day0)  # an earlier resolution of the same ticket
+    rate(t5, "bad", "Billing never answered", d1)
+    rate(t1, "bad", "Long ago", day0 - 40 * 24 * H, resolved_at=day0 - 41 * 24 * H)
     return SimpleNamespace(
         tickets=[t1, t2, t3, t4, t5], old=old, proposed=proposed, learned=learned, day0=day0
     )

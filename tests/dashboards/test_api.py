@@ -30,6 +30,10 @@ def test_it_gives_a_managers_support_figures_for_every_team(dataset, manager):
 def test_an_analyst_sees_only_their_teams(dataset, analyst):
     body = api_for(analyst).get("/api/v1/dashboards/support/").json()
     assert sum(body["figures"]["volume"]["series"]["opened"]) == 4
+    satisfaction = body["figures"]["satisfaction"]
+    assert (satisfaction["good"], satisfaction["bad"]) == (2, 1)
+    assert [t["team"] for t in satisfaction["teams"]] == ["Compute"]
+    assert satisfaction["comments"]["rows"][0][3] == "Took two days"
 
 
 def test_a_team_and_a_date_range_narrow_the_figures(dataset, manager, team, day0):

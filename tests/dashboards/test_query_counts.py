@@ -10,12 +10,13 @@ from tests.dashboards.conftest import build, days_ago
 from tests.factories import TeamFactory
 
 # Session, user, and the user's roles come first on every page: 3 queries.
-PAGE_QUERIES = {"support": 3 + 1 + 8, "copilot": 3 + 1 + 7, "knowledge": 3 + 1 + 8}
+PAGE_QUERIES = {"support": 3 + 1 + 10, "copilot": 3 + 1 + 7, "knowledge": 3 + 1 + 8}
 PANEL_QUERIES = {
     ("support", "volume"): 2,
     ("support", "backlog"): 1,
     ("support", "times"): 3,
     ("support", "sla"): 1,
+    ("support", "satisfaction"): 2,
     ("support", "waiting"): 1,
     ("copilot", "activity"): 2,
     ("copilot", "acceptance"): 1,

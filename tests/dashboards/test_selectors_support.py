@@ -100,3 +100,38 @@ def test_its_figures_are_plain_json(dataset, analyst, scope_for):
     text = to_json(support.support_sla(scope_for(analyst)))
     assert '"priority": "Urgent"' in text
     assert f'"{dataset.day0.date().isoformat()}"' in text
+
+
+def test_it_sums_up_satisfaction_for_the_analysts_teams(dataset, analyst, scope_for):
+    satisfaction = support.support_satisfaction(scope_for(analyst))
+    # Compute's three ratings in the range: good, bad, good; Billing's and the old one are out.
+    assert (satisfaction.ratings, satisfaction.good, satisfaction.bad) == (3, 2, 1)
+    assert satisfaction.share_good == pytest.approx(2 / 3)
+    assert [(t.team, t.good, t.bad) for t in satisfaction.teams] == [("Compute", 2, 1)]
+    comments = [row[3] for row in satisfaction.comments.rows]
+    assert comments == ["Took two days", "Quick and clear, thanks"]
+    assert satisfaction.comments.links[0] == f"/tickets/{dataset.tickets[1].pk}/"
+
+
+def test_satisfaction_is_per_team_for_a_manager(dataset, manager, scope_for):
+    everyone = support.support_satisfaction(scope_for(manager))
+    assert [(t.team, t.good, t.bad) for t in everyone.teams] == [
+        ("Billing", 0, 1),
+        ("Compute", 2, 1),
+    ]
+    billing = support.support_satisfaction(scope_for(manager, team="billing"))
+    assert (billing.ratings, billing.share_good) == (1, 0.0)
+    assert [row[3] for row in billing.comments.rows] == ["Billing never answered"]
+
+
+def test_satisfaction_follows_the_date_range(dataset, analyst, scope_for):
+    day = dataset.day0.date()
+    first_day = support.support_satisfaction(
+        scope_for(analyst, start=day.isoformat(), end=day.isoformat())
+    )
+    assert first_day.ratings == 0
+    long_ago = day - dt.timedelta(days=40)
+    old = support.support_satisfaction(
+        scope_for(analyst, start=long_ago.isoformat(), end=long_ago.isoformat())
+    )
+    assert (old.ratings, old.bad) == (1, 1)

@@ -44,6 +44,24 @@ def test_it_shows_the_support_figures(client, dataset, manager):
     assert f'href="/tickets/{dataset.tickets[3].pk}/"' in html
 
 
+def test_it_shows_customer_satisfaction_per_team(client, dataset, analyst, manager):
+    client.force_login(analyst)
+    html = client.get(page("support")).content.decode()
+    assert "Customer satisfaction" in html
+    assert "67%" in html  # two good of three, Compute's only
+    assert "Took two days" in html
+    assert "Billing never answered" not in html
+    client.force_login(manager)
+    html = client.get(page("support")).content.decode()
+    assert "Billing never answered" in html
+    response = client.get(reverse("dashboards:table", args=["support", "comments"]))
+    assert [row[3] for row in rows_of(response)[1:]] == [
+        "Took two days",
+        "Billing never answered",  # rated on the same day as the next, later
+        "Quick and clear, thanks",
+    ]
+
+
 def test_it_limits_an_analyst_to_their_teams(client, dataset, analyst):
     client.force_login(analyst)
     response = client.get(page("copilot"))

@@ -59,7 +59,8 @@ def test_it_opens_a_ticket_and_sends_the_private_link(
         ("email", "not-an-email", "Enter a valid email address."),
         ("body", "   ", "The message is empty"),
         ("subject", "", "This field is required."),
-        ("team", "nope", "Select a valid choice."),
+        ("team", "nope", "Choose one of the topics in the list."),
+        ("team", "", "Choose the topic your question is about."),
     ],
 )
 def test_it_explains_bad_input(client, team, field, value, error):
@@ -83,35 +84,56 @@ def test_a_resubmitted_form_opens_one_ticket(client, team):
     assert second.url == first.url.removesuffix("?new=1")
 
 
+def test_the_topic_has_no_default(client, team, other_team):
+    page = client.get(NEW).text
+    assert '<option value="" selected>Choose a topic…</option>' in page
+    response = client.post(NEW, {k: v for k, v in form().items() if k != "team"})
+    assert response.status_code == 400
+    assert "Choose the topic your question is about." in response.text
+    assert not Ticket.objects.exists()
+
+
 def test_it_rate_limits_per_email_address(client, team, settings):
     settings.VIGIL_PORTAL_RATE_LIMIT = 2
     for n in range(2):
         assert client.post(NEW, form(subject=f"s{n}")).status_code == 302
     response = client.post(NEW, form(subject="one too many"))
     assert response.status_code == 429
-    assert "Too many new tickets" in response.text
+    assert "You have opened 2 tickets with ada@example.com in the last 60 minutes" in response.text
+    assert "reply on one of them" in response.text
     assert Ticket.objects.count() == 2
 
 
+def test_colleagues_behind_one_address_are_counted_each_by_email(client, team, settings):
+    # A company's sixth colleague writes from the same IP address: their own email counts.
+    settings.VIGIL_PORTAL_RATE_LIMIT = 5
+    office = {"REMOTE_ADDR": "203.0.113.9"}
+    for n in range(6):
+        response = client.post(NEW, form(email=f"colleague{n}@example.com"), **office)
+        assert response.status_code == 302, response.text
+    assert Ticket.objects.filter(created_from_ip="203.0.113.9").count() == 6
+
+
 def test_it_rate_limits_per_ip_address(client, team, settings):
-    settings.VIGIL_PORTAL_RATE_LIMIT = 2
+    settings.VIGIL_PORTAL_IP_RATE_LIMIT = 2
     for n in range(2):
         client.post(NEW, form(email=f"user{n}@example.com"), REMOTE_ADDR="203.0.113.9")
     response = client.post(NEW, form(email="other@example.com"), REMOTE_ADDR="203.0.113.9")
     assert response.status_code == 429
+    assert "2 tickets were opened from your network in the last 60 minutes" in response.text
     elsewhere = client.post(NEW, form(email="other@example.com"), REMOTE_ADDR="203.0.113.10")
     assert elsewhere.status_code == 302
 
 
 def test_the_ip_limit_ignores_a_forged_forwarded_for(client, team, settings):
-    settings.VIGIL_PORTAL_RATE_LIMIT = 1
+    settings.VIGIL_PORTAL_IP_RATE_LIMIT = 1
     client.post(NEW, form(email="a@example.com"), REMOTE_ADDR="203.0.113.9")
     forged = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "198.51.100.1"}
     assert client.post(NEW, form(email="b@example.com"), **forged).status_code == 429
 
 
 def test_the_ip_limit_counts_each_customer_behind_a_trusted_proxy(client, team, settings):
-    settings.VIGIL_PORTAL_RATE_LIMIT = 1
+    settings.VIGIL_PORTAL_IP_RATE_LIMIT = 1
     settings.VIGIL_TRUSTED_PROXIES = ["10.0.0.5"]
     via_proxy = {"REMOTE_ADDR": "10.0.0.5"}
     client.post(NEW, form(email="a@example.com"), HTTP_X_FORWARDED_FOR="203.0.113.9", **via_proxy)

@@ -56,3 +56,15 @@ def test_the_demo_has_macros_with_valid_placeholders(db):
     assert macros.get(name="Sign-off").owner.username == "analyst"
     for macro in macros:
         macro.full_clean()
+
+
+def test_the_demo_has_satisfaction_ratings(db):
+    from tickets.models import SatisfactionRating
+
+    seeding.seed_demo(password="x")
+    ratings = SatisfactionRating.objects.select_related("ticket")
+    assert len(ratings) == len(seeding.DEMO_RATINGS)
+    assert {r.rating for r in ratings} == {"good", "bad"}
+    for rating in ratings:
+        assert rating.ticket.is_finished
+        assert rating.resolved_at == rating.ticket.resolved_at

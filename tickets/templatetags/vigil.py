@@ -1,10 +1,12 @@
 import datetime as dt
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.html import format_html
 
 from tickets import sla
+from tickets.rich_text import render_markdown
 from tickets.services import display_name
 
 register = template.Library()
@@ -17,6 +19,16 @@ def person(user: object, empty: str = "—") -> str:
     if user is None or not hasattr(user, "get_username"):
         return empty
     return display_name(user)  # type: ignore[arg-type]
+
+
+@register.filter(name="message_html")
+def message_html(message: object) -> str:
+    """A message's body for a page: analysts' and the copilot's replies are Markdown, rendered
+    and sanitised; what customers and the system wrote is plain text, kept as typed."""
+    body = str(getattr(message, "body", ""))
+    if getattr(message, "kind", "") in {"analyst", "copilot"}:
+        return render_markdown(body)
+    return format_html("<p>{}</p>", linebreaksbr(body))
 
 
 @register.filter(name="stamp")
