@@ -58,7 +58,7 @@ def notify_message(*, message: Message, ticket: Ticket) -> list[Notification]:
             [assignee],
             ticket=ticket,
             kind=Kind.CUSTOMER_REPLY,
-            actor_name=message.author_name,
+            actor_name=ticket.customer.name,
             message=message,
         )
     if message.internal:
