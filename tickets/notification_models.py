@@ -53,12 +53,13 @@ class Notification(models.Model):
         """What happened, in words, e.g. "Sam Okafor assigned #12 to you"."""
         who = self.actor_name or "Vigil"
         number = f"#{self.ticket_id}"
-        return {
+        texts: dict[str, str] = {
             self.Kind.ASSIGNED: f"{who} assigned {number} to you",
             self.Kind.CUSTOMER_REPLY: f"{who} replied on {number}",
             self.Kind.SLA: f"The first response on {number} is due soon",
             self.Kind.MENTION: f"{who} mentioned you in a note on {number}",
-        }.get(self.kind, number)
+        }
+        return texts.get(self.kind, number)
 
 
 class NotificationSettings(models.Model):

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -97,7 +98,7 @@ def first_responses_warn(*, now: dt.datetime | None = None) -> int:
             people = [ticket.assignee] if ticket.assignee else _team_workers(ticket)
             notify_safely(
                 f"first response on #{ticket.pk}",
-                lambda t=ticket, p=people: _notify(p, ticket=t, kind=Kind.SLA, at=now),
+                partial(_notify, people, ticket=ticket, kind=Kind.SLA, at=now),
             )
             warned += 1
     return warned

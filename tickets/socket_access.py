@@ -20,12 +20,12 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from importlib import import_module
 from types import SimpleNamespace
+from typing import cast
 
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from tickets import access
 
@@ -49,11 +49,12 @@ def readable(keys: Iterable[Key]) -> set[Key]:
     return allowed
 
 
-def session_user(session_key: str) -> AbstractBaseUser | AnonymousUser:
+def session_user(session_key: str) -> User | AnonymousUser:
     """The user the session is logged in as now: a fresh read of the session, not a copy
     cached on a socket's scope at connect."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    return auth.get_user(SimpleNamespace(session=store(session_key)))  # type: ignore[arg-type]
+    user = auth.get_user(SimpleNamespace(session=store(session_key)))  # type: ignore[arg-type]
+    return cast(User | AnonymousUser, user)
 
 
 # On channels' thread for database work, as every database hop of a consumer: one round at a time

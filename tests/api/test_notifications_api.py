@@ -17,7 +17,9 @@ def read(notification_id):
 
 @pytest.fixture
 def colleague(team):
-    return UserFactory(username="lena", first_name="Lena", last_name="Berg", roles=["analyst"], teams=[team])
+    return UserFactory(
+        username="lena", first_name="Lena", last_name="Berg", roles=["analyst"], teams=[team]
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from tickets.models import Message, Notification
 
 @pytest.fixture
 def colleague(team):
-    return UserFactory(username="lena", first_name="Lena", last_name="Berg", roles=["analyst"], teams=[team])
+    return UserFactory(
+        username="lena", first_name="Lena", last_name="Berg", roles=["analyst"], teams=[team]
+    )
 
 
 @pytest.fixture

@@ -20,7 +20,9 @@ def read_url(notification):
 
 @pytest.fixture
 def colleague(team):
-    return UserFactory(username="lena", first_name="Lena", last_name="Berg", roles=["analyst"], teams=[team])
+    return UserFactory(
+        username="lena", first_name="Lena", last_name="Berg", roles=["analyst"], teams=[team]
+    )
 
 
 @pytest.fixture
@@ -90,9 +92,7 @@ def test_someone_elses_notification_is_not_found(client, colleague, told):
     assert Notification.objects.get(pk=told[0].pk).read_at is None
 
 
-def test_a_ticket_moved_out_of_my_teams_is_not_shown(
-    client, analyst, told, other_team, manager
-):
+def test_a_ticket_moved_out_of_my_teams_is_not_shown(client, analyst, told, other_team, manager):
     services.ticket_move(ticket=told[0].ticket, actor=manager, team=other_team)
     client.force_login(analyst)
     text = client.get(PAGE).text

@@ -19,7 +19,9 @@ Kind = Notification.Kind
 
 @pytest.fixture
 def colleague(team):
-    return UserFactory(username="lena", first_name="Lena", last_name="Berg", roles=["analyst"], teams=[team])
+    return UserFactory(
+        username="lena", first_name="Lena", last_name="Berg", roles=["analyst"], teams=[team]
+    )
 
 
 def notes_of(user):
@@ -171,7 +173,9 @@ def test_a_first_response_about_to_be_late_tells_the_team_once(
     # Whoever works the team's tickets (not the curator, nor another team's analyst).
     assert told == {("sam", due_soon.pk), ("lena", due_soon.pk)}
     assert SlaWarning.objects.get().ticket == due_soon
-    assert Notification.objects.first().summary == f"The first response on #{due_soon.pk} is due soon"
+    assert (
+        Notification.objects.first().summary == f"The first response on #{due_soon.pk} is due soon"
+    )
 
 
 def test_an_assigned_ticket_warns_its_assignee_only(make_ticket, analyst, colleague, manager):
