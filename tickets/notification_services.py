@@ -150,7 +150,9 @@ def _notify(
                 kind=kind,
                 actor_name=actor_name[:120],
                 excerpt=excerpt,
-                created_at=at or timezone.now(),
+                # A message's notification bears its time (a message recorded late, as an
+                # email or an import is, says when it was written).
+                created_at=at or (message.created_at if message is not None else timezone.now()),
             )
         )
         realtime.publish_notifications_changed(user.pk)

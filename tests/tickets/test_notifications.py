@@ -203,3 +203,12 @@ def test_the_checks_are_scheduled(db):
     funcs = set(Schedule.objects.values_list("func", flat=True))
     assert "tickets.tasks.warn_first_responses_due" in funcs
     assert "tickets.tasks.send_notification_digests" in funcs
+
+
+def test_a_message_notification_bears_the_messages_time(ticket, analyst, colleague):
+    services.ticket_assign(ticket=ticket, actor=colleague, assignee=analyst)
+    written = timezone.now() - dt.timedelta(hours=3)
+    services.message_create(
+        ticket=ticket, kind=Message.Kind.CUSTOMER, body="Sent from a plane", at=written
+    )
+    assert Notification.objects.get(kind=Kind.CUSTOMER_REPLY).created_at == written
