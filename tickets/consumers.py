@@ -8,7 +8,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
-from tickets import access, realtime, selectors, socket_access
+from core import roles
+from tickets import access, notification_selectors, realtime, selectors, socket_access
 
 # Application close codes (4000-4999): the client stops retrying on these.
 CLOSE_UNAUTHENTICATED = 4401
@@ -152,3 +153,38 @@ class PortalConsumer(_ForwardingConsumer):
             return selectors.ticket_get_for_portal(token).pk
         except selectors.PortalLinkInvalid:
             return None
+
+
+class NotificationConsumer(_ForwardingConsumer):
+    """The unread count of the logged-in user's notifications, on connect and whenever it
+    changes. The count is read afresh for each event, through the same scoped selector as the
+    pages, from the session as it is now: a logged-out session stops the stream."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._refuse(CLOSE_UNAUTHENTICATED)
+            return
+        self.user_id, self.session_key = user.pk, self.scope["session"].session_key
+        unread = await self._unread()
+        if unread is None:
+            await self._refuse(CLOSE_FORBIDDEN)
+            return
+        await self._join(realtime.user_group(user.pk))
+        await self.send_json({"type": "count", "unread": unread})
+
+    async def notifications_changed(self, event: dict[str, Any]) -> None:
+        unread = await self._unread()
+        if unread is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.send_json({"type": "count", "unread": unread})
+
+    @database_sync_to_async
+    def _unread(self) -> int | None:
+        """The unread count, or None when the session no longer belongs to a user with a role
+        (logged out, deactivated, role taken away)."""
+        user = socket_access.session_user(self.session_key)
+        if user.pk != self.user_id or not roles.can_view_tickets(user):
+            return None
+        return notification_selectors.unread_count(user)

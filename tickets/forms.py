@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -290,3 +292,22 @@ class BulkForm(forms.Form):
             tags=tuple(data.get("tags") or ()) if data["action"].endswith("_tags") else (),
             team=data.get("team"),
         )
+
+
+class NotificationSettingsForm(forms.Form):
+    email_digest = forms.BooleanField(
+        required=False,
+        label="Email me a digest of unread notifications, once an hour",
+    )
+
+    def __init__(self, *args: Any, has_email: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_email = has_email
+
+    def clean_email_digest(self) -> bool:
+        on: bool = self.cleaned_data["email_digest"]
+        if on and not self.has_email:
+            raise forms.ValidationError(
+                "Your account has no email address to send a digest to. Ask an admin to add one."
+            )
+        return on

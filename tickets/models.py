@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from tickets.notification_models import Notification as Notification
+from tickets.notification_models import NotificationSettings as NotificationSettings
+from tickets.notification_models import SlaWarning as SlaWarning
 from tickets.placeholders import validate_placeholders
 
 

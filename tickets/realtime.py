@@ -119,3 +119,14 @@ def _group_send(group: str, event: dict[str, object]) -> None:
             task.add_done_callback(_pending.discard)
     except Exception:
         logger.exception("could not publish %s to %s", event.get("type"), group)
+
+
+def user_group(user_id: int) -> str:
+    """Every open console page of one user: their notifications' unread count."""
+    return f"notifications.{user_id}"
+
+
+def publish_notifications_changed(user_id: int) -> None:
+    """The user's notifications changed (a new one, or some read): each of their pages asks
+    for the unread count again. The event carries no ticket, so it needs no access check."""
+    _send_on_commit(user_group(user_id), {"type": "notifications.changed"})

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core import roles
-from tickets import mail, realtime, selectors
+from tickets import mail, notification_services, realtime, selectors
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent, TicketRead
 from tickets.signals import message_created, ticket_created, ticket_status_changed
 
@@ -238,6 +238,10 @@ def message_create(
             created_at=now,
         )
         _after_message(locked, message, actor=author, first_response=first_response)
+        notification_services.notify_safely(
+            f"message {message.pk} on #{locked.pk}",
+            lambda: notification_services.notify_message(message=message, ticket=locked),
+        )
         if email and mail.emails_customer(message):
             mail.message_email_queue(message=message)
         realtime.publish_message(message)
@@ -381,16 +385,28 @@ def _apply_status(
 
 
 def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Ticket:
+    changed = False
+
     def change(locked: Ticket) -> Change | None:
+        nonlocal changed
         if assignee is not None and not _may_be_assigned(locked, assignee):
             raise TicketError(f"{display_name(assignee)} cannot work {locked.team.name} tickets.")
         if locked.assignee_id == (assignee.pk if assignee else None):
             return None
+        changed = True
         old = display_name(locked.assignee) if locked.assignee else ""
         new = display_name(assignee) if assignee else ""
         return Change(TicketEvent.Kind.ASSIGNEE, old, new, {"assignee": assignee})
 
-    return _update(ticket, actor, change)
+    _update(ticket, actor, change)
+    if changed and assignee is not None:
+        notification_services.notify_safely(
+            f"assignment of #{ticket.pk}",
+            lambda: notification_services.notify_assigned(
+                ticket=ticket, assignee=assignee, actor=actor
+            ),
+        )
+    return ticket
 
 
 def _takes_it(ticket: Ticket, actor: User | None) -> bool:

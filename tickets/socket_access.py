@@ -20,10 +20,12 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from importlib import import_module
 from types import SimpleNamespace
+from typing import cast
 
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser, User
 
 from tickets import access
 
@@ -38,15 +40,21 @@ def readable(keys: Iterable[Key]) -> set[Key]:
     tickets_of: dict[str, set[int]] = {}
     for session_key, ticket_id in keys:
         tickets_of.setdefault(session_key, set()).add(ticket_id)
-    store = import_module(settings.SESSION_ENGINE).SessionStore
     allowed: set[Key] = set()
     for session_key, ticket_ids in tickets_of.items():
-        # A fresh read of the session, not a copy cached on a socket's scope at connect.
-        user = auth.get_user(SimpleNamespace(session=store(session_key)))  # type: ignore[arg-type]
+        user = session_user(session_key)
         if user.is_authenticated:
             readable_ids = access.readable_ticket_ids(user, ticket_ids)
             allowed.update((session_key, pk) for pk in readable_ids)
     return allowed
+
+
+def session_user(session_key: str) -> User | AnonymousUser:
+    """The user the session is logged in as now: a fresh read of the session, not a copy
+    cached on a socket's scope at connect."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    user = auth.get_user(SimpleNamespace(session=store(session_key)))  # type: ignore[arg-type]
+    return cast(User | AnonymousUser, user)
 
 
 # On channels' thread for database work, as every database hop of a consumer: one round at a time

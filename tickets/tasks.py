@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from tickets import mail, services
+from tickets import mail, notification_digest, notification_services, services
 from tickets.models import Ticket
 
 
@@ -38,3 +38,11 @@ def send_due_emails() -> int:
     for mail_id in ids:
         mail.message_email_send(mail_id=mail_id)
     return len(ids)
+
+
+def warn_first_responses_due() -> int:
+    return notification_services.first_responses_warn()
+
+
+def send_notification_digests() -> int:
+    return notification_digest.digests_send()

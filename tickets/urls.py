@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import customer_views, macro_views, views
+from tickets import customer_views, macro_views, notification_views, views
 
 app_name = "tickets"
 
@@ -20,6 +20,23 @@ urlpatterns = [
     path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer"),
     path("<int:ticket_id>/macros/", macro_views.macro_picker, name="macro_picker"),
     path("macros/", macro_views.macro_list, name="macros"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/menu/", notification_views.notification_menu, name="notification_menu"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/settings/",
+        notification_views.notification_settings,
+        name="notification_settings",
+    ),
     path("macros/new/", macro_views.macro_create, name="macro_create"),
     path("macros/<int:macro_id>/edit/", macro_views.macro_edit, name="macro_edit"),
     path("macros/<int:macro_id>/delete/", macro_views.macro_delete, name="macro_delete"),

@@ -18,7 +18,15 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core import roles
 from core.http import HtmxHttpRequest, staff_required
-from tickets import access, bulk_services, forms, macro_services, selectors, services
+from tickets import (
+    access,
+    bulk_services,
+    forms,
+    macro_services,
+    notification_services,
+    selectors,
+    services,
+)
 from tickets.models import Message, Ticket
 from tickets.selectors import MAX_SEQ, parse_int
 
@@ -99,6 +107,8 @@ def _param(request: HtmxHttpRequest, name: str, default: str = "") -> str:
 @staff_required
 def ticket_detail(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access.get_ticket_for_user(request.user, ticket_id)
+    # Before the page is drawn, so that its bell no longer counts what it shows.
+    notification_services.notifications_read_for_ticket(user=request.user, ticket=ticket)
     context = _page_context(request, ticket, forms.ReplyForm(initial=_fresh_token()))
     response = render(request, "tickets/ticket_detail.html", context)
     services.ticket_mark_read(ticket=ticket, user=request.user)

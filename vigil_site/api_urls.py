@@ -26,6 +26,7 @@ v1 = [
     path("tickets/", include("tickets.api_urls")),
     path("macros/", include("tickets.macro_api_urls")),
     path("customers/", include("tickets.customer_api_urls")),
+    path("notifications/", include("tickets.notification_api_urls")),
     path("tickets/<api_id:ticket_id>/suggestions/", include("copilot.api_urls")),
     path("knowledge/", include("knowledge.api_urls")),
     path("dashboards/", include("dashboards.api_urls")),

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tickets.context_processors.roles",
+                "tickets.context_processors.notifications",
             ],
         },
     },

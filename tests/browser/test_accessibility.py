@@ -130,6 +130,7 @@ class AccessibilityTests(BrowserTestCase):
             f"/knowledge/{self.entry.pk}/",
             "/dashboards/knowledge/",
             "/account/api-token/",
+            "/tickets/notifications/",
         ]
         working = ["/tickets/macros/", "/dashboards/support/", "/dashboards/copilot/"]
         working += [
@@ -339,6 +340,20 @@ class AccessibilityTests(BrowserTestCase):
         page.keyboard.press("?")
         expect(page.locator("#key-help")).to_be_visible()
         found += self.problems(page, "the list of keys", phone=True)
+        assert found == []
+
+    def test_it_has_no_violations_with_the_notifications_menu_open(self) -> None:
+        olga = self.compute.members.get(username="olga")
+        services.ticket_assign(ticket=self.ticket, actor=olga, assignee=self.sam)
+        found = []
+        for viewport, phone in ((DESKTOP, False), (PHONE, True)):
+            context = self.browser.new_context(viewport=viewport)
+            self.addCleanup(context.close)
+            page = context.new_page()
+            self.login(page, "sam")
+            page.locator("#bell-button").click()
+            expect(page.locator("#notification-menu .notification")).to_have_count(1)
+            found += self.problems(page, "the notifications menu", phone=phone)
         assert found == []
 
     def test_it_skips_to_the_content_from_the_first_tab(self) -> None:
