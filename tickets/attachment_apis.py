@@ -5,7 +5,10 @@ from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import renderers, serializers
+from rest_framework import negotiation, serializers
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import PAGE_PARAMETERS, ApiRequest, BaseApi, paginated, paginated_response
@@ -33,19 +36,17 @@ class AttachmentSerializer(serializers.Serializer):
         return reverse("api:tickets:attachment", args=[ticket_id, attachment.pk])
 
 
-class FileRenderer(renderers.BaseRenderer):
-    """Lets a client that asks for the file itself (``Accept: application/octet-stream``)
-    through content negotiation; the view returns the file, never rendered data."""
+class FileNegotiation(negotiation.BaseContentNegotiation):
+    """The file is the answer whatever the client accepts (``Accept: application/octet-stream``
+    is not refused); an error is the API's JSON, as everywhere."""
 
-    media_type = "application/octet-stream"
-    format = "file"
-    charset = None
-    render_style = "binary"
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
 
-    def render(
-        self, data: object, accepted_media_type: str | None = None, **kwargs: object
-    ) -> bytes:
-        return b""
+    def select_parser(self, request: Request, parsers: list[BaseParser]) -> BaseParser | None:
+        return negotiation.DefaultContentNegotiation().select_parser(request, parsers)
 
 
 class AttachmentListApi(BaseApi):
@@ -66,7 +67,7 @@ class AttachmentListApi(BaseApi):
 
 
 class AttachmentDownloadApi(BaseApi):
-    renderer_classes = [renderers.JSONRenderer, FileRenderer]
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(
         operation_id="tickets_attachments_download",

@@ -78,7 +78,7 @@ class MacroChoiceField(forms.ModelMultipleChoiceField):
 
 class ReplyForm(forms.Form):
     body = MessageField(label="Reply")
-    files = AttachmentsField()
+    attachments = AttachmentsField()
     macros = MacroChoiceField()
     internal = forms.BooleanField(required=False, label="Internal note")
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
@@ -124,7 +124,7 @@ class RatingForm(forms.Form):
 
 class PortalReplyForm(forms.Form):
     body = MessageField(label="Your reply")
-    files = AttachmentsField(label="Attach files (screenshots, logs, invoices)")
+    attachments = AttachmentsField(label="Attach files (screenshots, logs, invoices)")
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
 
@@ -149,7 +149,7 @@ class PortalTicketForm(forms.Form):
     )
     subject = forms.CharField(max_length=200)
     body = MessageField(label="How can we help?", widget=forms.Textarea(attrs={"rows": 7}))
-    files = AttachmentsField(label="Attach files (screenshots, logs, invoices)")
+    attachments = AttachmentsField(label="Attach files (screenshots, logs, invoices)")
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
 

@@ -6,7 +6,7 @@ from functools import wraps
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,10 +20,10 @@ from tickets.selectors import MAX_SEQ, parse_int
 from tickets.views import idempotency_key, portal_path
 
 # (request, ticket, token, **the rest of the URL's arguments)
-PortalView = Callable[..., HttpResponse]
+PortalView = Callable[..., HttpResponseBase]
 
 
-def portal_ticket(view: PortalView) -> Callable[..., HttpResponse]:
+def portal_ticket(view: PortalView) -> Callable[..., HttpResponseBase]:
     """Resolve the signed link to its ticket; a forged or tampered link gets 403.
 
     The link is the customer's only credential, so no cache may keep what it shows.
@@ -31,7 +31,7 @@ def portal_ticket(view: PortalView) -> Callable[..., HttpResponse]:
 
     @never_cache
     @wraps(view)
-    def wrapper(request: HtmxHttpRequest, token: str, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, token: str, **kwargs: Any) -> HttpResponseBase:
         try:
             ticket = selectors.ticket_get_for_portal(token)
         except selectors.PortalLinkInvalid:
@@ -68,7 +68,7 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
             subject=data["subject"],
             body=data["body"],
             ip=ip,
-            files=data["files"],
+            files=data["attachments"],
         )
     except services.TicketError as exc:
         form.add_error(None, str(exc))
@@ -119,7 +119,7 @@ def ticket_reply(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpRe
                 body=form.cleaned_data["body"],
                 author_name=ticket.customer.name,
                 external_id=idempotency_key("portal", form.cleaned_data["client_token"]),
-                files=form.cleaned_data["files"],
+                files=form.cleaned_data["attachments"],
             )
         except services.TicketError as exc:
             form.add_error(None, str(exc))

@@ -149,7 +149,7 @@ def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
                 internal=data["internal"],
                 external_id=idempotency_key(f"staff-{request.user.pk}", data["client_token"]),
                 email=True,
-                files=data["files"],
+                files=data["attachments"],
             )
             warnings = macro_services.macros_apply(
                 macros=data["macros"], ticket=ticket, actor=request.user, message=message

@@ -69,7 +69,7 @@ def test_no_request_the_schema_allows_makes_a_server_error(world, team, settings
     auth = {"Authorization": f"Token {Token.objects.create(user=admin).key}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 26
+    assert len(operations) == 28
 
     for operation in operations:
 
