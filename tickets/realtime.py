@@ -47,7 +47,10 @@ def _publish_message(message: Message) -> None:
     staff_html = render_to_string("tickets/partials/message.html", {"message": message})
     _send(staff_group(message.ticket_id), message, message.seq, staff_html)
     if not message.internal:
-        portal_html = render_to_string("portal/partials/message.html", {"message": message})
+        token = selectors.portal_token_for(message.ticket)
+        portal_html = render_to_string(
+            "portal/partials/message.html", {"message": message, "token": token}
+        )
         _send(portal_group(message.ticket_id), message, message.public_seq, portal_html)
 
 

@@ -129,8 +129,22 @@ def attachment_for_ticket(ticket: Ticket, attachment_id: int) -> Attachment | No
     return Attachment.objects.filter(message__ticket=ticket, pk=attachment_id).first()
 
 
+def attachments_of(ticket: Ticket) -> QuerySet[Attachment]:
+    """Every file on ``ticket`` (internal notes' too: for staff), oldest first."""
+    files = Attachment.objects.filter(message__ticket=ticket).select_related("message")
+    return files.order_by("created_at", "id")
+
+
+def attachment_for_customer(ticket: Ticket, attachment_id: int) -> Attachment | None:
+    """One of the files of ``ticket``'s public messages: an internal note's never reach the
+    customer."""
+    public = Attachment.objects.filter(message__ticket=ticket, message__internal=False)
+    return public.filter(pk=attachment_id).first()
+
+
 def conversation_for_customer(ticket: Ticket) -> QuerySet[Message]:
-    return ticket.messages.filter(internal=False).order_by("created_at", "id")
+    messages = ticket.messages.filter(internal=False).prefetch_related("attachments")
+    return messages.order_by("created_at", "id")
 
 
 def customer_history(user: AnyUser, ticket: Ticket, *, limit: int = 10) -> list[Ticket]:

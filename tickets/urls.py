@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import customer_views, macro_views, notification_views, views
+from tickets import attachment_views, customer_views, macro_views, notification_views, views
 
 app_name = "tickets"
 
@@ -45,5 +45,9 @@ urlpatterns = [
         views.message_email,
         name="message_email",
     ),
-    path("<int:ticket_id>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path(
+        "<int:ticket_id>/attachments/<int:attachment_id>/",
+        attachment_views.attachment,
+        name="attachment",
+    ),
 ]

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -143,7 +143,7 @@ def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpRespons
 def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access.get_ticket_to_work(request.user, ticket_id)
     offered = selectors.macros_for_ticket(request.user, ticket)
-    form = forms.ReplyForm(request.POST, macros=offered)
+    form = forms.ReplyForm(request.POST, request.FILES, macros=offered)
     if not form.is_valid():
         return _reply_refused(request, ticket, form)
     data = form.cleaned_data
@@ -159,6 +159,7 @@ def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
                 internal=data["internal"],
                 external_id=idempotency_key(f"staff-{request.user.pk}", data["client_token"]),
                 email=True,
+                files=data["attachments"],
             )
             warnings = macro_services.macros_apply(
                 macros=data["macros"], ticket=ticket, actor=request.user, message=message
@@ -375,24 +376,3 @@ def message_email(request: HtmxHttpRequest, ticket_id: int, message_id: int) -> 
     if mail is None:
         raise Http404("This message was not emailed.")
     return render(request, "tickets/partials/message_email.html", {"mail": mail})
-
-
-@require_GET
-@staff_required
-def attachment(request: HtmxHttpRequest, ticket_id: int, attachment_id: int) -> FileResponse:
-    """A message's file, to those who may read its ticket. Always a download, never a page of
-    ours: only a raster image asked for as a preview is shown inline."""
-    ticket = access.get_ticket_for_user(request.user, ticket_id)
-    found = selectors.attachment_for_ticket(ticket, attachment_id)
-    if found is None:
-        raise Http404("There is no such file on this ticket.")
-    inline = request.GET.get("preview") == "1" and found.is_image
-    response = FileResponse(
-        found.file.open("rb"),
-        as_attachment=not inline,
-        filename=found.name,
-        content_type=found.content_type if inline else "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import ipaddress
+import json
 import os
 import sys
 from email.utils import parseaddr
@@ -220,9 +221,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
-# Uploaded files (replay inputs and their results). Never served as public URLs: views that
-# check the role hand them out.
+# Uploaded files (replay inputs and their results, attachments). Never served as public URLs:
+# views that check the role or the ticket hand them out.
 MEDIA_ROOT = DATA_DIR / "media"
+# Where they are kept: a folder by default; any Django storage (a django-storages backend such
+# as storages.backends.s3.S3Storage) by naming its class, its options as a JSON object.
+STORAGES = {
+    "default": {
+        "BACKEND": env_str("VIGIL_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env_str("VIGIL_FILE_STORAGE_OPTIONS") or "{}"),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -262,6 +272,10 @@ VIGIL_ATTACHMENT_TYPES = env_list(
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/msword,"
     "application/vnd.ms-excel",
 )
+# Files one message may carry; and a scanner (a virus check): the dotted path of a callable
+# given (name, data, sniffed type) that returns a reason to refuse the file, or None.
+VIGIL_ATTACHMENT_MAX_FILES = env_int("VIGIL_ATTACHMENT_MAX_FILES", 10)
+VIGIL_ATTACHMENT_SCANNER = env_str("VIGIL_ATTACHMENT_SCANNER")
 
 SESSION_COOKIE_HTTPONLY = True
 # Production behind HTTPS: one switch. Cookies travel only over HTTPS, browsers are told to use

@@ -75,7 +75,7 @@ def test_no_request_the_schema_allows_makes_a_server_error(world, team, settings
     world["notification_id"] = admin.notifications.get().pk
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 32
+    assert len(operations) == 34
 
     for operation in operations:
 
