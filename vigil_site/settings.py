@@ -128,6 +128,8 @@ elif _IS_TASK_WORKER:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# A command that finds Redis away (a restart) is tried again for about this long before failing.
+VIGIL_REDIS_RETRY_SECONDS = env_float("VIGIL_REDIS_RETRY_SECONDS", 5.0) or 0.0
 # Websocket events cross processes through Redis: REDIS_URL, or the embedded one `make run`
 # starts (VIGIL_CHANNELS_URL). Without either, one process only (tests, `manage.py` commands).
 CHANNELS_URL = env_str("VIGIL_CHANNELS_URL") or REDIS_URL
@@ -150,7 +152,7 @@ _CHANNEL_LIMITS = {
 if CHANNELS_URL:
     from vigil_site.embedded_redis import channel_layer
 
-    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL)}
+    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL, VIGIL_REDIS_RETRY_SECONDS)}
 else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _CHANNEL_LIMITS}
@@ -171,8 +173,10 @@ Q_CLUSTER = {
     "sync": env_bool("VIGIL_TASKS_SYNC", default=False),
 }
 if REDIS_URL:
+    from vigil_site.redis_retry import client_options, retrying
+
     Q_CLUSTER.pop("orm")
-    Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["redis"] = client_options(REDIS_URL, VIGIL_REDIS_RETRY_SECONDS)
     # Counters every process must share (the API's throttles): Django's cache on the same Redis.
     # Without it each process keeps its own, which is right for one process (`make run`).
     CACHES = {
@@ -180,6 +184,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "vigil",
+            "OPTIONS": retrying(VIGIL_REDIS_RETRY_SECONDS),
         }
     }
 # `make run` starts a crashed task worker again, pausing longer after each fast crash; after this
@@ -443,6 +448,10 @@ def _llm_models() -> dict[str, str]:
 VIGIL_LLM_MODELS = _llm_models()
 VIGIL_LLM_TIMEOUT = env_int("VIGIL_LLM_TIMEOUT", 30)
 VIGIL_LLM_RETRIES = env_int("VIGIL_LLM_RETRIES", 2)
+
+# A customer message still without a copilot run this long after it was saved has lost its task
+# (the broker was away, or a worker was killed holding it): a task every minute queues it again.
+VIGIL_COPILOT_REQUEUE_AFTER_SECONDS = env_int("VIGIL_COPILOT_REQUEUE_AFTER_SECONDS", 30)
 
 # --- Copilot: fitted models ---
 # A folder of default models (gate.json, answerability.json) to use instead of the ones shipped
