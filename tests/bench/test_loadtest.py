@@ -116,4 +116,4 @@ def test_the_stub_switched_down_is_a_provider_outage_worth_retrying(stub):
         llm.complete(purpose="copilot", messages=[{"role": "user", "content": "Hi"}])
 
     assert failed.value.retryable
-    assert stub.answered["503"] == 1
+    assert stub.answered["503"] >= 1  # the provider client may try again by itself
