@@ -18,7 +18,15 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core import roles
 from core.http import HtmxHttpRequest, staff_required
-from tickets import access, bulk_services, forms, macro_services, selectors, services
+from tickets import (
+    access,
+    bulk_services,
+    forms,
+    macro_services,
+    saved_view_views,
+    selectors,
+    services,
+)
 from tickets.models import Message, Ticket
 from tickets.selectors import MAX_SEQ, parse_int
 
@@ -33,14 +41,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _queue_context(request: HtmxHttpRequest, bulk_form: forms.BulkForm) -> dict[str, Any]:
-    filters = selectors.QueueFilters(
-        status=_param(request, "status"),
-        team=_param(request, "team"),
-        assignee=_param(request, "assignee"),
-        priority=_param(request, "priority"),
-        q=_param(request, "q"),
-        sort=_param(request, "sort", "-last_message_at"),
-    )
+    filters = selectors.queue_filters(request.GET)
     tickets = selectors.ticket_queue(request.user, filters)
     page = Paginator(tickets, settings.VIGIL_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -61,6 +62,7 @@ def _queue_context(request: HtmxHttpRequest, bulk_form: forms.BulkForm) -> dict[
         "bulk_people": selectors.assignable_in(teams) if can_work else [],
         "ticket_statuses": Ticket.Status.choices,
         "ticked": request.POST.getlist("tickets"),
+        **saved_view_views.sidebar_context(request.user, request.GET.urlencode()),
     }
 
 
@@ -338,6 +340,7 @@ def _page_context(
     return {
         **_sidebar_context(request, ticket),
         "messages_list": selectors.conversation_for_staff(ticket),
+        "presence_seconds": settings.VIGIL_PRESENCE_SECONDS,
         "form": form,
         "pending_macros": _pending(form),
     }
