@@ -91,8 +91,9 @@ def test_the_queue_lists_my_views_with_counts_and_marks_the_current_one(
     assert "aria-current" not in sidebar
     response = client.get(QUEUE + "?assignee=me&priority=4", headers=HTMX)
     # The results come with the sidebar again (out of band): the current view is marked.
-    assert 'id="saved-views" class="saved-views" aria-labelledby="saved-views-title" hx-swap-oob' in (
-        response.text
+    assert (
+        'id="saved-views" class="saved-views" aria-labelledby="saved-views-title" hx-swap-oob'
+        in (response.text)
     )
     assert 'aria-current="page"' in response.text
     assert 'name="query" value="assignee=me&amp;priority=4"' in response.text
