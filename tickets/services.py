@@ -256,6 +256,7 @@ def message_create(
         if email and mail.emails_customer(message):
             mail.message_email_queue(message=message)
         realtime.publish_message(message)
+        realtime.publish_queue_changed(locked.pk, locked.team_id)
         transaction.on_commit(lambda: message_created.send(sender=Message, message=message))
     _refresh(ticket, locked)
     return message, True
@@ -481,6 +482,8 @@ def ticket_move(*, ticket: Ticket, actor: User, team: Team) -> Ticket:
         if locked.team_id == team.pk:
             return None
         fields: dict[str, object] = {"team": team}
+        # The team it leaves drops it from its queues (the new one hears of it when recorded).
+        realtime.publish_queue_changed(locked.pk, locked.team_id)
         if locked.assignee_id and not team.members.filter(pk=locked.assignee_id).exists():
             fields["assignee"] = None
         return Change(TicketEvent.Kind.TEAM, locked.team.name, team.name, fields)
@@ -540,6 +543,7 @@ def _record(
         created_at=at,
     )
     realtime.publish_ticket_changed(ticket.pk)
+    realtime.publish_queue_changed(ticket.pk, ticket.team_id)
     return event
 
 

@@ -20,7 +20,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from importlib import import_module
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
@@ -29,7 +29,7 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from tickets import access
 
-Key = tuple[str, int]  # (session key, ticket id)
+Key = tuple[str, int]  # (session key, ticket id; for a queue's socket, team id)
 Answer = tuple[bool, float]  # (still allowed, when the round that said so began: time.time())
 Check = Callable[[list[Key]], Awaitable[set[Key]]]
 
@@ -37,15 +37,24 @@ Check = Callable[[list[Key]], Awaitable[set[Key]]]
 def readable(keys: Iterable[Key]) -> set[Key]:
     """The (session, ticket) pairs whose session is still logged in as a user who may read the
     ticket. Four queries per distinct session, however many tickets it asks about."""
-    tickets_of: dict[str, set[int]] = {}
-    for session_key, ticket_id in keys:
-        tickets_of.setdefault(session_key, set()).add(ticket_id)
+    return _allowed(keys, access.readable_ticket_ids)
+
+
+def visible_teams(keys: Iterable[Key]) -> set[Key]:
+    """The (session, team) pairs whose session is still logged in as a user who sees the
+    team's tickets (what a queue's socket asks before it passes on a team's event)."""
+    return _allowed(keys, access.visible_team_ids)
+
+
+def _allowed(keys: Iterable[Key], allowed_ids: Callable[[Any, set[int]], set[int]]) -> set[Key]:
+    ids_of: dict[str, set[int]] = {}
+    for session_key, object_id in keys:
+        ids_of.setdefault(session_key, set()).add(object_id)
     allowed: set[Key] = set()
-    for session_key, ticket_ids in tickets_of.items():
+    for session_key, ids in ids_of.items():
         user = session_user(session_key)
         if user.is_authenticated:
-            readable_ids = access.readable_ticket_ids(user, ticket_ids)
-            allowed.update((session_key, pk) for pk in readable_ids)
+            allowed.update((session_key, pk) for pk in allowed_ids(user, ids))
     return allowed
 
 
@@ -61,6 +70,7 @@ def session_user(session_key: str) -> User | AnonymousUser:
 # leaves it free for the sockets' connect checks between rounds. (On a thread of the event
 # loop's own pool, a round's connection outlived its thread.)
 _readable_in_thread: Check = DatabaseSyncToAsync(readable)
+_visible_teams_in_thread: Check = DatabaseSyncToAsync(visible_teams)
 
 
 class AccessRounds:
@@ -104,15 +114,25 @@ def _answer_all(asked: dict[Key, list[asyncio.Future[Answer]]], exc: Exception) 
                 answer.set_exception(exc)
 
 
-# One set of rounds per event loop (daphne runs one; tests may start several).
-_rounds: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AccessRounds]" = (
+# One set of rounds per event loop and kind of check (daphne runs one loop; tests may start
+# several).
+_rounds: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Check, AccessRounds]]" = (
     weakref.WeakKeyDictionary()
 )
 
 
 async def still_allowed(session_key: str, ticket_id: int) -> Answer:
-    loop = asyncio.get_running_loop()
-    rounds = _rounds.get(loop)
+    return await _ask(_readable_in_thread, session_key, ticket_id)
+
+
+async def still_sees_team(session_key: str, team_id: int) -> Answer:
+    """Whether the session's user still sees the team's tickets, and when the check began."""
+    return await _ask(_visible_teams_in_thread, session_key, team_id)
+
+
+async def _ask(check: Check, session_key: str, object_id: int) -> Answer:
+    by_check = _rounds.setdefault(asyncio.get_running_loop(), {})
+    rounds = by_check.get(check)
     if rounds is None:
-        rounds = _rounds[loop] = AccessRounds()
-    return await rounds.ask(session_key, ticket_id)
+        rounds = by_check[check] = AccessRounds(check)
+    return await rounds.ask(session_key, object_id)

@@ -24,6 +24,7 @@ from tickets import (
     forms,
     macro_services,
     notification_services,
+    saved_view_views,
     selectors,
     services,
 )
@@ -41,14 +42,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _queue_context(request: HtmxHttpRequest, bulk_form: forms.BulkForm) -> dict[str, Any]:
-    filters = selectors.QueueFilters(
-        status=_param(request, "status"),
-        team=_param(request, "team"),
-        assignee=_param(request, "assignee"),
-        priority=_param(request, "priority"),
-        q=_param(request, "q"),
-        sort=_param(request, "sort", "-last_message_at"),
-    )
+    filters = selectors.queue_filters(request.GET)
     tickets = selectors.ticket_queue(request.user, filters)
     page = Paginator(tickets, settings.VIGIL_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -69,6 +63,7 @@ def _queue_context(request: HtmxHttpRequest, bulk_form: forms.BulkForm) -> dict[
         "bulk_people": selectors.assignable_in(teams) if can_work else [],
         "ticket_statuses": Ticket.Status.choices,
         "ticked": request.POST.getlist("tickets"),
+        **saved_view_views.sidebar_context(request.user, request.GET.urlencode()),
     }
 
 
@@ -349,6 +344,7 @@ def _page_context(
     return {
         **_sidebar_context(request, ticket),
         "messages_list": selectors.conversation_for_staff(ticket),
+        "presence_seconds": settings.VIGIL_PRESENCE_SECONDS,
         "form": form,
         "pending_macros": _pending(form),
     }

@@ -324,6 +324,10 @@ VIGIL_PORTAL_RATE_WINDOW_MINUTES = env_int("VIGIL_PORTAL_RATE_WINDOW_MINUTES", 6
 VIGIL_PORTAL_REPLY_RATE_LIMIT = env_int("VIGIL_PORTAL_REPLY_RATE_LIMIT", 20)
 VIGIL_AUTO_CLOSE_DAYS = env_int("VIGIL_AUTO_CLOSE_DAYS", 7)
 VIGIL_QUEUE_PAGE_SIZE = env_int("VIGIL_QUEUE_PAGE_SIZE", 25)
+VIGIL_SAVED_VIEWS_MAX = env_int("VIGIL_SAVED_VIEWS_MAX", 20)
+# A ticket page's viewer who stops saying they are there (a closed tab, a sleeping laptop) leaves
+# the others' "also here" after this many seconds; pages say so every third of it.
+VIGIL_PRESENCE_SECONDS = env_int("VIGIL_PRESENCE_SECONDS", 30)
 VIGIL_DEMO_PASSWORD = env_str("VIGIL_DEMO_PASSWORD", "vigil-demo")
 VIGIL_REPLAY_MAX_UPLOAD_MB = env_int("VIGIL_REPLAY_MAX_UPLOAD_MB", 50)
 VIGIL_REPLAY_TIMEOUT_MINUTES = env_int("VIGIL_REPLAY_TIMEOUT_MINUTES", 240)

@@ -168,6 +168,10 @@
         setState("live");
         delay = 500;
         catchUp();
+        // presence.js says over this socket that the page is here, and when its analyst types.
+        document.dispatchEvent(new CustomEvent("vigil:socket", { detail: { send: function (data) {
+          if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(data));
+        } } }));
       };
       socket.onmessage = function (event) {
         const data = JSON.parse(event.data);
@@ -181,6 +185,9 @@
         else if (data.type === "copilot" && window.htmx) window.htmx.trigger(document.body, "vigil:copilot");
         else if (data.type === "piece") appendPiece(data.suggestion, data.text);
         else if (data.type === "refetch") catchUp();
+        else if (data.type === "presence") {
+          document.dispatchEvent(new CustomEvent("vigil:presence", { detail: { people: data.people } }));
+        }
         else if (data.type === "merged") {
           showMerged(data.into, data.url);
           if (window.htmx) window.htmx.trigger(document.body, "vigil:changed");
@@ -188,6 +195,8 @@
       };
       socket.onclose = function (event) {
         clearTimeout(renew);
+        // Those shown as here are not known any more; the next connection tells again.
+        document.dispatchEvent(new CustomEvent("vigil:presence", { detail: { people: [] } }));
         // 4401/4403: not logged in or no access; retrying cannot help.
         if (event.code === 4401 || event.code === 4403) { setState("denied"); return; }
         setState("offline");
