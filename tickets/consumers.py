@@ -8,22 +8,29 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.http import Http404
 
 from core import roles
 from tickets import (
-    access,
     notification_selectors,
     presence,
     realtime,
     selectors,
-    services,
     socket_access,
 )
 
 # Application close codes (4000-4999): the client stops retrying on these.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+
+
+def _ticket_id(text: str) -> int:
+    """The route's ticket id, or 0 (no ticket: refused once the session is known) for text
+    that is not one; out-of-range numbers never reach a round's query shared with others."""
+    try:
+        number = int(text)
+    except ValueError:
+        return 0
+    return number if 0 < number < 2**63 else 0
 
 
 class _ForwardingConsumer(AsyncJsonWebsocketConsumer):
@@ -85,22 +92,23 @@ class TicketConsumer(_ForwardingConsumer):
     expiring: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self._refuse(CLOSE_UNAUTHENTICATED)
-            return
-        self.ticket_id = self.scope["url_route"]["kwargs"]["ticket_id"]
+        """Who is connecting, and whether they may read the ticket, is asked of the session in
+        the process's rounds of access checks (``socket_access.visitor``): this route reads the
+        session cookie only, no user ahead of the check."""
+        session_key = self.scope["session"].session_key
+        ticket_id = _ticket_id(self.scope["url_route"]["kwargs"]["ticket_id"])
         began = time.time()
-        found = await self._ticket_pk(user)
-        if found is None:
-            await self._refuse(CLOSE_FORBIDDEN)
+        found = await socket_access.visitor(session_key, ticket_id) if session_key else None
+        if found is None or found.user_id is None:
+            unknown = found is not None or not session_key
+            await self._refuse(CLOSE_UNAUTHENTICATED if unknown else CLOSE_FORBIDDEN)
             return
-        ticket_pk, self.name, self.may_type = found
+        self.name, self.may_type = found.name, found.may_reply
         self.checked_at = began
-        self.ticket_pk, self.session_key = ticket_pk, self.scope["session"].session_key
-        self.user_id = user.pk
-        self.roster = presence.Roster(me=user.pk, ttl=float(settings.VIGIL_PRESENCE_SECONDS))
-        await self._join(realtime.staff_group(ticket_pk))
+        self.ticket_pk, self.session_key = ticket_id, session_key
+        self.user_id = found.user_id
+        self.roster = presence.Roster(me=found.user_id, ttl=float(settings.VIGIL_PRESENCE_SECONDS))
+        await self._join(realtime.staff_group(ticket_id))
 
     async def disconnect(self, code: int) -> None:
         if self.expiring is not None:
@@ -224,15 +232,6 @@ class TicketConsumer(_ForwardingConsumer):
             return True
         await self.close(code=CLOSE_FORBIDDEN)
         return False
-
-    @database_sync_to_async
-    def _ticket_pk(self, user: Any) -> tuple[int, str, bool] | None:
-        """The ticket's id, the user's name as others see it, and whether they may reply."""
-        try:
-            pk = access.get_ticket_for_user(user, self.ticket_id).pk
-        except Http404:
-            return None
-        return pk, services.display_name(user), roles.can_work_tickets(user)
 
 
 class QueueConsumer(_ForwardingConsumer):

@@ -439,8 +439,9 @@ async def subscribe(http: Http, load: Load, sub: Subscriber) -> None:
             sub.open = False
         if load.closing.is_set():
             return
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, 15.0)  # as static/vigil/live.js: 0.5 s doubling to 15 s
+        # As static/vigil/socket.js: 0.5 s doubling to 15 s, each wait between half and all of it.
+        await asyncio.sleep(pause * random.uniform(0.5, 1.0))
+        pause = min(pause * 2, 15.0)
 
 
 async def _receive(

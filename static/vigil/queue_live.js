@@ -7,8 +7,6 @@
   "use strict";
   const LABELS = { connecting: "connecting…", live: "live", offline: "offline, reconnecting…", denied: "not live" };
   const MIN_GAP_MS = 1500;
-  // The server forgets a socket's groups after a day: reconnect, and so join again, well before.
-  const RENEW_MS = 6 * 3600 * 1000;
   let changed = new Set(), timer = null, lastAt = 0;
 
   function setState(state) {
@@ -69,37 +67,23 @@
   });
 
   function start(root) {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const url = scheme + location.host + root.dataset.queueLiveUrl;
-    let delay = 500, opened = false;
-
-    function connect() {
-      setState("connecting");
-      const socket = new WebSocket(url);
-      const renew = setTimeout(function () { socket.close(); }, RENEW_MS);
-      socket.onopen = function () {
+    let opened = false;
+    window.VigilSocket.keep(root.dataset.queueLiveUrl, {
+      connecting: function () { setState("connecting"); },
+      open: function () {
         setState("live");
-        delay = 500;
         // Back after a break: what changed meanwhile was not heard; fetch the list once.
         if (opened) schedule();
         opened = true;
-      };
-      socket.onmessage = function (event) {
-        const data = JSON.parse(event.data);
+      },
+      message: function (data) {
         if (data.type === "queue") {
           changed.add(String(data.ticket));
           schedule();
         }
-      };
-      socket.onclose = function (event) {
-        clearTimeout(renew);
-        if (event.code === 4401 || event.code === 4403) { setState("denied"); return; }
-        setState("offline");
-        setTimeout(connect, delay);
-        delay = Math.min(delay * 2, 15000);
-      };
-    }
-    connect();
+      },
+      close: function (event, denied) { setState(denied ? "denied" : "offline"); },
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
