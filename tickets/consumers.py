@@ -1,6 +1,7 @@
 """Websocket consumers: authorise with the same selectors as the views, join, forward."""
 
 import asyncio
+import re
 import time
 from typing import Any
 
@@ -21,6 +22,7 @@ from tickets import (
 # Application close codes (4000-4999): the client stops retrying on these.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+SESSION_KEY_RE = re.compile(r"[a-z0-9]{8,64}")
 
 
 def _ticket_id(text: str) -> int:
@@ -31,6 +33,12 @@ def _ticket_id(text: str) -> int:
     except ValueError:
         return 0
     return number if 0 < number < 2**63 else 0
+
+
+def _session_key(text: str) -> str:
+    """The cookie's session key, or "" for text no session key looks like (a NUL byte, say,
+    would fail the round's query for every socket in it)."""
+    return text if SESSION_KEY_RE.fullmatch(text) else ""
 
 
 class _ForwardingConsumer(AsyncJsonWebsocketConsumer):
@@ -93,9 +101,9 @@ class TicketConsumer(_ForwardingConsumer):
 
     async def connect(self) -> None:
         """Who is connecting, and whether they may read the ticket, is asked of the session in
-        the process's rounds of access checks (``socket_access.visitor``): this route reads the
-        session cookie only, no user ahead of the check."""
-        session_key = self.scope["session"].session_key
+        the process's rounds of access checks (``socket_access.visitor``) with the session cookie's
+        key: that round reads the session and its user."""
+        session_key = _session_key(self.scope["cookies"].get(settings.SESSION_COOKIE_NAME, ""))
         ticket_id = _ticket_id(self.scope["url_route"]["kwargs"]["ticket_id"])
         began = time.time()
         found = await socket_access.visitor(session_key, ticket_id) if session_key else None

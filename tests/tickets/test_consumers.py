@@ -61,8 +61,9 @@ async def test_it_refuses_unknown_tickets(analyst, db):
     assert await closed_with(ws) == CLOSE_FORBIDDEN
 
 
-async def test_it_refuses_a_session_that_is_not_logged_in(ticket):
-    ws = communicator(f"/ws/tickets/{ticket.pk}/", (b"cookie", b"sessionid=no-such-session"))
+@pytest.mark.parametrize("key", [b"nosuchsession0000", b"no-such-session", b"abc%00def0000"])
+async def test_it_refuses_a_session_that_is_not_logged_in(ticket, key):
+    ws = communicator(f"/ws/tickets/{ticket.pk}/", (b"cookie", b"sessionid=" + key))
     assert await closed_with(ws) == CLOSE_UNAUTHENTICATED
 
 
