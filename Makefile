@@ -47,6 +47,7 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/ticket_console.py
+	$(BIN)/python bench/ticket_queue.py
 
 bench-dashboards: $(VENV)/.installed-dev
 	$(BIN)/python bench/dashboards.py
