@@ -17,7 +17,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if KnowledgeEntry.objects.exists():
+        # The demo's team macros are entries already (knowledge.macro_knowledge): not a seeded
+        # knowledge base.
+        if KnowledgeEntry.objects.exclude(source=KnowledgeEntry.Source.MACRO).exists():
             self.stdout.write("Demo knowledge: the knowledge base is not empty; nothing seeded.")
             return
         result = importing.ImportResult()
