@@ -47,7 +47,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"]:
             call_command("seed_demo")
-            call_command("seed_knowledge_demo")
+            call_command("seed_demo_history")
         self._banner(options["host"], port, options["verbose"])
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL}
         if not options["verbose"]:
