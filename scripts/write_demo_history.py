@@ -28,7 +28,9 @@ from demo_history_kinds import (
 
 HISTORY_NOW = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 DAYS = 60
-REPEATS = 8  # conversations per recurring kind
+# Conversations per recurring kind, in the order of each team's kinds: a few questions come
+# up all the time, most now and then.
+REPEATS = [14, 11, 9, 8, 7, 6, 5, 4]
 OPEN_DAYS = 3  # conversations started this recently may still be open
 OUT = Path(__file__).resolve().parents[1] / "tickets" / "demo" / "history.jsonl"
 REGIONS = ["eu-west-2", "eu-central-1", "us-east-1", "us-west-1", "ap-northeast-1"]
@@ -153,7 +155,12 @@ def one_off(n: int, spec: tuple[str, str, str, str], at: dt.datetime, rng: rando
 
 def main() -> None:
     rng = random.Random(15)  # noqa: S311 - the same file each time, not a secret
-    plan: list[dict | tuple] = [kind for kind in KINDS for _ in range(REPEATS)]
+    plan: list[dict | tuple] = []
+    for team in ANALYSTS:
+        kinds = [kind for kind in KINDS if kind["team"] == team]
+        plan += [
+            kind for kind, repeats in zip(kinds, REPEATS, strict=False) for _ in range(repeats)
+        ]
     plan += list(ONE_OFFS)
     rng.shuffle(plan)
     # The history ends where the open ones begin.
