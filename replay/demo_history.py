@@ -27,6 +27,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from ai import embedding
+from copilot import pipeline
 from copilot import services as copilot_services
 from copilot.models import CopilotRun, Suggestion
 from knowledge import demo_seeding, learning
@@ -35,7 +36,7 @@ from replay import labels
 from replay.isolation import quiet_side_effects
 from replay.reading import Conversation, Turn, read_conversations
 from replay.runner import Playing, Replayer, live_receivers_muted
-from tickets import notification_services
+from tickets import notification_services, seeding
 from tickets import services as ticket_services
 from tickets.models import Message, Team, Ticket
 
@@ -55,6 +56,7 @@ class HistoryError(Exception):
 
 @dataclass
 class Seeded:
+    tickets: int = 0  # the demo's hand-written tickets made with the history
     conversations: int = 0
     runs: int = 0
     learned: int = 0
@@ -78,7 +80,10 @@ class DemoHistory(Replayer):
         curator = get_user_model().objects.filter(username=CURATOR).first()
         teams = {team.slug: team for team in Team.objects.filter(slug__in=TEAM_SLUGS)}
         if curator is None or len(teams) < len(TEAM_SLUGS):
-            raise HistoryError("The demo's teams and accounts are missing: run seed_demo first.")
+            raise HistoryError(
+                "This database has tickets but not the demo's teams and accounts: the history "
+                "goes only with the demo."
+            )
         super().__init__(team=teams["compute"], learn=True, auto_approve=True, account=curator)
         self.teams.update(teams)
         self.staff = users
@@ -159,6 +164,20 @@ class DemoHistory(Replayer):
             ticket=ticket, actor=resolver, status=Ticket.Status.RESOLVED
         )
 
+    def take_step(self, step: seeding.Step) -> None:
+        """A step of a hand-written demo ticket, with the copilot on its customer messages
+        and the analyst taking up or dismissing what it suggested, as in the history."""
+        inserted = False
+        if step.kind == "analyst" and step.ticket is not None and step.author is not None:
+            inserted = self._take_up_suggestion(step.ticket, step.author, step.body)
+        message = step.run()
+        if message is None:
+            return
+        if inserted:
+            copilot_services.resolve_inserted(message)
+        if message.kind == Message.Kind.CUSTOMER:
+            pipeline.run(message)
+
     def _curate(self, learned: learning.Learned, ident: str) -> tuple[str, str | None]:
         if timezone.now() >= self.curated_until and learned.action != "evidence":
             self.learned_ids[learned.entry.pk] = ident
@@ -167,8 +186,10 @@ class DemoHistory(Replayer):
 
 
 def seed_history(*, now: dt.datetime | None = None, path: Path = HISTORY) -> Seeded:
-    """Import the handbook as it was before the history, play the history up to ``now``, and
-    learn from the demo's finished tickets at their resolutions. Run it once, on the demo."""
+    """Seed the demo with its past: on an empty database, its teams, accounts and tickets
+    too. Imports the handbook as it was before the history, then plays the history and the
+    demo's tickets up to ``now`` in the order of their times, the copilot deciding on each
+    customer message as it comes and each finished ticket teaching at its resolution."""
     now = now or timezone.now()
     shift = now - HISTORY_NOW
     warnings: list[str] = []
@@ -177,7 +198,9 @@ def seed_history(*, now: dt.datetime | None = None, path: Path = HISTORY) -> See
         raise HistoryError("; ".join(warnings))
     extras = _extras(path)
     start = min(conv.turns[0].at for conv in conversations if conv.turns[0].at) + shift
-    done = Seeded(conversations=len(conversations))
+    fresh = not Ticket.objects.exists()
+    steps = seeding.demo_plan(now=now) if fresh else []
+    done = Seeded(conversations=len(conversations), tickets=seeding.tickets_in(steps))
     player = DemoHistory(extras=extras, shift=shift)
     player.curated_until = now - UNCURATED
     with (
@@ -189,7 +212,8 @@ def seed_history(*, now: dt.datetime | None = None, path: Path = HISTORY) -> See
         demo_seeding.handbook_import()
         player.prefetch(conversations)
         played: set[int] = set()
-        for at, what in _timeline(player, conversations, start, now):
+        finished = [] if fresh else demo_seeding.finished_tickets()
+        for at, what in _timeline(player, conversations, steps, finished, (start, now)):
             clock.move_to(at)
             done.learned += _happen(player, what, played)
         clock.move_to(now)
@@ -208,10 +232,15 @@ Event = tuple[str, Any]
 
 
 def _timeline(
-    player: DemoHistory, conversations: list[Conversation], start: dt.datetime, now: dt.datetime
+    player: DemoHistory,
+    conversations: list[Conversation],
+    steps: list[seeding.Step],
+    finished: list[Ticket],
+    days: tuple[dt.datetime, dt.datetime],
 ) -> Iterator[tuple[dt.datetime, Event]]:
     """Every event in the order of its time; a conversation's next turn is scheduled once
-    the one before it was played."""
+    the one before it was played, a demo ticket's learning once it was finished."""
+    start, now = days
     queue: list[tuple[dt.datetime, int, Event]] = []
     order = 0
 
@@ -224,7 +253,11 @@ def _timeline(
         playing = player.begin(conversation)
         if playing.upcoming is not None:
             push(player.when(playing.upcoming), ("turn", playing))
-    for ticket in demo_seeding.finished_tickets():
+    latest: dict[int, dt.datetime] = {}  # a demo ticket's steps stay in their order
+    for step in steps:
+        at = latest[id(step.holder)] = max(step.at, latest.get(id(step.holder), step.at))
+        push(at, ("demo", step))
+    for ticket in finished:
         if ticket.resolved_at is not None:
             push(ticket.resolved_at, ("learn", ticket))
     day = start
@@ -234,14 +267,18 @@ def _timeline(
     while queue:
         at, _, event = heapq.heappop(queue)
         yield at, event
-        if event[0] == "turn":
-            playing = event[1]
-            upcoming = playing.upcoming
+        kind, subject = event
+        if kind == "turn":
+            upcoming = subject.upcoming
             if upcoming is not None:
-                push(max(at, player.when(upcoming)), ("turn", playing))
+                push(max(at, player.when(upcoming)), ("turn", subject))
             else:
-                ended = at + RESOLVED_AFTER if playing.conversation.resolved else at
-                push(min(ended, now), ("end", playing))
+                ended = at + RESOLVED_AFTER if subject.conversation.resolved else at
+                push(min(ended, now), ("end", subject))
+        elif kind == "demo" and subject.kind == "finish":
+            ticket = subject.ticket
+            if ticket is not None and ticket.resolved_at is not None:
+                push(max(at, ticket.resolved_at), ("learn", ticket))
 
 
 def _happen(player: DemoHistory, event: Event, played: set[int]) -> int:
@@ -255,6 +292,9 @@ def _happen(player: DemoHistory, event: Event, played: set[int]) -> int:
         return 0
     if kind == "end":
         return len(player.end(subject).learned)
+    if kind == "demo":
+        player.take_step(subject)
+        return 0
     if kind == "learn":
         return demo_seeding.learn_from([subject])
     ticket_services.tickets_auto_close(

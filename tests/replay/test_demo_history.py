@@ -12,6 +12,7 @@ from dashboards.scope import Scope
 from dashboards.selectors import copilot, knowledge, support
 from knowledge.models import KnowledgeEntry
 from replay import demo_history
+from tests.factories import TicketFactory
 from tickets.models import Message, Ticket
 from tickets.seeding import DEMO_RATINGS
 
@@ -36,7 +37,6 @@ def seeded(db, settings, capsys):
     settings.VIGIL_LLM_MODELS = {"default": "openai/not-a-model-for-the-demo"}
     # As before `make run` starts its worker: the demo tickets' copilot tasks wait in the queue.
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
-    call_command("seed_demo")
     call_command("seed_demo_history")
     return capsys.readouterr().out
 
@@ -86,6 +86,11 @@ def shows_trends_over_sixty_days(seeded):
 def bears_the_time_each_record_would_have_been_made():
     runs = CopilotRun.objects.select_related("message")
     assert not runs.exclude(created_at=F("message__created_at")).exists()
+    # The copilot decided on every customer message as it came, the demo's tickets' included:
+    # no later message had been written yet.
+    customer = Message.objects.filter(kind=Message.Kind.CUSTOMER)
+    assert runs.count() == customer.count()
+    assert not runs.filter(reason__startswith="superseded").exists()
     suggestions = Suggestion.objects.select_related("run")
     assert not suggestions.exclude(created_at=F("run__created_at")).exists()
     acted = Suggestion.objects.exclude(acted_at=None)
@@ -128,10 +133,11 @@ def adds_nothing_when_seeded_again(capsys):
     assert again == counts
 
 
-def test_it_needs_the_demo_first(db):
-    with pytest.raises(CommandError, match="run seed_demo first"):
+def test_it_goes_only_with_the_demo(db):
+    TicketFactory()  # a database with tickets of its own, not the demo's
+    with pytest.raises(CommandError, match="goes only with the demo"):
         call_command("seed_demo_history")
-    assert not Ticket.objects.exists()
+    assert Ticket.objects.count() == 1
     assert not KnowledgeEntry.objects.exists()
 
 

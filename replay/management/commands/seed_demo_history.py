@@ -7,9 +7,9 @@ from replay import demo_history
 
 class Command(BaseCommand):
     help = (
-        "Seed the demo's past once, after seed_demo: its handbook, 60 days of its teams' "
-        "conversations played through the copilot and learning, and what its finished tickets "
-        "taught."
+        "Seed the demo with its past, once: on an empty database its teams, accounts and "
+        "tickets (as seed_demo) too; its handbook; 60 days of its teams' conversations played "
+        "through the copilot and learning in time order, with the demo's tickets among them."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -20,6 +20,8 @@ class Command(BaseCommand):
             seeded = demo_history.seed_history()
         except demo_history.HistoryError as exc:
             raise CommandError(str(exc)) from exc
+        if seeded.tickets:
+            self.stdout.write(self.style.SUCCESS(f"Demo data: seeded {seeded.tickets} tickets."))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo history: {seeded.conversations} conversations over 60 days, "
