@@ -1,7 +1,7 @@
 """The demo's past: 60 days of its teams' conversations played through the live services.
 
 The history (``tickets/demo/history.jsonl``, the replay format with a few keys of its own:
-``priority``, ``tags`` and the customer's ``email``) is written as if now were
+``priority``, ``tags``, the customer's ``email`` and ``rating``) is written as if now were
 ``HISTORY_NOW``; it is moved so that this is the moment of seeding. Its turns, and the
 resolutions of the hand-written demo tickets, are played in the order of their times, with
 the clock set to each one's time: tickets and messages are dated as recorded, the copilot
@@ -35,8 +35,8 @@ from knowledge.models import KnowledgeEntry
 from replay import labels
 from replay.isolation import quiet_side_effects
 from replay.reading import Conversation, Turn, read_conversations
-from replay.runner import Playing, Replayer, live_receivers_muted
-from tickets import notification_services, seeding
+from replay.runner import ConversationResult, Playing, Replayer, live_receivers_muted
+from tickets import notification_services, rating_services, seeding
 from tickets import services as ticket_services
 from tickets.models import Message, Team, Ticket
 
@@ -90,6 +90,7 @@ class DemoHistory(Replayer):
         self.extras = extras
         self.shift = shift
         self.curated_until = timezone.now()  # set by the caller: the end of curation
+        self.playing_id = ""
 
     def when(self, turn: Turn) -> dt.datetime:
         if turn.at is None:
@@ -163,6 +164,13 @@ class DemoHistory(Replayer):
         ticket_services.ticket_change_status(
             ticket=ticket, actor=resolver, status=Ticket.Status.RESOLVED
         )
+        rating = self.extras.get(self.playing_id, {}).get("rating")
+        if rating:
+            rating_services.rating_save(ticket=ticket, rating=rating[0], comment=rating[1])
+
+    def end(self, playing: Playing) -> ConversationResult:
+        self.playing_id = playing.conversation.id  # whose rating _resolve gives
+        return super().end(playing)
 
     def take_step(self, step: seeding.Step) -> None:
         """A step of a hand-written demo ticket, with the copilot on its customer messages

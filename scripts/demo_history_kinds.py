@@ -1,15 +1,17 @@
 """The recurring questions of the demo's history: what customers ask, in their words, and what
 the analysts answer. Read by write_demo_history.py; the file it writes is what ships."""
 
-# Each kind: team, tags, subjects, openings (the customer's first message; {id}, {region},
-# {bucket}, {amount}, {invoice} are filled in), a clarifying question some analysts ask first,
-# the customer's answer to it, and the answer: the same core each time, as analysts paste it.
+# Each kind: team, tags, how often it comes up in 60 days, subjects, openings (the customer's
+# first message; {id}, {region}, {bucket}, {amount}, {invoice} are filled in), a clarifying
+# question some analysts ask first, the customer's answer to it, and the answer: the same each
+# time, as analysts paste it; where the handbook has the answer, the handbook's, by its id.
 KINDS = [
     # --- Compute ---
     {
         "team": "compute",
         "tags": ["ssh", "access"],
         "priority": "high",
+        "repeats": 12,
         "subjects": [
             "Permission denied (publickey) after key change",
             "can't ssh into instance anymore",
@@ -37,6 +39,7 @@ KINDS = [
         "team": "compute",
         "tags": ["quota"],
         "priority": "normal",
+        "repeats": 10,
         "subjects": [
             "vCPU quota exceeded",
             "QuotaExceeded when launching instances",
@@ -49,15 +52,13 @@ KINDS = [
             "Autoscaling could not add instances last night, the activity log says vCPU quota "
             "exceeded. What is the process to increase it?",
         ],
-        "answer": "Open Account > Quotas, choose the region and the vCPU quota, and request a "
-        "new limit with a short justification. Requests up to 64 vCPUs are approved "
-        "automatically within minutes; larger ones are reviewed within one business day, and "
-        "you get an email when it is done.",
+        "handbook": "kb-quota-increase",
     },
     {
         "team": "compute",
         "tags": ["instance", "stuck"],
         "priority": "high",
+        "repeats": 6,
         "subjects": [
             "Instance stuck in stopping",
             "{id} has been 'stopping' for an hour",
@@ -82,6 +83,7 @@ KINDS = [
         "team": "compute",
         "tags": ["instance", "resize"],
         "priority": "low",
+        "repeats": 7,
         "subjects": [
             "Change instance size",
             "upgrade from s2.small to s2.medium",
@@ -103,6 +105,7 @@ KINDS = [
         "team": "compute",
         "tags": ["kubernetes", "upgrade"],
         "priority": "high",
+        "repeats": 8,
         "subjects": [
             "Node pool stuck updating",
             "NKS upgrade not progressing",
@@ -115,17 +118,13 @@ KINDS = [
             "version and nothing happens.",
             "The node pool upgrade seems frozen. No errors, just the spinner. What's blocking it?",
         ],
-        "answer": "A node pool upgrade replaces nodes one at a time and waits for each old "
-        "node to drain. A PodDisruptionBudget that allows no disruption (often minAvailable "
-        "equal to the replicas) blocks the drain, and the pool waits. Find it with `kubectl get "
-        "pdb -A` and allow one disruption while the upgrade runs. Do not cancel: a cancelled "
-        "upgrade leaves the pool on mixed versions. The upgrade continues by itself once the "
-        "drain succeeds.",
+        "handbook": "kb-k8s-upgrade",
     },
     {
         "team": "compute",
         "tags": ["autoscaling"],
         "priority": "normal",
+        "repeats": 7,
         "subjects": [
             "Autoscaling group not scaling in",
             "ASG stays at max after traffic drops",
@@ -137,16 +136,13 @@ KINDS = [
             "the autoscaling group never scales in, we pay for idle instances every night",
             "ASG in {region} scaled out fine but stays at max size for hours afterwards.",
         ],
-        "answer": "Target tracking scales in only after 15 minutes of consecutive low data "
-        "points, and not at all while scale-in protection is on for the group or its "
-        "instances. Check Autoscaling > Group > Instance protection; instances launched with "
-        "protection keep it. A scheduled action with a higher minimum size also holds the "
-        "group at that size.",
+        "handbook": "kb-autoscaling-scale-in",
     },
     {
         "team": "compute",
         "tags": ["network", "ip"],
         "priority": "normal",
+        "repeats": 4,
         "subjects": [
             "Public IP changed after restart",
             "lost my IP address after stop/start",
@@ -169,6 +165,7 @@ KINDS = [
         "team": "compute",
         "tags": ["network", "unreachable"],
         "priority": "urgent",
+        "repeats": 6,
         "subjects": [
             "Instances unreachable, instance status check failing",
             "web nodes not responding",
@@ -189,11 +186,52 @@ KINDS = [
         "instance back at once; if the serial log shows the disk is full, free space through a "
         "rescue volume before rebooting.",
     },
+    {
+        "team": "compute",
+        "tags": ["boot", "kernel"],
+        "priority": "high",
+        "repeats": 8,
+        "subjects": [
+            "VM won't boot after kernel update",
+            "Kernel panic after unattended upgrades",
+            "instance stuck at boot",
+        ],
+        "openings": [
+            "After last night's updates {id} ({region}) doesn't come back. Serial console ends "
+            "with: Kernel panic - not syncing: VFS: Unable to mount root fs on "
+            "unknown-block(0,0). We'd rather not restore the snapshot and lose a day of data.",
+            "server won't start after apt upgrade, console shows a kernel panic",
+            "Our VM {id} is stuck at boot since the kernel upgrade. Serial log: Kernel panic - "
+            "not syncing. How do we get it back without reinstalling?",
+        ],
+        "handbook": "kb-kernel-panic",
+    },
+    {
+        "team": "compute",
+        "tags": ["network", "ip"],
+        "priority": "normal",
+        "repeats": 6,
+        "subjects": [
+            "Can't attach reserved IP",
+            "reserved IP cannot be associated",
+            "Paying for an IP I can't attach",
+        ],
+        "openings": [
+            "Moving our reserved IP to the new server fails with 'InvalidState: address cannot "
+            "be associated'. And we're billed for it while it's idle.",
+            "error when assigning our static IP to {id}: address cannot be associated with the "
+            "target interface",
+            "I can't attach the reserved address to our new VM in {region}. The old VM is "
+            "already terminated. What am I doing wrong?",
+        ],
+        "handbook": "kb-ip-attach",
+    },
     # --- Storage ---
     {
         "team": "storage",
         "tags": ["volume"],
         "priority": "normal",
+        "repeats": 10,
         "subjects": [
             "Make a volume bigger",
             "disk almost full, can we grow it?",
@@ -205,15 +243,13 @@ KINDS = [
             "We resized the volume in the console but df still shows the old size. What else "
             "is needed?",
         ],
-        "answer": "Resize the volume in the console (Volumes > Resize) or with `nimbus volume "
-        "resize VOLUME --size 200`. Then grow the partition and file system inside the "
-        "instance: `sudo growpart /dev/vdb 1` and `sudo resize2fs /dev/vdb1` (ext4) or `sudo "
-        "xfs_growfs /mnt/data` (XFS). No reboot is needed.",
+        "handbook": "kb-resize-volume",
     },
     {
         "team": "storage",
         "tags": ["upload", "multipart"],
         "priority": "normal",
+        "repeats": 8,
         "subjects": [
             "Uploads over 5GB fail with EntityTooLarge",
             "Large file upload fails",
@@ -234,6 +270,7 @@ KINDS = [
         "team": "storage",
         "tags": ["snapshot", "restore"],
         "priority": "high",
+        "repeats": 6,
         "subjects": [
             "Restore files from a snapshot",
             "need to get a deleted folder back",
@@ -256,6 +293,7 @@ KINDS = [
         "team": "storage",
         "tags": ["volume", "detach"],
         "priority": "urgent",
+        "repeats": 8,
         "subjects": [
             "Volume stuck in detaching",
             "can't detach volume",
@@ -267,17 +305,13 @@ KINDS = [
             "volume stuck detaching, the instance is already stopped. help",
             "Detach of our data volume never finishes. Can you release it on your side?",
         ],
-        "answer": "A detach waits until the operating system releases the disk. If the "
-        "instance is running, unmount it first (`sudo umount /mnt/data`) and the detach "
-        "finishes. If the instance is stopped and the volume still says detaching after ten "
-        "minutes, a force detach returns VolumeInUse while the earlier request is in "
-        "progress: reply with the volume id and we clear the attachment on the host, which "
-        "takes a few minutes and does not touch the data.",
+        "handbook": "kb-detach-stuck",
     },
     {
         "team": "storage",
         "tags": ["bucket", "cors"],
         "priority": "normal",
+        "repeats": 4,
         "subjects": [
             "CORS error loading files from bucket",
             "browser blocks requests to bucket",
@@ -298,6 +332,7 @@ KINDS = [
         "team": "storage",
         "tags": ["bucket", "versioning"],
         "priority": "high",
+        "repeats": 5,
         "subjects": [
             "Recover deleted objects",
             "accidentally deleted files from bucket",
@@ -319,6 +354,7 @@ KINDS = [
         "team": "storage",
         "tags": ["bucket", "access"],
         "priority": "normal",
+        "repeats": 4,
         "subjects": [
             "AccessDenied on presigned URL",
             "presigned links stop working",
@@ -336,11 +372,88 @@ KINDS = [
         "last a week. 'Request has expired' on a fresh URL means the signing machine's clock "
         "is wrong: check it with `timedatectl`.",
     },
+    {
+        "team": "storage",
+        "tags": ["bucket", "public"],
+        "priority": "normal",
+        "repeats": 9,
+        "subjects": [
+            "Bucket objects return AccessDenied",
+            "make bucket public for our website",
+            "Public bucket policy not working",
+        ],
+        "openings": [
+            "The images in {bucket} need to be public for our website. I added a bucket policy "
+            "allowing GetObject for everyone but the URLs still return AccessDenied.",
+            "images in my bucket return access denied in the browser, policy says Allow *",
+            "How do we share files from {bucket} with anyone who has the link? Everything we "
+            "try ends in <Code>AccessDenied</Code>.",
+        ],
+        "handbook": "kb-bucket-public",
+    },
+    {
+        "team": "storage",
+        "tags": ["backup", "snapshot"],
+        "priority": "urgent",
+        "repeats": 7,
+        "subjects": [
+            "Backup snapshot stuck at pending 0%",
+            "snapshot not progressing",
+            "Nightly backup stuck",
+        ],
+        "openings": [
+            "Last night's snapshot of our database volume has been 'pending 0%' for 6 hours. "
+            "Tonight's backup will skip the volume while it's in flight. Can you push it?",
+            "snapshot stuck at 0 percent since 02:00, backup policy nightly-prod",
+            "Our backup job in {region} has not progressed for hours, the snapshot shows "
+            "pending 0%. Is that normal?",
+        ],
+        "handbook": "kb-backup-pending",
+    },
+    {
+        "team": "storage",
+        "tags": ["bucket", "lifecycle"],
+        "priority": "low",
+        "repeats": 6,
+        "subjects": [
+            "Lifecycle rule not deleting objects",
+            "expiry rule does nothing",
+            "Old logs still in bucket",
+        ],
+        "openings": [
+            "We set a lifecycle rule on {bucket} to expire objects under logs/ after 30 days. "
+            "A week later the bucket is the same size and objects from months ago are still "
+            "there. Rule status is Enabled.",
+            "old log files are still in the bucket months after the expiry rule",
+            "Our lifecycle policy isn't removing anything. Is there a delay or did we set it "
+            "up wrong?",
+        ],
+        "handbook": "kb-lifecycle",
+    },
+    {
+        "team": "storage",
+        "tags": ["backup", "dr"],
+        "priority": "normal",
+        "repeats": 5,
+        "subjects": [
+            "Copy snapshots to another region",
+            "DR: backups in a second region",
+            "Cross-region snapshot copies",
+        ],
+        "openings": [
+            "For our DR plan we want nightly snapshots in {region} copied to a second region. "
+            "Can the backup policy do that, or do we script it? What does it cost?",
+            "we need our backups available in a second region, how?",
+            "Is there a way to replicate volume snapshots to another region automatically?",
+        ],
+        "handbook": "kb-cross-region-copy",
+    },
     # --- Billing ---
     {
         "team": "billing",
         "tags": ["invoices"],
         "priority": "low",
+        "repeats": 8,
         "subjects": [
             "Change invoice address",
             "wrong company address on invoice",
@@ -352,14 +465,13 @@ KINDS = [
             "the invoices still show our old address, where can I change it",
             "Our VAT number and address changed. Can future invoices show the new details?",
         ],
-        "answer": "Go to Billing > Account details and edit the billing address and VAT "
-        "number. New invoices use it at once; to reissue a past invoice with the new address, "
-        "reply with the invoice number and we send a corrected copy.",
+        "handbook": "kb-invoice-address",
     },
     {
         "team": "billing",
         "tags": ["payments", "charge"],
         "priority": "high",
+        "repeats": 9,
         "subjects": [
             "Charged twice",
             "double charge on card",
@@ -383,6 +495,7 @@ KINDS = [
         "team": "billing",
         "tags": ["payments", "card"],
         "priority": "urgent",
+        "repeats": 9,
         "subjects": [
             "Card declined, account restricted",
             "AccountRestricted after card update",
@@ -395,16 +508,13 @@ KINDS = [
             "Payment failed because the card expired. We added a new one. How do we get the "
             "restriction lifted?",
         ],
-        "answer": "A new card is used for future invoices; an invoice that already failed is "
-        "not retried on it automatically. Pay it under Billing > Invoices > Pay now with the "
-        "new card. The restriction lifts within a few minutes of the payment. To avoid it "
-        "next time, add a backup card in Billing > Payment methods; it is charged when the "
-        "primary fails.",
+        "handbook": "kb-payment-method",
     },
     {
         "team": "billing",
         "tags": ["credits"],
         "priority": "low",
+        "repeats": 7,
         "subjects": [
             "Credits not applied",
             "promo code not showing",
@@ -415,15 +525,13 @@ KINDS = [
             "our promo credits aren't being used, the invoice was charged in full",
             "Where do I enter a credit code? The {amount} credit we were promised isn't there.",
         ],
-        "answer": "Enter the code under Billing > Credits > Redeem. Credits apply to usage "
-        "from the day they are redeemed, not to invoices already issued, and only to the "
-        "services the program covers (support plans and marketplace items are excluded). The "
-        "remaining balance and expiry date show on the same page.",
+        "handbook": "kb-credits",
     },
     {
         "team": "billing",
         "tags": ["plans"],
         "priority": "normal",
+        "repeats": 7,
         "subjects": [
             "Downgrade plan mid-month",
             "refund for plan downgrade?",
@@ -434,14 +542,13 @@ KINDS = [
             "want to drop to the Developer plan. prorated?",
             "We no longer need Business support. How does billing work if we switch now?",
         ],
-        "answer": "A downgrade takes effect at once and the unused part of the month is "
-        "credited pro rata to your next invoice; it is not refunded to the card. Tickets "
-        "already open keep the response times of the plan they were opened under.",
+        "handbook": "kb-refund-policy",
     },
     {
         "team": "billing",
         "tags": ["invoices", "pdf"],
         "priority": "low",
+        "repeats": 4,
         "subjects": [
             "Download past invoices",
             "need PDF copies of invoices",
@@ -461,6 +568,7 @@ KINDS = [
         "team": "billing",
         "tags": ["charges", "stopped"],
         "priority": "normal",
+        "repeats": 5,
         "subjects": [
             "Charged for stopped instances",
             "why am I billed for a stopped VM",
@@ -476,6 +584,25 @@ KINDS = [
         "and a reserved IP is billed hourly while idle. Billing > Usage lists them by "
         "resource; delete or release what you do not need, or terminate the instance to "
         "remove its root volume with it.",
+    },
+    {
+        "team": "billing",
+        "tags": ["invoices", "network"],
+        "priority": "high",
+        "repeats": 8,
+        "subjects": [
+            "Invoice much higher than usual",
+            "huge data transfer charge",
+            "Why is our bill 3x normal?",
+        ],
+        "openings": [
+            "This month's invoice is {amount} against our usual third of that. The line 'Data "
+            "transfer out' is most of it. We didn't change anything. Is this a billing error?",
+            "egress charges are much higher this month, what happened?",
+            "Why are we paying so much for network traffic out of {region}? The invoice line "
+            "'Data transfer out' doubled.",
+        ],
+        "handbook": "kb-data-transfer",
     },
 ]
 
@@ -620,4 +747,20 @@ NUDGES = [
 STILL_FAILING = [
     "I tried that but it still fails the same way.",
     "Did that, no change unfortunately.",
+]
+
+# What customers said when they rated a resolution on the portal (some leave no comment).
+GOOD_COMMENTS = [
+    "",
+    "",
+    "Quick and clear, thanks.",
+    "Solved on the first reply.",
+    "Exactly the steps we needed.",
+    "Friendly and fast.",
+]
+BAD_COMMENTS = [
+    "",
+    "Took too long to get a first answer.",
+    "The first suggestion didn't work, had to write again.",
+    "Fine in the end, but this should be in the docs.",
 ]

@@ -4,6 +4,9 @@ demo_history_kinds.py; the same seed writes the same file.
 
     .venv/bin/python scripts/write_demo_history.py
 
+Besides the replay format, a line has the ticket's ``priority`` and ``tags``, the customer's
+``email`` and, for some, the ``rating`` the customer gave the resolution.
+
 Times are written as if now were HISTORY_NOW (tickets/demo/history.jsonl's readers move them so
 that it is the moment of seeding): the history is always the last 60 days.
 """
@@ -18,7 +21,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from demo_history_kinds import (
     ANALYSTS,
+    BAD_COMMENTS,
     CUSTOMERS,
+    GOOD_COMMENTS,
     KINDS,
     NUDGES,
     ONE_OFFS,
@@ -28,9 +33,7 @@ from demo_history_kinds import (
 
 HISTORY_NOW = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 DAYS = 60
-# Conversations per recurring kind, in the order of each team's kinds: a few questions come
-# up all the time, most now and then.
-REPEATS = [14, 11, 9, 8, 7, 6, 5, 4]
+HANDBOOK = Path(__file__).resolve().parents[1] / "knowledge" / "demo" / "knowledge.jsonl"
 OPEN_DAYS = 3  # conversations started this recently may still be open
 OUT = Path(__file__).resolve().parents[1] / "tickets" / "demo" / "history.jsonl"
 REGIONS = ["eu-west-2", "eu-central-1", "us-east-1", "us-west-1", "ap-northeast-1"]
@@ -96,7 +99,9 @@ def conversation(n: int, kind: dict, at: dt.datetime, rng: random.Random) -> dic
         delay = rng.uniform(5, 90)
     core = kind["answer"]
     say("analyst", answer_text(core, name, analyst, rng), delay, asked)
-    if rng.random() < 0.12:
+    slow = delay > DELAYS[priority][1] * 0.6
+    troubled = rng.random() < 0.12
+    if troubled:
         say("customer", rng.choice(STILL_FAILING), rng.uniform(20, 300))
         say("analyst", answer_text(core, name, analyst, rng), rng.uniform(10, 120), [0])
     if rng.random() < 0.55:
@@ -109,7 +114,13 @@ def conversation(n: int, kind: dict, at: dt.datetime, rng: random.Random) -> dic
         cutoff = (HISTORY_NOW - dt.timedelta(hours=1)).isoformat().replace("+00:00", "Z")
         messages = [m for m in messages if m["at"] <= cutoff]
         resolved = False
-    return {
+    rating = None
+    if resolved and rng.random() < 0.35:
+        unhappy = (troubled or slow) and rng.random() < 0.7
+        rating = (
+            ["bad", rng.choice(BAD_COMMENTS)] if unhappy else ["good", rng.choice(GOOD_COMMENTS)]
+        )
+    written = {
         "id": f"demo-{n:04d}",
         "team": kind["team"],
         "subject": fill(rng.choice(kind["subjects"]), rng),
@@ -119,6 +130,9 @@ def conversation(n: int, kind: dict, at: dt.datetime, rng: random.Random) -> dic
         "messages": messages,
         "resolved": resolved,
     }
+    if rating:
+        written["rating"] = rating  # given on the portal after the resolution
+    return written
 
 
 def open_ones(first: int, rng: random.Random) -> list[dict]:
@@ -155,12 +169,14 @@ def one_off(n: int, spec: tuple[str, str, str, str], at: dt.datetime, rng: rando
 
 def main() -> None:
     rng = random.Random(15)  # noqa: S311 - the same file each time, not a secret
-    plan: list[dict | tuple] = []
-    for team in ANALYSTS:
-        kinds = [kind for kind in KINDS if kind["team"] == team]
-        plan += [
-            kind for kind, repeats in zip(kinds, REPEATS, strict=False) for _ in range(repeats)
-        ]
+    handbook = {
+        entry["id"]: entry["answer"]
+        for entry in map(json.loads, HANDBOOK.read_text(encoding="utf-8").splitlines())
+    }
+    for kind in KINDS:
+        if "handbook" in kind:
+            kind["answer"] = handbook[kind["handbook"]]
+    plan: list[dict | tuple] = [kind for kind in KINDS for _ in range(kind["repeats"])]
     plan += list(ONE_OFFS)
     rng.shuffle(plan)
     # The history ends where the open ones begin.

@@ -13,7 +13,7 @@ from dashboards.selectors import copilot, knowledge, support
 from knowledge.models import KnowledgeEntry
 from replay import demo_history
 from tests.factories import TicketFactory
-from tickets.models import Message, Ticket
+from tickets.models import Message, SatisfactionRating, Ticket
 from tickets.seeding import DEMO_RATINGS
 
 State = Suggestion.State
@@ -71,6 +71,12 @@ def shows_trends_over_sixty_days(seeded):
     assert activity.runs == CopilotRun.objects.count() >= lines
     assert activity.llm_calls == 0  # the local engine, as the demo's copilot ran then
     assert not CopilotRun.objects.filter(reason="copilot error").exists()
+
+    satisfaction = support.support_satisfaction(scope)
+    assert satisfaction.ratings >= 50
+    assert 0.5 < satisfaction.share_good < 1
+    rated_on = {r.rated_at.date() for r in SatisfactionRating.objects.all()}
+    assert len(rated_on) >= 25
 
     acceptance = copilot.copilot_acceptance(scope)
     decided = {state.label for state in acceptance.states}
