@@ -38,7 +38,7 @@ OPEN_DAYS = 3  # conversations started this recently may still be open
 OUT = Path(__file__).resolve().parents[1] / "tickets" / "demo" / "history.jsonl"
 REGIONS = ["eu-west-2", "eu-central-1", "us-east-1", "us-west-1", "ap-northeast-1"]
 # First-response delay in minutes (low, high), by priority: some slower than the SLA.
-DELAYS = {"urgent": (4, 150), "high": (10, 600), "normal": (15, 1800), "low": (30, 3600)}
+DELAYS = {"urgent": (4, 140), "high": (10, 540), "normal": (15, 1600), "low": (30, 3200)}
 
 
 def fill(text: str, rng: random.Random) -> str:
@@ -99,7 +99,7 @@ def conversation(n: int, kind: dict, at: dt.datetime, rng: random.Random) -> dic
         delay = rng.uniform(5, 90)
     core = kind["answer"]
     say("analyst", answer_text(core, name, analyst, rng), delay, asked)
-    slow = delay > DELAYS[priority][1] * 0.6
+    slow = delay > DELAYS[priority][1] * 0.8
     troubled = rng.random() < 0.12
     if troubled:
         say("customer", rng.choice(STILL_FAILING), rng.uniform(20, 300))
@@ -116,7 +116,7 @@ def conversation(n: int, kind: dict, at: dt.datetime, rng: random.Random) -> dic
         resolved = False
     rating = None
     if resolved and rng.random() < 0.35:
-        unhappy = (troubled or slow) and rng.random() < 0.7
+        unhappy = (troubled or slow) and rng.random() < 0.5
         rating = (
             ["bad", rng.choice(BAD_COMMENTS)] if unhappy else ["good", rng.choice(GOOD_COMMENTS)]
         )
