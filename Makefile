@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run cluster test lint format bench bench-dashboards clean
+.PHONY: run cluster loadtest test lint format bench bench-dashboards clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Vigil needs Python >= 3.11; set PYTHON=python3.X")'
@@ -25,6 +25,10 @@ run: $(VENV)/.installed
 cluster: $(VENV)/.installed
 	$(BIN)/python -m vigil_site.cluster $(if $(VERBOSE),--verbose,)
 
+# The cluster above under load and faults, with a report (MINUTES=1 for a quick run; default 10).
+loadtest: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.loadtest $(if $(MINUTES),--minutes $(MINUTES),)
+
 test: $(VENV)/.installed-dev
 	@scripts/ensure-chromium.sh
 	@scripts/ensure-mail-servers.sh
@@ -43,6 +47,7 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/ticket_console.py
+	$(BIN)/python bench/ticket_queue.py
 
 bench-dashboards: $(VENV)/.installed-dev
 	$(BIN)/python bench/dashboards.py

@@ -5,7 +5,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from copilot import services
-from core.tasks import enqueue
+from core.tasks import enqueue_recoverable
 from tickets.models import Message
 from tickets.signals import message_created
 
@@ -14,6 +14,7 @@ from tickets.signals import message_created
 def on_message(sender: Any, message: Message, **kwargs: Any) -> None:
     if message.kind == Message.Kind.CUSTOMER:
         # Never in the request: the worker decides, the customer's message is already saved.
-        enqueue("copilot.tasks.run_copilot", message.pk)
+        # A task lost (the broker away, a worker killed) is queued again by queue_missed_runs.
+        enqueue_recoverable("copilot.tasks.run_copilot", message.pk)
     elif message.kind == Message.Kind.ANALYST and not message.internal:
         services.resolve_inserted(message)

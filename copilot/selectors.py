@@ -1,8 +1,10 @@
 """Reads for the copilot panel. Callers load the ticket through tickets.selectors first."""
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, QuerySet, When
+from django.db.models import Case, Exists, OuterRef, QuerySet, When
+from django.utils import timezone
 
 from copilot.models import CopilotRun, Suggestion
 from tickets.models import Message, Ticket
@@ -15,6 +17,25 @@ class Panel:
     silent: list[CopilotRun]
     silent_count: int
     failed: CopilotRun | None  # the latest run, when it failed
+
+
+def messages_missing_a_run(*, older_than: dt.timedelta, limit: int = 500) -> list[int]:
+    """Customer messages of the last day saved more than ``older_than`` ago that have no run
+    yet: their task was lost (the broker was away when it was queued, or the worker holding it
+    was killed). Imported conversations never get runs."""
+    now = timezone.now()
+    decided = CopilotRun.objects.filter(message=OuterRef("pk"), trigger=CopilotRun.Trigger.MESSAGE)
+    missing = (
+        Message.objects.filter(
+            kind=Message.Kind.CUSTOMER,
+            created_at__gte=now - dt.timedelta(days=1),
+            created_at__lte=now - older_than,
+            ticket__import_id__isnull=True,
+        )
+        .exclude(Exists(decided))
+        .order_by("created_at", "pk")
+    )
+    return list(missing.values_list("pk", flat=True)[:limit])
 
 
 def run_for_message(message: Message) -> CopilotRun | None:

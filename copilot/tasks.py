@@ -13,6 +13,24 @@ def run_copilot(message_id: int) -> str:
     return f"{record.decision}: {record.reason}"
 
 
+def queue_missed_runs() -> int:
+    """Periodic (every minute): queue again the customer messages whose copilot task was lost
+    (the broker away when it was queued, or a worker killed while it held the task). A message
+    is decided once however often its task runs. Returns how many were queued."""
+    import datetime as dt
+
+    from django.conf import settings
+
+    from copilot import selectors
+    from core.tasks import enqueue
+
+    after = dt.timedelta(seconds=settings.VIGIL_COPILOT_REQUEUE_AFTER_SECONDS)
+    missing = selectors.messages_missing_a_run(older_than=after)
+    for message_id in missing:
+        enqueue("copilot.tasks.run_copilot", message_id)
+    return len(missing)
+
+
 def calibrate_thresholds() -> str:
     """Periodic: tune every team's threshold to its precision target."""
     from copilot import calibration

@@ -16,7 +16,7 @@ from django_q.tasks import async_task
 from rest_framework.authtoken.models import Token
 
 from core import roles
-from core.tasks import enqueue
+from core.tasks import enqueue_recoverable
 from integrations import destinations, selectors, signing, transport
 from integrations.inbound import InboundDelivery, InboundError
 from integrations.models import (
@@ -279,7 +279,10 @@ def deliveries_enqueue(
 
 
 def _queue(delivery_id: int) -> None:
-    transaction.on_commit(lambda: enqueue("integrations.tasks.deliver_webhook", delivery_id))
+    # Not queued (the broker away): the minute's send_due_webhooks sends it.
+    transaction.on_commit(
+        lambda: enqueue_recoverable("integrations.tasks.deliver_webhook", delivery_id)
+    )
 
 
 def envelope(delivery: WebhookDelivery) -> bytes:

@@ -19,7 +19,7 @@ from ai import embedding, llm
 from knowledge import example_index, extraction, selectors, services
 from knowledge.links import links_in
 from knowledge.models import KnowledgeEntry, KnowledgeSource, TeamKnowledgePolicy
-from tickets.models import Message, Ticket
+from tickets.models import MacroUse, Message, Ticket
 
 logger = logging.getLogger(__name__)
 Status = KnowledgeEntry.Status
@@ -137,7 +137,7 @@ def learn_from_ticket(ticket: Ticket) -> list[Learned]:
         sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
         placed = _place(ticket, candidate, sources)
         results.append(Learned(placed.entry, placed.action, candidate))
-    return results + _repeated_answers(ticket, messages)
+    return results + _repeated_answers(ticket, messages) + _macro_answers(ticket, messages)
 
 
 def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learned]:
@@ -159,14 +159,7 @@ def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learn
         best = int(np.argmax(sims))
         if not np.isfinite(sims[best]) or sims[best] < REPEATS_ANSWER:
             continue
-        asked = next(
-            (
-                m
-                for m in reversed(messages[:i])
-                if m.kind == Message.Kind.CUSTOMER and len(m.body.split()) >= 3
-            ),
-            None,
-        )
+        asked = _asked_before(messages, i)
         pk = index.entries.owner[best]
         if asked is None or KnowledgeSource.objects.filter(entry_id=pk, message=message).exists():
             continue
@@ -178,6 +171,49 @@ def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learn
             )
         results.append(Learned(entry, "evidence"))
     return results
+
+
+def _macro_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learned]:
+    """Replies sent with a team macro: the customer's question before each becomes another
+    question the macro's entry answers (``knowledge.macro_knowledge``), so the copilot offers
+    that macro the next time a customer asks it that way."""
+    uses = MacroUse.objects.filter(
+        ticket=ticket, macro__knowledge_entry__status=Status.APPROVED
+    ).select_related("macro__knowledge_entry")
+    position = {m.pk: i for i, m in enumerate(messages)}
+    names = tuple(people_in(ticket, messages))
+    results = []
+    for use in uses:
+        entry = use.macro.knowledge_entry
+        i = position.get(use.message_id)
+        if i is None or _already_learned(entry, use.message_id):
+            continue  # not in this ticket any more (merged away), or learned before
+        asked = _asked_before(messages, i)
+        if asked is None:
+            continue
+        example = extraction.plain_question(asked.body, names)
+        with _all_or_nothing():
+            entry = services.entry_add_evidence(
+                entry=entry, ticket=ticket, messages=[asked, messages[i]], example=example
+            )
+        results.append(Learned(entry, "evidence"))
+    return results
+
+
+def _already_learned(entry: KnowledgeEntry, message_id: int) -> bool:
+    return KnowledgeSource.objects.filter(entry=entry, message_id=message_id).exists()
+
+
+def _asked_before(messages: Sequence[Message], i: int) -> Message | None:
+    """The last customer message of at least three words before ``messages[i]``."""
+    return next(
+        (
+            m
+            for m in reversed(messages[:i])
+            if m.kind == Message.Kind.CUSTOMER and len(m.body.split()) >= 3
+        ),
+        None,
+    )
 
 
 def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Message]) -> Learned:

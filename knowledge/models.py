@@ -5,7 +5,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from pgvector.django import HnswIndex, VectorField
 
-from tickets.models import Message, Team, Ticket
+from tickets.models import Macro, Message, Team, Ticket
 
 EMBEDDING_DIMENSIONS = 384
 
@@ -21,6 +21,7 @@ class KnowledgeEntry(models.Model):
         MANUAL = "manual", "Written by hand"
         IMPORTED = "imported", "Imported"
         LEARNED = "learned", "Learned from tickets"
+        MACRO = "macro", "A team's macro"
 
     class Relation(models.TextChoices):
         NONE = "", "—"
@@ -31,6 +32,15 @@ class KnowledgeEntry(models.Model):
 
     # The id an imported knowledge base gave the entry; imports are idempotent on it.
     external_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    # The team macro this entry is kept from (knowledge.macro_knowledge): changed with it,
+    # removed with it.
+    macro = models.OneToOneField(
+        Macro,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="knowledge_entry",
+    )
     question = models.TextField()
     answer = models.TextField()
     tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from core import roles
 from tickets import selectors
-from tickets.models import Customer, Macro, Ticket
+from tickets.models import Customer, Macro, SavedView, Ticket
 
 
 def get_ticket_for_user(user: User | AnonymousUser, ticket_id: int) -> Ticket:
@@ -35,6 +35,13 @@ def get_customer_for_user(user: User | AnonymousUser, customer_id: int) -> Custo
 def readable_ticket_ids(user: User | AnonymousUser, ticket_ids: Iterable[int]) -> set[int]:
     """Which of these tickets ``user`` may read (the websockets' re-check, many at once)."""
     return selectors.ticket_ids_for_user(user, ticket_ids)
+
+
+def visible_team_ids(user: User | AnonymousUser, team_ids: Iterable[int]) -> set[int]:
+    """Which of these teams' tickets ``user`` sees (the queue sockets' re-check)."""
+    return set(
+        selectors.teams_for_user(user).filter(pk__in=list(team_ids)).values_list("pk", flat=True)
+    )
 
 
 def get_ticket_to_work(user: User | AnonymousUser, ticket_id: int) -> Ticket:
@@ -65,3 +72,11 @@ def may_edit_macro(user: User | AnonymousUser, macro: Macro) -> bool:
     if macro.owner_id is not None:
         return macro.owner_id == user.pk
     return roles.can_administer(user)
+
+
+def get_saved_view_for_user(user: User | AnonymousUser, view_id: int) -> SavedView:
+    """One of the user's own saved views; Http404 for anyone else's."""
+    try:
+        return selectors.saved_view_get_for_user(user, view_id)
+    except selectors.SavedViewNotFound:
+        raise Http404(f"You have no saved view #{view_id}.") from None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import apis, customer_apis, macro_apis
+from tickets import apis, attachment_apis, customer_apis, macro_apis
 
 app_name = "tickets"
 
@@ -21,4 +21,14 @@ urlpatterns = [
         "<api_id:ticket_id>/ratings/", customer_apis.TicketRatingListApi.as_view(), name="ratings"
     ),
     path("<api_id:ticket_id>/macros/", macro_apis.TicketMacroListApi.as_view(), name="macros"),
+    path(
+        "<api_id:ticket_id>/attachments/",
+        attachment_apis.AttachmentListApi.as_view(),
+        name="attachments",
+    ),
+    path(
+        "<api_id:ticket_id>/attachments/<api_id:attachment_id>/",
+        attachment_apis.AttachmentDownloadApi.as_view(),
+        name="attachment",
+    ),
 ]

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import parsers, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
@@ -19,7 +19,9 @@ from core.api import (
     paginated_response,
     query_params,
 )
-from tickets import access, bulk_services, macro_services, selectors, services
+from core.untrusted_json import BoundedJSONParser
+from tickets import access, attachments, bulk_services, macro_services, selectors, services
+from tickets.attachment_apis import AttachmentSerializer
 from tickets.models import Macro, Message, Ticket
 
 
@@ -90,6 +92,7 @@ class MessageSerializer(serializers.Serializer):
     author_name = serializers.CharField()
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
+    attachments = AttachmentSerializer(many=True, help_text="The files sent with it.")
 
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -284,6 +287,9 @@ class MessageListApi(BaseApi):
 
 
 class MessageCreateApi(BaseApi):
+    # JSON, or multipart/form-data when files come with the message.
+    parser_classes = [BoundedJSONParser, parsers.MultiPartParser]
+
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "MessageCreate"
@@ -305,6 +311,19 @@ class MessageCreateApi(BaseApi):
             "their changes are made and their use counted; the response then lists any change "
             "the ticket could not take in `macro_warnings`. Analyst messages only.",
         )
+        files = serializers.ListField(
+            child=serializers.FileField(allow_empty_file=True, use_url=False),
+            required=False,
+            help_text="Files sent with the message (multipart/form-data, one `files` part "
+            "each), within the server's limits of size, number and type (read from the "
+            "content). One that may not be kept refuses the whole message, naming each.",
+        )
+
+        def validate_files(self, value: list[object]) -> list[attachments.IncomingFile]:
+            try:
+                return attachments.read_uploads(value)  # type: ignore[arg-type]
+            except attachments.AttachmentRefused as exc:
+                raise serializers.ValidationError(exc.reasons) from exc
 
     @extend_schema(
         operation_id="tickets_messages_create",
@@ -336,6 +355,7 @@ class MessageCreateApi(BaseApi):
             # An integration's service account speaks for a system that reaches the customer
             # itself; a person's reply through the API is mailed like one from the console.
             email=not roles.is_service_account(request.user),
+            files=data.get("files", []),
         )
         if not created and message.body != data["body"].strip():
             raise services.TicketError(

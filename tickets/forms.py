@@ -3,8 +3,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.functional import lazy
 
-from tickets import bulk_services, services
+from tickets import attachments, bulk_services, services
 from tickets.models import Macro, SatisfactionRating, Team, Ticket
 from tickets.placeholders import validate_placeholders
 from tickets.selectors import parse_int
@@ -31,6 +32,36 @@ class MessageField(forms.CharField):
             )
 
 
+class FilesInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.Field):
+    """Files attached to a message: read and checked (size, sniffed type, the scanner); the
+    cleaned value is a list of ``attachments.IncomingFile``, empty when none were chosen."""
+
+    widget = FilesInput
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Attach files")
+        # Read when shown: the limits are settings, which tests and deployments change.
+        kwargs.setdefault("help_text", lazy(attachments.upload_hint, str)())
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def to_python(self, value: object) -> list[attachments.IncomingFile]:
+        uploads = [v for v in (value if isinstance(value, list) else [value]) if v]
+        try:
+            return attachments.read_uploads(uploads)  # type: ignore[arg-type]
+        except attachments.AttachmentRefused as exc:
+            raise forms.ValidationError(
+                [*exc.reasons, "Nothing was sent: choose the files again."]
+            ) from exc
+
+    def bound_data(self, data: object, initial: object) -> object:
+        return initial  # a browser never sends a file back: the form is shown without it
+
+
 class MacroChoiceField(forms.ModelMultipleChoiceField):
     """The macros a reply was written with: ids among those offered on the ticket."""
 
@@ -49,6 +80,7 @@ class MacroChoiceField(forms.ModelMultipleChoiceField):
 
 class ReplyForm(forms.Form):
     body = MessageField(label="Reply")
+    attachments = AttachmentsField()
     macros = MacroChoiceField()
     internal = forms.BooleanField(required=False, label="Internal note")
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
@@ -94,6 +126,7 @@ class RatingForm(forms.Form):
 
 class PortalReplyForm(forms.Form):
     body = MessageField(label="Your reply")
+    attachments = AttachmentsField(label="Attach files (screenshots, logs, invoices)")
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
 
@@ -118,6 +151,7 @@ class PortalTicketForm(forms.Form):
     )
     subject = forms.CharField(max_length=200)
     body = MessageField(label="How can we help?", widget=forms.Textarea(attrs={"rows": 7}))
+    attachments = AttachmentsField(label="Attach files (screenshots, logs, invoices)")
     client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
 

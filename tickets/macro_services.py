@@ -2,12 +2,14 @@
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 
 from core import roles
-from tickets import placeholders, services
+from tickets import placeholders, selectors, services
 from tickets.models import Macro, MacroUse, Message, Team, Ticket
 
 MACRO_FIELDS = ("name", "body", "set_status", "set_priority", "add_tags")
@@ -76,6 +78,22 @@ def macro_fill(*, macro: Macro, ticket: Ticket, actor: User, portal_link: str) -
         analyst=actor,
     )
     return placeholders.fill(macro.body, context)
+
+
+def macro_text_fill(*, body: str, ticket: Ticket) -> str:
+    """A macro's body filled for ``ticket`` when the copilot offers it: the portal link as the
+    customer's email gives it, the analyst's name as the ticket's assignee, or the team's name
+    when nobody has the ticket yet."""
+    token = selectors.portal_token_for(ticket)
+    context = placeholders.Context(
+        customer_name=ticket.customer.name,
+        ticket_id=ticket.pk,
+        ticket_subject=ticket.subject,
+        portal_link=settings.VIGIL_PUBLIC_URL + reverse("portal:ticket", args=[token]),
+        analyst=ticket.assignee,
+        team_name=ticket.team.name,
+    )
+    return placeholders.fill(body, context)
 
 
 def macros_apply(

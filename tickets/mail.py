@@ -80,7 +80,8 @@ def message_email_queue(*, message: Message) -> MessageEmail:
 
 
 def compose(mail: MessageEmail) -> EmailMessage:
-    """The email for ``mail``: the reply, who wrote it, the portal link, threading headers."""
+    """The email for ``mail``: the reply, who wrote it, the portal link, threading headers,
+    and the reply's files."""
     message = mail.message
     ticket = message.ticket
     token = selectors.portal_token_for(ticket)
@@ -98,13 +99,18 @@ def compose(mail: MessageEmail) -> EmailMessage:
     sender = settings.DEFAULT_FROM_EMAIL
     if ticket.email_address:
         sender = formataddr((f"{ticket.team.name} support", ticket.email_address))
-    return EmailMessage(
+    email = EmailMessage(
         subject=subject_for(ticket.pk, ticket.subject),
         body=body,
         from_email=sender,
         to=[mail.address],
         headers=headers,
     )
+    if not message.internal:  # an internal note is never queued; this keeps its files in too
+        for attached in message.attachments.all():
+            with attached.file.open("rb") as handle:
+                email.attach(attached.name, handle.read(), attached.content_type)
+    return email
 
 
 def subject_for(ticket_id: int, subject: str) -> str:

@@ -430,3 +430,25 @@ class SatisfactionRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating} on #{self.ticket_id}"
+
+
+class SavedView(models.Model):
+    """A queue filter one person saved under a name: the queue page's query string, kept in a
+    normal form (known keys only, in one order, no page)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -22,15 +22,26 @@ class Context:
     ticket_id: int
     ticket_subject: str
     portal_link: str
-    analyst: User
+    # None when the copilot fills a macro it cites for nobody in particular: the analyst's
+    # placeholders then name the team (``team_name``).
+    analyst: User | None
+    team_name: str = ""
 
 
 def _first(name: str) -> str:
     return name.split()[0] if name.strip() else name
 
 
-def _analyst_name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
+def _analyst_name(c: Context) -> str:
+    if c.analyst is None:
+        return f"the {c.team_name} team"
+    return c.analyst.get_full_name() or c.analyst.get_username()
+
+
+def _analyst_first_name(c: Context) -> str:
+    if c.analyst is None:
+        return f"the {c.team_name} team"
+    return c.analyst.first_name or c.analyst.get_username()
 
 
 PLACEHOLDERS: dict[str, tuple[str, Callable[[Context], str]]] = {
@@ -39,11 +50,8 @@ PLACEHOLDERS: dict[str, tuple[str, Callable[[Context], str]]] = {
     "ticket_number": ("the ticket's number, e.g. #42", lambda c: f"#{c.ticket_id}"),
     "ticket_subject": ("the ticket's subject", lambda c: c.ticket_subject),
     "portal_link": ("the customer's private link to the ticket", lambda c: c.portal_link),
-    "analyst_name": ("your name", lambda c: _analyst_name(c.analyst)),
-    "analyst_first_name": (
-        "your first name",
-        lambda c: c.analyst.first_name or c.analyst.get_username(),
-    ),
+    "analyst_name": ("your name", _analyst_name),
+    "analyst_first_name": ("your first name", _analyst_first_name),
 }
 
 

@@ -6,7 +6,7 @@ from functools import wraps
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,10 +19,11 @@ from tickets.models import Message, Ticket
 from tickets.selectors import MAX_SEQ, parse_int
 from tickets.views import idempotency_key, portal_path
 
-PortalView = Callable[[HtmxHttpRequest, Ticket, str], HttpResponse]
+# (request, ticket, token, **the rest of the URL's arguments)
+PortalView = Callable[..., HttpResponseBase]
 
 
-def portal_ticket(view: PortalView) -> Callable[..., HttpResponse]:
+def portal_ticket(view: PortalView) -> Callable[..., HttpResponseBase]:
     """Resolve the signed link to its ticket; a forged or tampered link gets 403.
 
     The link is the customer's only credential, so no cache may keep what it shows.
@@ -30,12 +31,12 @@ def portal_ticket(view: PortalView) -> Callable[..., HttpResponse]:
 
     @never_cache
     @wraps(view)
-    def wrapper(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, token: str, **kwargs: Any) -> HttpResponseBase:
         try:
             ticket = selectors.ticket_get_for_portal(token)
         except selectors.PortalLinkInvalid:
             return render(request, "portal/link_invalid.html", status=403)
-        return view(request, ticket, token)
+        return view(request, ticket, token, **kwargs)
 
     return wrapper
 
@@ -45,7 +46,7 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
         form = forms.PortalTicketForm(initial={"client_token": uuid.uuid4().hex})
         return render(request, "portal/ticket_new.html", {"form": form})
-    form = forms.PortalTicketForm(request.POST)
+    form = forms.PortalTicketForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "portal/ticket_new.html", {"form": form}, status=400)
     data = form.cleaned_data
@@ -67,6 +68,7 @@ def ticket_new(request: HtmxHttpRequest) -> HttpResponse:
             subject=data["subject"],
             body=data["body"],
             ip=ip,
+            files=data["attachments"],
         )
     except services.TicketError as exc:
         form.add_error(None, str(exc))
@@ -100,7 +102,7 @@ def ticket_conversation(request: HtmxHttpRequest, ticket: Ticket, token: str) ->
 @require_POST
 @portal_ticket
 def ticket_reply(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpResponse:
-    form = forms.PortalReplyForm(request.POST)
+    form = forms.PortalReplyForm(request.POST, request.FILES)
     message = None
     status = 422 if request.htmx else 400
     if form.is_valid() and ticket.merged_into_id is not None:
@@ -117,6 +119,7 @@ def ticket_reply(request: HtmxHttpRequest, ticket: Ticket, token: str) -> HttpRe
                 body=form.cleaned_data["body"],
                 author_name=ticket.customer.name,
                 external_id=idempotency_key("portal", form.cleaned_data["client_token"]),
+                files=form.cleaned_data["attachments"],
             )
         except services.TicketError as exc:
             form.add_error(None, str(exc))

@@ -5,7 +5,9 @@ transaction it sends once that commits, and never for a rolled-back change; outs
 sends at once. Callers never wrap it.
 
 Staff pages listen on ``ticket.<id>`` (every message, internal notes included); the customer's
-portal page listens on ``portal.<id>`` (public messages only).
+portal page listens on ``portal.<id>`` (public messages only). Queue pages listen on
+``queue.team.<id>`` for each team their user sees (managers and admins: ``queue.all``), and hear
+only which ticket changed: they fetch the list again through the same access checks as ever.
 """
 
 import asyncio
@@ -33,6 +35,14 @@ def portal_group(ticket_id: int) -> str:
     return f"portal.{ticket_id}"
 
 
+def queue_group(team_id: int) -> str:
+    return f"queue.team.{team_id}"
+
+
+# The queues of those who see every team (a team created after they connected included).
+QUEUE_ALL = "queue.all"
+
+
 def message_dom_id(message: Message) -> str:
     return f"message-{message.pk}"
 
@@ -47,13 +57,24 @@ def _publish_message(message: Message) -> None:
     staff_html = render_to_string("tickets/partials/message.html", {"message": message})
     _send(staff_group(message.ticket_id), message, message.seq, staff_html)
     if not message.internal:
-        portal_html = render_to_string("portal/partials/message.html", {"message": message})
+        token = selectors.portal_token_for(message.ticket)
+        portal_html = render_to_string(
+            "portal/partials/message.html", {"message": message, "token": token}
+        )
         _send(portal_group(message.ticket_id), message, message.public_seq, portal_html)
 
 
 def publish_ticket_changed(ticket_id: int) -> None:
     event = {"type": "ticket.changed", "ticket": ticket_id}
     for group in (staff_group(ticket_id), portal_group(ticket_id)):
+        _send_on_commit(group, event)
+
+
+def publish_queue_changed(ticket_id: int, team_id: int) -> None:
+    """A ticket of ``team_id`` was created or changed (a message, a status, an assignee...), or
+    left that team: its queue pages fetch their list again."""
+    event = {"type": "queue.changed", "ticket": ticket_id, "team": team_id}
+    for group in (queue_group(team_id), QUEUE_ALL):
         _send_on_commit(group, event)
 
 

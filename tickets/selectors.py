@@ -1,12 +1,13 @@
 """Reads. ``ticket_get_for_user`` is the only way a view, API or consumer loads a ticket."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.http import QueryDict
 
 from core import roles
 from tickets import sla
@@ -17,6 +18,7 @@ from tickets.models import (
     Message,
     MessageEmail,
     SatisfactionRating,
+    SavedView,
     Team,
     Ticket,
     TicketEvent,
@@ -34,6 +36,10 @@ class TicketNotFound(Exception):
 
 class MacroNotFound(Exception):
     """No such macro, or not one this user may use (the two are not told apart)."""
+
+
+class SavedViewNotFound(Exception):
+    """No such saved view, or another person's (the two are not told apart)."""
 
 
 class PortalLinkInvalid(Exception):
@@ -129,8 +135,22 @@ def attachment_for_ticket(ticket: Ticket, attachment_id: int) -> Attachment | No
     return Attachment.objects.filter(message__ticket=ticket, pk=attachment_id).first()
 
 
+def attachments_of(ticket: Ticket) -> QuerySet[Attachment]:
+    """Every file on ``ticket`` (internal notes' too: for staff), oldest first."""
+    files = Attachment.objects.filter(message__ticket=ticket).select_related("message")
+    return files.order_by("created_at", "id")
+
+
+def attachment_for_customer(ticket: Ticket, attachment_id: int) -> Attachment | None:
+    """One of the files of ``ticket``'s public messages: an internal note's never reach the
+    customer."""
+    public = Attachment.objects.filter(message__ticket=ticket, message__internal=False)
+    return public.filter(pk=attachment_id).first()
+
+
 def conversation_for_customer(ticket: Ticket) -> QuerySet[Message]:
-    return ticket.messages.filter(internal=False).order_by("created_at", "id")
+    messages = ticket.messages.filter(internal=False).prefetch_related("attachments")
+    return messages.order_by("created_at", "id")
 
 
 def customer_history(user: AnyUser, ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
@@ -189,10 +209,41 @@ QUEUE_SORTS = {
 OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING]
 
 
+def queue_filters(params: Mapping[str, str]) -> QueueFilters:
+    """The queue's filters from a query string's values (the page's, or a saved view's)."""
+
+    def value(name: str, default: str = "") -> str:
+        # PostgreSQL refuses NUL characters in text; a filter value never needs one.
+        return (params.get(name) or default).replace("\x00", "").strip()[:200]
+
+    return QueueFilters(
+        status=value("status"),
+        team=value("team"),
+        assignee=value("assignee"),
+        priority=value("priority"),
+        q=value("q"),
+        sort=value("sort", "-last_message_at"),
+    )
+
+
 def ticket_queue(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
     """The queue: unfinished tickets, or those of the status chosen; a search without a chosen
     status looks at every status, since what one searches for is often in the past."""
-    tickets = tickets_for_user(user).select_related("team", "customer", "assignee")
+    tickets = _queue_matches(user, filters).select_related("team", "customer", "assignee")
+    last_read = TicketRead.objects.filter(user_id=user.pk or 0, ticket=OuterRef("pk"))
+    tickets = tickets.annotate(last_read_at=Subquery(last_read.values("last_read_at")[:1]))
+    sort = filters.sort if filters.sort in QUEUE_SORTS else "-last_message_at"
+    if sort == "due":
+        # Waiting for an answer (first or next), the nearest deadline first; the rest after,
+        # by activity.
+        due = sla.due_expression()
+        return tickets.alias(due=due).order_by(F("due").asc(nulls_last=True), "-last_message_at")
+    secondary = "-last_message_at" if sort == "-priority" else "-id"
+    return tickets.order_by(sort, secondary)
+
+
+def _queue_matches(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
+    tickets = tickets_for_user(user)
     if filters.status == "active" or (not filters.status and not filters.q):
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif filters.status in Ticket.Status.values:
@@ -210,16 +261,29 @@ def ticket_queue(user: AnyUser, filters: QueueFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(priority=priority)
     if filters.q:
         tickets = tickets.filter(_search(filters.q))
-    last_read = TicketRead.objects.filter(user_id=user.pk or 0, ticket=OuterRef("pk"))
-    tickets = tickets.annotate(last_read_at=Subquery(last_read.values("last_read_at")[:1]))
-    sort = filters.sort if filters.sort in QUEUE_SORTS else "-last_message_at"
-    if sort == "due":
-        # Waiting for an answer (first or next), the nearest deadline first; the rest after,
-        # by activity.
-        due = sla.due_expression()
-        return tickets.alias(due=due).order_by(F("due").asc(nulls_last=True), "-last_message_at")
-    secondary = "-last_message_at" if sort == "-priority" else "-id"
-    return tickets.order_by(sort, secondary)
+    return tickets
+
+
+def saved_views_for_user(user: AnyUser) -> QuerySet[SavedView]:
+    """A person's own saved views, by name (nobody sees another's)."""
+    return SavedView.objects.filter(owner_id=user.pk or 0).order_by("name", "id")
+
+
+def saved_view_get_for_user(user: AnyUser, view_id: int | str) -> SavedView:
+    pk = parse_int(str(view_id))
+    view = saved_views_for_user(user).filter(pk=pk).first() if pk is not None else None
+    if view is None:
+        raise SavedViewNotFound(view_id)
+    return view
+
+
+def saved_view_count(user: AnyUser, view: SavedView) -> int:
+    """How many tickets ``user``'s queue shows through ``view`` (in the teams they see now)."""
+    return _queue_matches(user, queue_filters(QueryDict(view.query))).count()
+
+
+def saved_views_with_counts(user: AnyUser) -> list[tuple[SavedView, int]]:
+    return [(view, saved_view_count(user, view)) for view in saved_views_for_user(user)]
 
 
 def _search(text: str) -> Q:

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core import roles
-from tickets import mail, notification_services, realtime, selectors
+from tickets import attachments, mail, notification_services, realtime, selectors
 from tickets.models import Customer, Message, Team, Ticket, TicketEvent, TicketRead
 from tickets.signals import message_created, ticket_created, ticket_status_changed
 
@@ -71,9 +71,10 @@ def ticket_create(
     external_id: str | None = None,
     at: dt.datetime | None = None,
     email_address: str = "",
+    files: Sequence[attachments.IncomingFile] = (),
 ) -> Ticket:
     """Open a ticket with the customer's first message (``email_address``: the team mailbox
-    it was written to, where replies come from)."""
+    it was written to, where replies come from; ``files``: attached to that message)."""
     subject = (subject or "").strip()
     if not subject:
         raise TicketError("A ticket needs a subject.")
@@ -101,6 +102,7 @@ def ticket_create(
             author_name=customer.name,
             external_id=external_id,
             at=now,
+            files=files,
         )
         transaction.on_commit(lambda: ticket_created.send(sender=Ticket, ticket=ticket))
     return ticket
@@ -115,6 +117,7 @@ def ticket_open_once(
     subject: str,
     body: str,
     ip: str | None,
+    files: Sequence[attachments.IncomingFile] = (),
 ) -> tuple[Ticket, bool]:
     """Open a ticket from a form; the same form sent twice opens it once.
 
@@ -134,6 +137,7 @@ def ticket_open_once(
             body=body,
             ip=ip,
             external_id=key,
+            files=files,
         )
     return ticket, True
 
@@ -197,13 +201,15 @@ def message_create(
     at: dt.datetime | None = None,
     first_response: bool = True,
     email: bool = False,
+    files: Sequence[attachments.IncomingFile] = (),
 ) -> tuple[Message, bool]:
     """Add a message; returns (message, created). A repeated ``external_id`` is a no-op.
 
     A public analyst reply is the ticket's first response unless ``first_response`` is False
     (a status update says we are on it; it does not answer the customer). With ``email``, a
     public analyst or copilot reply is also emailed to the customer (when they have a real
-    address); internal notes never are."""
+    address); internal notes never are. ``files`` are kept with the message, all or none: one
+    that may not be kept refuses the message (``TicketError`` naming each)."""
     body = clean_body(body)
     if internal and kind == Message.Kind.CUSTOMER:
         raise TicketError("Customers cannot write internal notes.")
@@ -237,6 +243,11 @@ def message_create(
             external_id=external_id,
             created_at=now,
         )
+        if files:
+            try:
+                attachments.attachments_store(message=message, files=files)
+            except attachments.AttachmentRefused as exc:
+                raise TicketError(str(exc)) from exc
         _after_message(locked, message, actor=author, first_response=first_response)
         notification_services.notify_safely(
             f"message {message.pk} on #{locked.pk}",
@@ -245,6 +256,7 @@ def message_create(
         if email and mail.emails_customer(message):
             mail.message_email_queue(message=message)
         realtime.publish_message(message)
+        realtime.publish_queue_changed(locked.pk, locked.team_id)
         transaction.on_commit(lambda: message_created.send(sender=Message, message=message))
     _refresh(ticket, locked)
     return message, True
@@ -470,6 +482,8 @@ def ticket_move(*, ticket: Ticket, actor: User, team: Team) -> Ticket:
         if locked.team_id == team.pk:
             return None
         fields: dict[str, object] = {"team": team}
+        # The team it leaves drops it from its queues (the new one hears of it when recorded).
+        realtime.publish_queue_changed(locked.pk, locked.team_id)
         if locked.assignee_id and not team.members.filter(pk=locked.assignee_id).exists():
             fields["assignee"] = None
         return Change(TicketEvent.Kind.TEAM, locked.team.name, team.name, fields)
@@ -529,6 +543,7 @@ def _record(
         created_at=at,
     )
     realtime.publish_ticket_changed(ticket.pk)
+    realtime.publish_queue_changed(ticket.pk, ticket.team_id)
     return event
 
 

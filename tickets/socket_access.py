@@ -9,6 +9,11 @@ round; a round reads each session and its user once, asks which of that user's t
 readable in one query (the same access selector as every view), and answers all of them. Rounds
 run one after another while sockets are asking.
 
+A ticket socket's first check, when it connects, is asked the same way (``visitor``): a web
+process restarted under a thousand open pages used to take each reconnecting page's session,
+user and ticket check as hops of their own on that one thread, a thousand in a queue, past the
+handshake timeout.
+
 A round answers only the sockets that asked before it began, and says when it began: a socket
 may then forward every event published before that moment, and nothing published after access
 was lost passes.
@@ -17,36 +22,76 @@ was lost passes.
 import asyncio
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser, User
 
-from tickets import access
+from core import roles
+from tickets import access, services
 
-Key = tuple[str, int]  # (session key, ticket id)
-Answer = tuple[bool, float]  # (still allowed, when the round that said so began: time.time())
-Check = Callable[[list[Key]], Awaitable[set[Key]]]
+Key = tuple[str, int]  # (session key, ticket id; for a queue's socket, team id)
+# What a round says of a key (absent: refused), and when the round began (time.time()).
+Answer = tuple[Any, float]
+Check = Callable[[list[Key]], Awaitable[Mapping[Key, Any] | set[Key]]]
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who a ticket's socket belongs to, as its connect check found them."""
+
+    user_id: int | None  # None: the session is not logged in (refused as unauthenticated)
+    name: str = ""
+    may_reply: bool = False
 
 
 def readable(keys: Iterable[Key]) -> set[Key]:
     """The (session, ticket) pairs whose session is still logged in as a user who may read the
     ticket. Four queries per distinct session, however many tickets it asks about."""
-    tickets_of: dict[str, set[int]] = {}
-    for session_key, ticket_id in keys:
-        tickets_of.setdefault(session_key, set()).add(ticket_id)
+    return _allowed(keys, access.readable_ticket_ids)
+
+
+def visible_teams(keys: Iterable[Key]) -> set[Key]:
+    """The (session, team) pairs whose session is still logged in as a user who sees the
+    team's tickets (what a queue's socket asks before it passes on a team's event)."""
+    return _allowed(keys, access.visible_team_ids)
+
+
+def visitors(keys: Iterable[Key]) -> dict[Key, Visitor]:
+    """A ticket socket's connect check, many at once: for each (session, ticket) pair, who the
+    session's user is when they may read the ticket, ``Visitor(None)`` when the session is not
+    logged in, nothing when the ticket is not theirs to read (or does not exist)."""
+    found: dict[Key, Visitor] = {}
+    for session_key, ids in _ids_by_session(keys).items():
+        user = session_user(session_key)
+        if not user.is_authenticated:
+            found.update(((session_key, pk), Visitor(None)) for pk in ids)
+            continue
+        visitor = Visitor(user.pk, services.display_name(user), roles.can_work_tickets(user))
+        found.update(((session_key, pk), visitor) for pk in access.readable_ticket_ids(user, ids))
+    return found
+
+
+def _allowed(keys: Iterable[Key], allowed_ids: Callable[[Any, set[int]], set[int]]) -> set[Key]:
     allowed: set[Key] = set()
-    for session_key, ticket_ids in tickets_of.items():
+    for session_key, ids in _ids_by_session(keys).items():
         user = session_user(session_key)
         if user.is_authenticated:
-            readable_ids = access.readable_ticket_ids(user, ticket_ids)
-            allowed.update((session_key, pk) for pk in readable_ids)
+            allowed.update((session_key, pk) for pk in allowed_ids(user, ids))
     return allowed
+
+
+def _ids_by_session(keys: Iterable[Key]) -> dict[str, set[int]]:
+    ids_of: dict[str, set[int]] = {}
+    for session_key, object_id in keys:
+        ids_of.setdefault(session_key, set()).add(object_id)
+    return ids_of
 
 
 def session_user(session_key: str) -> User | AnonymousUser:
@@ -61,6 +106,8 @@ def session_user(session_key: str) -> User | AnonymousUser:
 # leaves it free for the sockets' connect checks between rounds. (On a thread of the event
 # loop's own pool, a round's connection outlived its thread.)
 _readable_in_thread: Check = DatabaseSyncToAsync(readable)
+_visible_teams_in_thread: Check = DatabaseSyncToAsync(visible_teams)
+_visitors_in_thread: Check = DatabaseSyncToAsync(visitors)
 
 
 class AccessRounds:
@@ -70,7 +117,8 @@ class AccessRounds:
         self._runner: asyncio.Task[None] | None = None
 
     async def ask(self, session_key: str, ticket_id: int) -> Answer:
-        """Whether the session's user may still read the ticket, and when the check began."""
+        """What the check says of the session and the ticket (None: refused), and when the
+        check began."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Answer] = loop.create_future()
         self._waiting.setdefault((session_key, ticket_id), []).append(answer)
@@ -91,10 +139,16 @@ class AccessRounds:
             for key, answers in asked.items():
                 for answer in answers:
                     if not answer.done():  # a socket that went away meanwhile
-                        answer.set_result((key in allowed, began))
+                        answer.set_result((_said(allowed, key), began))
         # Nobody is waiting (no await since the check above): the next ask starts a new runner.
         # Dropping this one lets a closed event loop (tests start many) be collected.
         self._runner = None
+
+
+def _said(allowed: Mapping[Key, Any] | set[Key], key: Key) -> Any:
+    if isinstance(allowed, Mapping):
+        return allowed.get(key)
+    return True if key in allowed else None
 
 
 def _answer_all(asked: dict[Key, list[asyncio.Future[Answer]]], exc: Exception) -> None:
@@ -104,15 +158,36 @@ def _answer_all(asked: dict[Key, list[asyncio.Future[Answer]]], exc: Exception) 
                 answer.set_exception(exc)
 
 
-# One set of rounds per event loop (daphne runs one; tests may start several).
-_rounds: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AccessRounds]" = (
+# One set of rounds per event loop and kind of check (daphne runs one loop; tests may start
+# several).
+_rounds: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Check, AccessRounds]]" = (
     weakref.WeakKeyDictionary()
 )
 
 
-async def still_allowed(session_key: str, ticket_id: int) -> Answer:
-    loop = asyncio.get_running_loop()
-    rounds = _rounds.get(loop)
+async def visitor(session_key: str, ticket_id: int) -> Visitor | None:
+    """Who may open a socket on the ticket with this session (see ``visitors``). Asked in
+    rounds as the re-checks are: a thousand pages connecting at once (a web process restarted
+    under them) are answered by a few rounds, not a thousand hops queued on one thread."""
+    found, _ = await _ask(_visitors_in_thread, session_key, ticket_id)
+    return cast(Visitor | None, found)
+
+
+async def still_allowed(session_key: str, ticket_id: int) -> tuple[bool, float]:
+    """Whether the session's user may still read the ticket, and when the check began."""
+    found, began = await _ask(_readable_in_thread, session_key, ticket_id)
+    return found is not None, began
+
+
+async def still_sees_team(session_key: str, team_id: int) -> tuple[bool, float]:
+    """Whether the session's user still sees the team's tickets, and when the check began."""
+    found, began = await _ask(_visible_teams_in_thread, session_key, team_id)
+    return found is not None, began
+
+
+async def _ask(check: Check, session_key: str, object_id: int) -> Answer:
+    by_check = _rounds.setdefault(asyncio.get_running_loop(), {})
+    rounds = by_check.get(check)
     if rounds is None:
-        rounds = _rounds[loop] = AccessRounds()
-    return await rounds.ask(session_key, ticket_id)
+        rounds = by_check[check] = AccessRounds(check)
+    return await rounds.ask(session_key, object_id)

@@ -1,12 +1,22 @@
 from django.urls import path
 
-from tickets import customer_views, macro_views, notification_views, views
+from tickets import (
+    attachment_views,
+    customer_views,
+    macro_views,
+    notification_views,
+    saved_view_views,
+    views,
+)
 
 app_name = "tickets"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("bulk/", views.queue_bulk, name="bulk"),
+    path("views/new/", saved_view_views.saved_view_create, name="view_create"),
+    path("views/<int:view_id>/rename/", saved_view_views.saved_view_rename, name="view_rename"),
+    path("views/<int:view_id>/delete/", saved_view_views.saved_view_delete, name="view_delete"),
     path("<int:ticket_id>/", views.ticket_detail, name="detail"),
     path("<int:ticket_id>/sidebar/", views.ticket_sidebar, name="sidebar"),
     path("<int:ticket_id>/conversation/", views.ticket_conversation, name="conversation"),
@@ -45,5 +55,9 @@ urlpatterns = [
         views.message_email,
         name="message_email",
     ),
-    path("<int:ticket_id>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path(
+        "<int:ticket_id>/attachments/<int:attachment_id>/",
+        attachment_views.attachment,
+        name="attachment",
+    ),
 ]

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +24,7 @@ from tickets import (
     forms,
     macro_services,
     notification_services,
+    saved_view_views,
     selectors,
     services,
 )
@@ -41,14 +42,7 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _queue_context(request: HtmxHttpRequest, bulk_form: forms.BulkForm) -> dict[str, Any]:
-    filters = selectors.QueueFilters(
-        status=_param(request, "status"),
-        team=_param(request, "team"),
-        assignee=_param(request, "assignee"),
-        priority=_param(request, "priority"),
-        q=_param(request, "q"),
-        sort=_param(request, "sort", "-last_message_at"),
-    )
+    filters = selectors.queue_filters(request.GET)
     tickets = selectors.ticket_queue(request.user, filters)
     page = Paginator(tickets, settings.VIGIL_QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -69,6 +63,7 @@ def _queue_context(request: HtmxHttpRequest, bulk_form: forms.BulkForm) -> dict[
         "bulk_people": selectors.assignable_in(teams) if can_work else [],
         "ticket_statuses": Ticket.Status.choices,
         "ticked": request.POST.getlist("tickets"),
+        **saved_view_views.sidebar_context(request.user, request.GET.urlencode()),
     }
 
 
@@ -143,7 +138,7 @@ def ticket_conversation(request: HtmxHttpRequest, ticket_id: int) -> HttpRespons
 def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access.get_ticket_to_work(request.user, ticket_id)
     offered = selectors.macros_for_ticket(request.user, ticket)
-    form = forms.ReplyForm(request.POST, macros=offered)
+    form = forms.ReplyForm(request.POST, request.FILES, macros=offered)
     if not form.is_valid():
         return _reply_refused(request, ticket, form)
     data = form.cleaned_data
@@ -159,6 +154,7 @@ def ticket_reply(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
                 internal=data["internal"],
                 external_id=idempotency_key(f"staff-{request.user.pk}", data["client_token"]),
                 email=True,
+                files=data["attachments"],
             )
             warnings = macro_services.macros_apply(
                 macros=data["macros"], ticket=ticket, actor=request.user, message=message
@@ -348,6 +344,7 @@ def _page_context(
     return {
         **_sidebar_context(request, ticket),
         "messages_list": selectors.conversation_for_staff(ticket),
+        "presence_seconds": settings.VIGIL_PRESENCE_SECONDS,
         "form": form,
         "pending_macros": _pending(form),
     }
@@ -375,24 +372,3 @@ def message_email(request: HtmxHttpRequest, ticket_id: int, message_id: int) -> 
     if mail is None:
         raise Http404("This message was not emailed.")
     return render(request, "tickets/partials/message_email.html", {"mail": mail})
-
-
-@require_GET
-@staff_required
-def attachment(request: HtmxHttpRequest, ticket_id: int, attachment_id: int) -> FileResponse:
-    """A message's file, to those who may read its ticket. Always a download, never a page of
-    ours: only a raster image asked for as a preview is shown inline."""
-    ticket = access.get_ticket_for_user(request.user, ticket_id)
-    found = selectors.attachment_for_ticket(ticket, attachment_id)
-    if found is None:
-        raise Http404("There is no such file on this ticket.")
-    inline = request.GET.get("preview") == "1" and found.is_image
-    response = FileResponse(
-        found.file.open("rb"),
-        as_attachment=not inline,
-        filename=found.name,
-        content_type=found.content_type if inline else "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

@@ -25,6 +25,7 @@ register_converter(IdConverter, "api_id")
 v1 = [
     path("tickets/", include("tickets.api_urls")),
     path("macros/", include("tickets.macro_api_urls")),
+    path("views/", include("tickets.saved_view_api_urls")),
     path("customers/", include("tickets.customer_api_urls")),
     path("notifications/", include("tickets.notification_api_urls")),
     path("tickets/<api_id:ticket_id>/suggestions/", include("copilot.api_urls")),

@@ -11,8 +11,10 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from vigil_site.redis_retry import async_retrying
 
-def channel_layer(url: str) -> dict[str, Any]:
+
+def channel_layer(url: str, retry_seconds: float = 5.0) -> dict[str, Any]:
     """The channel layer settings for a Redis at ``url``: Redis's publish/subscribe.
 
     A group's event is published once; every process with a socket in the group receives it,
@@ -23,11 +25,14 @@ def channel_layer(url: str) -> dict[str, Any]:
     process; one that misses an event anyway (a process restarting) fills the gap by number.
 
     With redis-py's socket timeout of 5 s an idle connection would be dropped every 5 s, so
-    reads may wait longer.
+    reads may wait longer. A publish or a subscribe that finds Redis restarting is tried again
+    (``VIGIL_REDIS_RETRY_SECONDS``): without that, the first publish after a restart failed on
+    the pool's dead connection, and sockets opened meanwhile were refused.
     """
+    host = {"address": url, "socket_timeout": 30, **async_retrying(retry_seconds)}
     return {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}]},
+        "CONFIG": {"hosts": [host]},
     }
 
 

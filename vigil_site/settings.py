@@ -2,6 +2,7 @@
 
 import datetime as dt
 import ipaddress
+import json
 import os
 import sys
 from email.utils import parseaddr
@@ -114,8 +115,13 @@ if env_bool("VIGIL_DB_POOL", default=not _IS_TASK_WORKER):
     # otherwise open a new connection (about 10 ms each on a websocket event).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
-        "max_size": env_int("VIGIL_DB_POOL_SIZE", 10),
-        "timeout": 10,
+        # Under load a web process's request threads wait for the interpreter more than for
+        # the database, holding their connections meanwhile: with 10, and failing after 10 s,
+        # the load run's 1,000 sockets and 200 clients on two processes met 163 answers 500
+        # (docs/benchmarks.md, "Production shape under load and faults"); with 20 and 30 s, none.
+        "max_size": env_int("VIGIL_DB_POOL_SIZE", 20),
+        # How long a request waits for a free connection before it fails.
+        "timeout": env_float("VIGIL_DB_POOL_TIMEOUT", 30.0),
     }
 elif _IS_TASK_WORKER:
     # Each of the worker's processes keeps its own connection from task to task (django-q2
@@ -127,6 +133,8 @@ elif _IS_TASK_WORKER:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# A command that finds Redis away (a restart) is tried again for about this long before failing.
+VIGIL_REDIS_RETRY_SECONDS = env_float("VIGIL_REDIS_RETRY_SECONDS", 5.0) or 0.0
 # Websocket events cross processes through Redis: REDIS_URL, or the embedded one `make run`
 # starts (VIGIL_CHANNELS_URL). Without either, one process only (tests, `manage.py` commands).
 CHANNELS_URL = env_str("VIGIL_CHANNELS_URL") or REDIS_URL
@@ -149,7 +157,7 @@ _CHANNEL_LIMITS = {
 if CHANNELS_URL:
     from vigil_site.embedded_redis import channel_layer
 
-    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL)}
+    CHANNEL_LAYERS = {"default": channel_layer(CHANNELS_URL, VIGIL_REDIS_RETRY_SECONDS)}
 else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _CHANNEL_LIMITS}
@@ -170,8 +178,10 @@ Q_CLUSTER = {
     "sync": env_bool("VIGIL_TASKS_SYNC", default=False),
 }
 if REDIS_URL:
+    from vigil_site.redis_retry import client_options, retrying
+
     Q_CLUSTER.pop("orm")
-    Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["redis"] = client_options(REDIS_URL, VIGIL_REDIS_RETRY_SECONDS)
     # Counters every process must share (the API's throttles): Django's cache on the same Redis.
     # Without it each process keeps its own, which is right for one process (`make run`).
     CACHES = {
@@ -179,6 +189,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "vigil",
+            "OPTIONS": retrying(VIGIL_REDIS_RETRY_SECONDS),
         }
     }
 # `make run` starts a crashed task worker again, pausing longer after each fast crash; after this
@@ -220,9 +231,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
-# Uploaded files (replay inputs and their results). Never served as public URLs: views that
-# check the role hand them out.
+# Uploaded files (replay inputs and their results, attachments). Never served as public URLs:
+# views that check the role or the ticket hand them out.
 MEDIA_ROOT = DATA_DIR / "media"
+# Where they are kept: a folder by default; any Django storage (a django-storages backend such
+# as storages.backends.s3.S3Storage) by naming its class, its options as a JSON object.
+STORAGES = {
+    "default": {
+        "BACKEND": env_str("VIGIL_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env_str("VIGIL_FILE_STORAGE_OPTIONS") or "{}"),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -262,6 +282,10 @@ VIGIL_ATTACHMENT_TYPES = env_list(
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/msword,"
     "application/vnd.ms-excel",
 )
+# Files one message may carry; and a scanner (a virus check): the dotted path of a callable
+# given (name, data, sniffed type) that returns a reason to refuse the file, or None.
+VIGIL_ATTACHMENT_MAX_FILES = env_int("VIGIL_ATTACHMENT_MAX_FILES", 10)
+VIGIL_ATTACHMENT_SCANNER = env_str("VIGIL_ATTACHMENT_SCANNER")
 
 SESSION_COOKIE_HTTPONLY = True
 # Production behind HTTPS: one switch. Cookies travel only over HTTPS, browsers are told to use
@@ -305,6 +329,10 @@ VIGIL_PORTAL_RATE_WINDOW_MINUTES = env_int("VIGIL_PORTAL_RATE_WINDOW_MINUTES", 6
 VIGIL_PORTAL_REPLY_RATE_LIMIT = env_int("VIGIL_PORTAL_REPLY_RATE_LIMIT", 20)
 VIGIL_AUTO_CLOSE_DAYS = env_int("VIGIL_AUTO_CLOSE_DAYS", 7)
 VIGIL_QUEUE_PAGE_SIZE = env_int("VIGIL_QUEUE_PAGE_SIZE", 25)
+VIGIL_SAVED_VIEWS_MAX = env_int("VIGIL_SAVED_VIEWS_MAX", 20)
+# A ticket page's viewer who stops saying they are there (a closed tab, a sleeping laptop) leaves
+# the others' "also here" after this many seconds; pages say so every third of it.
+VIGIL_PRESENCE_SECONDS = env_int("VIGIL_PRESENCE_SECONDS", 30)
 VIGIL_DEMO_PASSWORD = env_str("VIGIL_DEMO_PASSWORD", "vigil-demo")
 VIGIL_REPLAY_MAX_UPLOAD_MB = env_int("VIGIL_REPLAY_MAX_UPLOAD_MB", 50)
 VIGIL_REPLAY_TIMEOUT_MINUTES = env_int("VIGIL_REPLAY_TIMEOUT_MINUTES", 240)
@@ -429,6 +457,10 @@ def _llm_models() -> dict[str, str]:
 VIGIL_LLM_MODELS = _llm_models()
 VIGIL_LLM_TIMEOUT = env_int("VIGIL_LLM_TIMEOUT", 30)
 VIGIL_LLM_RETRIES = env_int("VIGIL_LLM_RETRIES", 2)
+
+# A customer message still without a copilot run this long after it was saved has lost its task
+# (the broker was away, or a worker was killed holding it): a task every minute queues it again.
+VIGIL_COPILOT_REQUEUE_AFTER_SECONDS = env_int("VIGIL_COPILOT_REQUEUE_AFTER_SECONDS", 30)
 
 # --- Copilot: fitted models ---
 # A folder of default models (gate.json, answerability.json) to use instead of the ones shipped

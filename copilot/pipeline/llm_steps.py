@@ -17,7 +17,8 @@ from copilot.pipeline import exploration
 from copilot.pipeline.state import RunState, Silent
 from copilot.prompts import PROMPTS_DIR
 from knowledge.models import KnowledgeEntry
-from tickets.models import Message
+from tickets import macro_services
+from tickets.models import Message, Ticket
 
 PURPOSE = "copilot"
 MAX_ENTRIES = 4
@@ -51,11 +52,18 @@ def _conversation(state: RunState) -> list[dict[str, str]]:
     return turns
 
 
-def _numbered(entries: list[KnowledgeEntry]) -> list[dict[str, Any]]:
+def _numbered(entries: list[KnowledgeEntry], ticket: Ticket) -> list[dict[str, Any]]:
     return [
-        {"number": n, "question": e.question, "answer": e.answer}
+        {"number": n, "question": e.question, "answer": _answer(e, ticket)}
         for n, e in enumerate(entries, start=1)
     ]
+
+
+def _answer(entry: KnowledgeEntry, ticket: Ticket) -> str:
+    """The entry's answer; a team macro's filled for the ticket, as the local engine offers it."""
+    if entry.macro_id is None:
+        return entry.answer
+    return macro_services.macro_text_fill(body=entry.answer, ticket=ticket)
 
 
 def assess(state: RunState) -> None:
@@ -66,7 +74,7 @@ def assess(state: RunState) -> None:
         "copilot_assess.txt",
         subject=fence(state.ticket.subject),
         conversation=_conversation(state),
-        entries=_numbered(entries),
+        entries=_numbered(entries, state.ticket),
     )
     result = llm.complete_json(
         purpose=PURPOSE, messages=[{"role": "user", "content": prompt}], schema=Assessment
@@ -97,7 +105,7 @@ def compose(state: RunState, on_piece: Callable[[str], bool]) -> str:
         PROMPTS_DIR,
         "copilot_compose.txt",
         question=fence(state.query),
-        entries=_numbered(state.chosen),
+        entries=_numbered(state.chosen, state.ticket),
     )
     stream = llm.stream(purpose=PURPOSE, messages=[{"role": "user", "content": prompt}])
     pieces = []

@@ -14,6 +14,7 @@ from copilot.pipeline.status import compose_status_update
 from knowledge import selectors as knowledge
 from knowledge.extraction import is_non_answer
 from knowledge.redaction import PLACEHOLDER_RE, redact
+from tickets import macro_services
 from tickets.models import Message
 
 GREETING_RE = re.compile(
@@ -195,9 +196,14 @@ def step_compose(state: RunState) -> None:
         state.why = f"the model judged {numbers} a definite answer (confidence {state.score:.2f})"
         return  # written in run(), streamed to the panel
     best = state.hits[0]
-    passage = excerpt.best_passage(state.query, best.entry.answer)
-    state.text = passage or best.entry.answer
-    state.label = "Knowledge match (excerpt)" if passage else "Knowledge match"
+    if best.entry.macro_id is not None:
+        # A team's agreed reply: offered whole, its placeholders filled for this ticket.
+        state.text = macro_services.macro_text_fill(body=best.entry.answer, ticket=state.ticket)
+        state.label = f"Macro: {best.entry.question}"[:60]
+    else:
+        passage = excerpt.best_passage(state.query, best.entry.answer)
+        state.text = passage or best.entry.answer
+        state.label = "Knowledge match (excerpt)" if passage else "Knowledge match"
     state.cited = [best.entry.pk]
     state.why = (
         f"#{best.entry.pk}, {state.score or 0:.0%} likely right by the fitted model "

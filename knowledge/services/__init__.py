@@ -11,6 +11,7 @@ from knowledge.services.common import (
     clean_tags,
     clean_text,
     embedding_text,
+    refuse_if_from_macro,
 )
 from knowledge.services.entries import (
     NewEntry,
@@ -68,6 +69,7 @@ __all__ = [
     "group_approve",
     "group_reject",
     "link_sources",
+    "refuse_if_from_macro",
     "revision_apply",
     "revision_decline",
     "revision_propose",

@@ -20,6 +20,17 @@ class KnowledgeError(Exception):
     """A change that cannot be made; the message is fit to show to the person who asked."""
 
 
+def refuse_if_from_macro(entry: KnowledgeEntry, actor: User | None) -> None:
+    """A person does not change an entry kept from a team's macro in the knowledge base: they
+    change the macro, and the entry follows (``knowledge.macro_knowledge``)."""
+    if entry.macro_id is not None and actor is not None:
+        name = entry.question
+        raise KnowledgeError(
+            f"This entry is kept from the team's macro “{name}”: change the macro on the "
+            "Macros page, and the entry follows."
+        )
+
+
 def embedding_text(question: str, answer: str) -> str:
     return f"{question}\n{answer}"
 

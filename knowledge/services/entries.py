@@ -26,6 +26,7 @@ from knowledge.services.common import (
     clean_tags,
     clean_text,
     embedding_text,
+    refuse_if_from_macro,
 )
 from knowledge.signals import knowledge_approved
 from tickets.models import Message, Team, Ticket
@@ -221,6 +222,7 @@ def entry_edit(
     vector: Sequence[float] | None = None,
 ) -> KnowledgeEntry:
     """Change an entry's text (re-embedded), tags or scope. ``team=False`` keeps the scope."""
+    refuse_if_from_macro(entry, actor)
     question, answer = clean_text(question, answer)
     fields = ["question", "answer", "tags", "updated_at"]
     text_changed = (question, answer) != (entry.question, entry.answer)
@@ -294,6 +296,7 @@ def entry_reject(*, entry: KnowledgeEntry, actor: User | None, reason: str) -> N
 def entry_archive(*, entry: KnowledgeEntry, actor: User | None, note: str = "") -> None:
     if entry.status == Status.ARCHIVED:
         return
+    refuse_if_from_macro(entry, actor)
     with transaction.atomic():
         entry.save(update_fields=mark_reviewed(entry, Status.ARCHIVED, actor))
         _log(entry, Kind.ARCHIVED, actor, note=note)
@@ -313,6 +316,7 @@ def entry_merge(
     """Fold a proposed entry into an existing one: its evidence and sources move over."""
     if entry.pk == into.pk:
         raise KnowledgeError("An entry cannot be merged into itself.")
+    refuse_if_from_macro(entry, actor)
     if into.status not in {Status.APPROVED, Status.PROPOSED}:
         raise KnowledgeError("Merge into an approved or proposed entry.")
     with transaction.atomic():
@@ -340,6 +344,7 @@ def entry_replace(
     """Approve ``entry`` in place of ``replaced``, which is archived."""
     if entry.pk == replaced.pk:
         raise KnowledgeError("An entry cannot replace itself.")
+    refuse_if_from_macro(replaced, actor)
     with transaction.atomic():
         entry_approve(entry=entry, actor=actor, note=f"replaces entry #{replaced.pk}")
         _retire(

@@ -8,9 +8,6 @@
   "use strict";
   const LABELS = { connecting: "connecting…", live: "live", offline: "offline, reconnecting…", denied: "not live" };
   const CHECK_MS = 20000;
-  // The server forgets a socket's group membership after a day (VIGIL_CHANNELS_GROUP_EXPIRY):
-  // reconnect, and so join again, well before.
-  const RENEW_MS = 6 * 3600 * 1000;
 
   function setState(state) {
     const el = document.getElementById("live-status");
@@ -154,23 +151,19 @@
   }
 
   function start(root) {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const url = scheme + location.host + root.dataset.liveUrl;
     const catchUp = catchUpper(root.dataset.catchupUrl);
-    let delay = 500;
     setInterval(catchUp, CHECK_MS);
-
-    function connect() {
-      setState("connecting");
-      const socket = new WebSocket(url);
-      const renew = setTimeout(function () { socket.close(); }, RENEW_MS);
-      socket.onopen = function () {
+    window.VigilSocket.keep(root.dataset.liveUrl, {
+      connecting: function () { setState("connecting"); },
+      open: function (socket) {
         setState("live");
-        delay = 500;
         catchUp();
-      };
-      socket.onmessage = function (event) {
-        const data = JSON.parse(event.data);
+        // presence.js says over this socket that the page is here, and when its analyst types.
+        document.dispatchEvent(new CustomEvent("vigil:socket", { detail: { send: function (data) {
+          if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(data));
+        } } }));
+      },
+      message: function (data) {
         if (data.type === "message") {
           // Numbered past the next one expected: some were lost on the way; fetch them.
           const gap = data.seq && data.seq > heldSeq() + 1;
@@ -181,21 +174,20 @@
         else if (data.type === "copilot" && window.htmx) window.htmx.trigger(document.body, "vigil:copilot");
         else if (data.type === "piece") appendPiece(data.suggestion, data.text);
         else if (data.type === "refetch") catchUp();
+        else if (data.type === "presence") {
+          document.dispatchEvent(new CustomEvent("vigil:presence", { detail: { people: data.people } }));
+        }
         else if (data.type === "merged") {
           showMerged(data.into, data.url);
           if (window.htmx) window.htmx.trigger(document.body, "vigil:changed");
         }
-      };
-      socket.onclose = function (event) {
-        clearTimeout(renew);
-        // 4401/4403: not logged in or no access; retrying cannot help.
-        if (event.code === 4401 || event.code === 4403) { setState("denied"); return; }
-        setState("offline");
-        setTimeout(connect, delay);
-        delay = Math.min(delay * 2, 15000);
-      };
-    }
-    connect();
+      },
+      close: function (event, denied) {
+        // Those shown as here are not known any more; the next connection tells again.
+        document.dispatchEvent(new CustomEvent("vigil:presence", { detail: { people: [] } }));
+        setState(denied ? "denied" : "offline");
+      },
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -3,7 +3,6 @@
 // (without script the bell is a link to the notifications page).
 (function () {
   "use strict";
-  const RENEW_MS = 6 * 3600 * 1000; // rejoin well before the server forgets the group
 
   function showCount(bell, unread) {
     const count = bell.querySelector(".bell-count");
@@ -33,25 +32,18 @@
     if (open) loadMenu(bell);
   }
 
-  function connect(bell, delay) {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const socket = new WebSocket(scheme + location.host + bell.dataset.notificationsSocket);
-    const renew = setTimeout(function () { socket.close(); }, RENEW_MS);
-    socket.onopen = function () { bell.dataset.live = "1"; delay = 500; };
-    socket.onmessage = function (event) {
-      const data = JSON.parse(event.data);
-      if (data.type !== "count") return;
-      const before = parseInt(bell.dataset.unread || "-1", 10);
-      showCount(bell, data.unread);
-      // An open menu shows what arrived (not what was just marked read: it shows that itself).
-      if (isOpen(bell) && data.unread > before) loadMenu(bell);
-    };
-    socket.onclose = function (event) {
-      clearTimeout(renew);
-      bell.dataset.live = "0";
-      if (event.code === 4401 || event.code === 4403) return; // retrying cannot help
-      setTimeout(function () { connect(bell, Math.min(delay * 2, 15000)); }, delay);
-    };
+  function listen(bell) {
+    window.VigilSocket.keep(bell.dataset.notificationsSocket, {
+      open: function () { bell.dataset.live = "1"; },
+      message: function (data) {
+        if (data.type !== "count") return;
+        const before = parseInt(bell.dataset.unread || "-1", 10);
+        showCount(bell, data.unread);
+        // An open menu shows what arrived (not what was just marked read: it shows that itself).
+        if (isOpen(bell) && data.unread > before) loadMenu(bell);
+      },
+      close: function () { bell.dataset.live = "0"; },
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -71,6 +63,6 @@
         button.focus();
       }
     });
-    connect(bell, 500);
+    listen(bell);
   });
 })();

@@ -29,6 +29,7 @@ def test_it_counts_entries_by_status_and_source(dataset, manager, scope_for):
         "Written by hand": 1,
         "Imported": 1,
         "Learned from tickets": 2,
+        "A team's macro": 0,
     }
     assert (mix.learned_in_range, mix.imported_in_range) == (2, 0)
 

@@ -151,7 +151,7 @@ def test_attachments_are_kept_by_their_content_and_refusals_said(post_mail):
     # Named .pdf and declared application/pdf, but it is text: kept as what it is.
     assert files["evil.pdf"].content_type == "text/plain"
     note = MessageEmail.objects.get(message_id=data["message"]).error
-    assert "winmail.dat: files of type application/octet-stream are not kept" in note
+    assert "winmail.dat: files of type application/octet-stream are not accepted" in note
 
 
 def test_an_attachment_over_the_limit_is_not_kept(post_mail, settings):
@@ -160,7 +160,7 @@ def test_an_attachment_over_the_limit_is_not_kept(post_mail, settings):
     kept = Attachment.objects.filter(message_id=data["message"])
     assert [a.name for a in kept] == ["evil.pdf"]  # 52 bytes
     note = MessageEmail.objects.get(message_id=data["message"]).error
-    assert "invoice.pdf: 73\xa0bytes is over the limit of 60\xa0bytes" in note
+    assert "invoice.pdf: 73\xa0bytes is over the limit of 60\xa0bytes." in note
 
 
 def test_a_10_mb_mail_lands(post_mail, settings):

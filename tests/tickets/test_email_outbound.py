@@ -3,10 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import CustomerFactory
+from tests.tickets.test_attachments import PDF, PNG
 from tickets import mail, services, tasks
 from tickets.models import Message, MessageEmail
 
@@ -239,3 +241,37 @@ def test_a_persons_reply_through_the_api_is_emailed_a_service_accounts_is_not(
     assert MessageEmail.objects.filter(message=mailed, status="sent").exists()
     assert not MessageEmail.objects.filter(message=not_mailed).exists()
     assert len(smtp_server.mails) == 1
+
+
+def test_a_public_replys_files_go_with_its_email(smtp_server, send_reply, ticket, media_root):
+    files = [
+        SimpleUploadedFile("invoice.pdf", PDF, content_type="text/html"),
+        SimpleUploadedFile("screen.png", PNG),
+    ]
+    message = send_reply(ticket, "Your invoice and a screenshot.", attachments=files)
+    assert message.attachments.count() == 2
+    [received] = smtp_server.mails
+    parts = {part.get_filename(): part for part in received.iter_attachments()}
+    assert set(parts) == {"invoice.pdf", "screen.png"}
+    # Sent as the type read from the content, whatever the browser said it was.
+    assert parts["invoice.pdf"].get_content_type() == "application/pdf"
+    assert parts["invoice.pdf"].get_content() == PDF
+    assert parts["screen.png"].get_content() == PNG
+    assert "Your invoice and a screenshot." in received.get_body(("plain",)).get_content()
+
+
+def test_an_internal_notes_files_are_never_emailed(smtp_server, send_reply, ticket, media_root):
+    note = send_reply(
+        ticket,
+        "Host log, for us",
+        internal="on",
+        attachments=[SimpleUploadedFile("host.log", b"hypervisor-7 crashed")],
+    )
+    assert note.internal
+    assert note.attachments.get().name == "host.log"
+    assert not MessageEmail.objects.exists()
+    # Nor does a later public reply carry them.
+    send_reply(ticket, "We are on it.")
+    [received] = smtp_server.mails
+    assert list(received.iter_attachments()) == []
+    assert "hypervisor-7" not in received.as_string()

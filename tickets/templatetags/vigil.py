@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.html import format_html
@@ -65,3 +66,9 @@ def sla_clock(ticket: object) -> str:
         due,
         clock.text,
     )
+
+
+@register.simple_tag
+def attachment_max_bytes() -> int:
+    """The size limit of one attachment, for the file picker's early warning."""
+    return int(settings.VIGIL_ATTACHMENT_MAX_BYTES)

@@ -1,0 +1,138 @@
+"""A team's macros as knowledge: kept with the macro, cited and filled by the copilot, taught
+by the replies sent with them, changed only through the macro."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from copilot import pipeline
+from copilot.models import CopilotRun
+from knowledge import learning, macro_knowledge, services
+from knowledge.models import KnowledgeEntry
+from tests.factories import UserFactory
+from tickets import macro_services
+from tickets import services as ticket_services
+from tickets.models import Message, Ticket
+
+Source, Status = KnowledgeEntry.Source, KnowledgeEntry.Status
+BODY = (
+    "Hi {{ customer_first_name }}, to get back into a server after losing its SSH key, open "
+    "Instances > Access > Reset SSH key and upload a new public key; the server takes it at "
+    "the next boot. Your ticket: {{ ticket_number }}. Best, {{ analyst_name }}"
+)
+
+
+@pytest.fixture
+def admin_user(team):
+    return UserFactory(username="ada", roles=["admin"], teams=[team])
+
+
+@pytest.fixture
+def ssh_macro(admin_user, team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return macro_services.macro_create(
+            actor=admin_user, name="Reset a lost SSH key", body=BODY, team=team, add_tags=["ssh"]
+        )
+
+
+def test_a_team_macro_is_kept_as_an_approved_entry_of_its_team(ssh_macro, team):
+    entry = KnowledgeEntry.objects.get(macro=ssh_macro)
+    assert (entry.source, entry.status, entry.team) == (Source.MACRO, Status.APPROVED, team)
+    assert (entry.question, entry.answer, entry.tags) == ("Reset a lost SSH key", BODY, ["ssh"])
+    assert entry.embedding is not None
+
+
+def test_the_entry_follows_the_macro_and_goes_with_it(
+    ssh_macro, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        macro_services.macro_update(
+            macro=ssh_macro, actor=admin_user, name="Lost SSH key", body="Reset it under Access."
+        )
+    entry = KnowledgeEntry.objects.get(macro=ssh_macro)
+    assert (entry.question, entry.answer) == ("Lost SSH key", "Reset it under Access.")
+    assert KnowledgeEntry.objects.count() == 1
+    macro_services.macro_delete(macro=ssh_macro, actor=admin_user)
+    assert not KnowledgeEntry.objects.exists()
+
+
+def test_a_personal_macro_is_nobody_elses_knowledge(analyst, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        macro_services.macro_create(actor=analyst, name="Mine", body="My own way of saying it.")
+    assert not KnowledgeEntry.objects.exists()
+
+
+def test_a_failing_update_keeps_the_macro_and_the_command_mends_it(
+    admin_user, team, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(macro):
+        raise RuntimeError("embedding model missing")
+
+    monkeypatch.setattr(macro_knowledge, "macro_entry_sync", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        macro = macro_services.macro_create(
+            actor=admin_user, name="Refund", body="Done.", team=team
+        )
+    assert macro.pk
+    assert not KnowledgeEntry.objects.exists()
+    monkeypatch.undo()
+    call_command("sync_macro_knowledge")
+    assert KnowledgeEntry.objects.get(macro=macro).answer == "Done."
+
+
+def test_people_change_the_macro_not_its_entry(ssh_macro, admin_user, client):
+    entry = KnowledgeEntry.objects.get(macro=ssh_macro)
+    with pytest.raises(services.KnowledgeError, match="macro “Reset a lost SSH key”"):
+        services.entry_edit(entry=entry, actor=admin_user, question="Q", answer="A")
+    with pytest.raises(services.KnowledgeError, match="change the macro"):
+        services.entry_archive(entry=entry, actor=admin_user)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("knowledge:edit", args=[entry.pk]), {"question": "Q", "answer": "A", "tags": ""}
+    )
+    assert response.status_code == 400
+    assert "change the macro" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.answer == BODY
+
+
+def test_the_copilot_offers_the_macro_filled_for_the_ticket(ssh_macro, ticket, team):
+    message, _ = ticket_services.message_create(
+        ticket=ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="I lost the SSH key of my server and cannot log in. How do I reset the SSH key?",
+    )
+    run = pipeline.run(message)
+    assert run.decision == CopilotRun.Decision.SPEAK, run.reason
+    suggestion = run.suggestion
+    assert list(suggestion.citations.all()) == [KnowledgeEntry.objects.get(macro=ssh_macro)]
+    assert suggestion.label == "Macro: Reset a lost SSH key"
+    assert suggestion.text.startswith("Hi Priya, to get back into a server")
+    assert f"Your ticket: #{ticket.pk}." in suggestion.text
+    # Nobody has the ticket yet: signed by the team.
+    assert suggestion.text.endswith("Best, the Compute team")
+    assert "{{" not in suggestion.text
+
+
+def test_a_reply_sent_with_the_macro_teaches_its_entry(ssh_macro, analyst, ticket, reply):
+    ticket_services.message_create(
+        ticket=ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="Locked out after my laptop died, the private key was on it",
+    )
+    sent = reply(ticket, "Reset it under Instances > Access.")
+    macro_services.macros_apply(macros=[ssh_macro], ticket=ticket, actor=analyst, message=sent)
+    ticket_services.ticket_change_status(
+        ticket=ticket, actor=analyst, status=Ticket.Status.RESOLVED
+    )
+    entry = KnowledgeEntry.objects.get(macro=ssh_macro)
+    learned = learning.learn_from_ticket(ticket)
+    assert any(item.entry == entry and item.action == "evidence" for item in learned)
+    entry.refresh_from_db()
+    assert entry.evidence_count == 2
+    assert entry.examples.filter(text__icontains="laptop died").exists()
+    assert entry.sources.filter(message=sent).exists()
+    # Learning again from the same ticket adds nothing.
+    learning.learn_from_ticket(ticket)
+    entry.refresh_from_db()
+    assert entry.evidence_count == 2
