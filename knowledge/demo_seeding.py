@@ -4,9 +4,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from knowledge import importing, learning
+from knowledge.models import KnowledgeEntry
 from tickets.models import Ticket
 
 HANDBOOK = Path(__file__).parent / "demo" / "knowledge.jsonl"
+
+
+def knowledge_is_seeded() -> bool:
+    """The knowledge base has entries besides those kept from macros (which the demo's macros
+    make as soon as they are saved): the demo's knowledge was seeded, or someone else's is
+    there."""
+    return KnowledgeEntry.objects.exclude(source=KnowledgeEntry.Source.MACRO).exists()
 
 
 def handbook_import() -> int:

@@ -31,7 +31,6 @@ from copilot import pipeline
 from copilot import services as copilot_services
 from copilot.models import CopilotRun, Suggestion
 from knowledge import demo_seeding, learning
-from knowledge.models import KnowledgeEntry
 from replay import labels
 from replay.isolation import quiet_side_effects
 from replay.reading import Conversation, Turn, read_conversations
@@ -64,7 +63,7 @@ class Seeded:
 
 def history_is_seeded() -> bool:
     """Knowledge exists: the history (or the demo's knowledge without it) was seeded."""
-    return KnowledgeEntry.objects.exists()
+    return demo_seeding.knowledge_is_seeded()
 
 
 class DemoHistory(Replayer):
@@ -207,16 +206,19 @@ def seed_history(*, now: dt.datetime | None = None, path: Path = HISTORY) -> See
     extras = _extras(path)
     start = min(conv.turns[0].at for conv in conversations if conv.turns[0].at) + shift
     fresh = not Ticket.objects.exists()
-    steps = seeding.demo_plan(now=now) if fresh else []
-    done = Seeded(conversations=len(conversations), tickets=seeding.tickets_in(steps))
-    player = DemoHistory(extras=extras, shift=shift)
-    player.curated_until = now - UNCURATED
+    done = Seeded(conversations=len(conversations))
     with (
         quiet_side_effects(local_engine=True),
         live_receivers_muted(),
         embedding.reusing(),
         time_machine.travel(start - dt.timedelta(days=1), tick=False) as clock,
     ):
+        # The teams, accounts, customers and macros (with the entries kept from the macros)
+        # date from before the history, as the handbook does.
+        steps = seeding.demo_plan(now=now) if fresh else []
+        done.tickets = seeding.tickets_in(steps)
+        player = DemoHistory(extras=extras, shift=shift)
+        player.curated_until = now - UNCURATED
         demo_seeding.handbook_import()
         player.prefetch(conversations)
         played: set[int] = set()

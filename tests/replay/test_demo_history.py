@@ -10,10 +10,11 @@ from django.utils import timezone
 from copilot.models import CopilotRun, Suggestion
 from dashboards.scope import Scope
 from dashboards.selectors import copilot, knowledge, support
+from knowledge import macro_knowledge
 from knowledge.models import KnowledgeEntry
 from replay import demo_history
 from tests.factories import TicketFactory
-from tickets.models import Message, SatisfactionRating, Ticket
+from tickets.models import Macro, Message, SatisfactionRating, Ticket
 from tickets.seeding import DEMO_RATINGS
 
 State = Suggestion.State
@@ -90,6 +91,10 @@ def shows_trends_over_sixty_days(seeded):
 
 
 def bears_the_time_each_record_would_have_been_made():
+    # The demo's macros (and so the entries kept from them) were there before the history.
+    oldest = Ticket.objects.order_by("created_at").first().created_at
+    assert Macro.objects.exists()
+    assert not Macro.objects.filter(created_at__gte=oldest).exists()
     runs = CopilotRun.objects.select_related("message")
     assert not runs.exclude(created_at=F("message__created_at")).exists()
     # The copilot decided on every customer message as it came, the demo's tickets' included:
@@ -153,3 +158,13 @@ def test_a_history_file_that_cannot_be_read_is_refused(db, tmp_path):
     bad.write_text(json.dumps({"id": "x", "messages": []}) + "\n")
     with pytest.raises(demo_history.HistoryError, match="line 1"):
         demo_history.seed_history(path=bad)
+
+
+def test_the_entries_kept_from_the_demo_macros_do_not_count_as_its_history(db):
+    call_command("seed_demo")
+    # As in `make run`, where each macro's entry is made once the macro is committed.
+    macro_knowledge.macros_sync_all()
+    assert KnowledgeEntry.objects.filter(source=KnowledgeEntry.Source.MACRO).exists()
+    assert not demo_history.history_is_seeded()
+    KnowledgeEntry.objects.create(question="q", answer="a")
+    assert demo_history.history_is_seeded()

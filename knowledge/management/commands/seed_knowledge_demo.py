@@ -3,7 +3,6 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from knowledge import demo_seeding
-from knowledge.models import KnowledgeEntry
 
 
 class Command(BaseCommand):
@@ -13,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if KnowledgeEntry.objects.exists():
+        if demo_seeding.knowledge_is_seeded():
             self.stdout.write("Demo knowledge: the knowledge base is not empty; nothing seeded.")
             return
         created = demo_seeding.handbook_import()
