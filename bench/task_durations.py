@@ -114,7 +114,7 @@ def cold_run(message_id: int) -> float:
 def import_handbook() -> None:
     """The demo's approved handbook, without learning from its tickets (timed below)."""
     from knowledge import importing
-    from knowledge.management.commands.seed_knowledge_demo import DEMO_FILE
+    from knowledge.demo_seeding import HANDBOOK as DEMO_FILE
 
     result = importing.ImportResult()
     rows = importing.read_rows(DEMO_FILE, result.errors)

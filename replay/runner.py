@@ -228,12 +228,31 @@ def live_receivers_muted() -> Iterator[None]:
                 signal.sender_receivers_cache.clear()
 
 
+@dataclass
+class Playing:
+    """A conversation being replayed, turn by turn."""
+
+    conversation: Conversation
+    result: ConversationResult
+    answers: dict[int, list[str]] | None
+    ticket: Ticket | None = None
+    positions: list[int] = field(default_factory=list)  # ticket message position → turn index
+    next_turn: int = 0
+
+    @property
+    def upcoming(self) -> Turn | None:
+        turns = self.conversation.turns
+        return turns[self.next_turn] if self.next_turn < len(turns) else None
+
+
 class Replayer:
     """Replays conversations one after another, each into its own team (``team`` for lines
     that name none). A team met for the first time is created in the replay's database with
     its live copilot settings and knowledge policy (``settings_of``; a team unknown live takes
     the default team's), so that learning and retrieval stay inside each team exactly as they
     do for live tickets."""
+
+    approval_note = "approved by the replay"
 
     def __init__(
         self,
@@ -242,14 +261,19 @@ class Replayer:
         learn: bool,
         auto_approve: bool,
         settings_of: Mapping[str, TeamSettings] | None = None,
+        account: User | None = None,
     ) -> None:
         self.team = team
         self.teams: dict[str, Team] = {team.slug: team}
         self.settings_of = dict(settings_of or {})
         self.learn = learn
         self.auto_approve = auto_approve
-        self.account, _ = User.objects.get_or_create(
-            username=REPLAY_ACCOUNT, defaults={"first_name": "Replay", "is_active": False}
+        # Who resolves and curates: an inactive account of its own unless one is given.
+        self.account = (
+            account
+            or User.objects.get_or_create(
+                username=REPLAY_ACCOUNT, defaults={"first_name": "Replay", "is_active": False}
+            )[0]
         )
         self.learned_ids: dict[int, str] = {}  # entry pk → "learned:<n>"
         self.learned_count = 0
@@ -261,40 +285,64 @@ class Replayer:
         return self.learned_ids.get(entry.pk) or entry.external_id or f"entry:{entry.pk}"
 
     def replay(self, conversation: Conversation) -> ConversationResult:
+        playing = self.begin(conversation)
+        while playing.upcoming is not None:
+            self.play_turn(playing)
+        return self.end(playing)
+
+    def begin(self, conversation: Conversation) -> Playing:
+        """A conversation about to be replayed; ``play_turn`` then ``end`` replay it. Apart
+        from ``replay``, a caller may interleave the turns of several conversations."""
         result = ConversationResult(
             conversation,
             team=self.team_for(conversation.team).slug,
             links_sent=bool(labels.support_links(conversation)),
         )
         answers = answers_to(conversation) if conversation.has_answer_links else None
-        ticket: Ticket | None = None
-        positions: list[int] = []  # ticket message position → turn index
-        for turn in conversation.turns:
-            if ticket is None and turn.role != "customer":
-                continue  # a ticket starts with its customer; earlier staff lines are not in it
-            body = turn.text[: self.max_chars]
-            if ticket is None:
-                ticket = self._open(conversation, turn, body)
-                message = ticket.messages.get()
-            else:
-                message, _ = ticket_services.message_create(
-                    ticket=ticket,
-                    kind=KIND_OF_ROLE[turn.role],
-                    body=body,
-                    author_name=turn.author if turn.role != "customer" else ticket.customer.name,
-                )
-            positions.append(turn.index)
-            if turn.role == "customer":
-                run = pipeline.run(message)
-                result.messages.append(self._result(conversation, turn, run, answers))
+        return Playing(conversation, result, answers)
+
+    def play_turn(self, playing: Playing) -> None:
+        """Write the next turn; at a customer message the copilot decides."""
+        conversation, turn = playing.conversation, playing.upcoming
+        if turn is None:
+            return
+        playing.next_turn += 1
+        if playing.ticket is None and turn.role != "customer":
+            return  # a ticket starts with its customer; earlier staff lines are not in it
+        body = turn.text[: self.max_chars]
+        if playing.ticket is None:
+            playing.ticket = self._open(conversation, turn, body)
+            message = playing.ticket.messages.get()
+        else:
+            message = self._write(playing.ticket, turn, body)
+        playing.positions.append(turn.index)
+        if turn.role == "customer":
+            run = pipeline.run(message)
+            playing.result.messages.append(self._result(conversation, turn, run, playing.answers))
+
+    def end(self, playing: Playing) -> ConversationResult:
+        """The conversation is over: label its candidates, resolve and learn when it was."""
+        result, ticket = playing.result, playing.ticket
         _label_candidates(result)
-        if ticket is not None and conversation.resolved:
-            ticket_services.ticket_change_status(
-                ticket=ticket, actor=self.account, status=Ticket.Status.RESOLVED
-            )
+        if ticket is not None and playing.conversation.resolved:
+            self._resolve(ticket)
             if self.learn:
-                result.learned = self._learn(conversation, ticket, positions)
+                result.learned = self._learn(playing.conversation, ticket, playing.positions)
         return result
+
+    def _write(self, ticket: Ticket, turn: Turn, body: str) -> Message:
+        message, _ = ticket_services.message_create(
+            ticket=ticket,
+            kind=KIND_OF_ROLE[turn.role],
+            body=body,
+            author_name=turn.author if turn.role != "customer" else ticket.customer.name,
+        )
+        return message
+
+    def _resolve(self, ticket: Ticket) -> None:
+        ticket_services.ticket_change_status(
+            ticket=ticket, actor=self.account, status=Ticket.Status.RESOLVED
+        )
 
     def prefetch(self, conversations: Sequence[Conversation]) -> None:
         """Embed in one model call what replaying ``conversations`` will embed, as far as it
@@ -452,7 +500,7 @@ class Replayer:
         related = entry.related_entry
         if related is None:
             knowledge_services.entry_approve(
-                entry=entry, actor=self.account, note="approved by the replay"
+                entry=entry, actor=self.account, note=self.approval_note
             )
             return "approved", None
         if entry.relation == KnowledgeEntry.Relation.DUPLICATE:

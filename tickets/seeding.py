@@ -1,7 +1,10 @@
 """The demo: teams of a cloud platform's support, accounts for each role, believable tickets."""
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +41,39 @@ def demo_is_seeded() -> bool:
     return Ticket.objects.exists()
 
 
+@dataclass
+class Step:
+    """One thing a demo ticket goes through, at its time: opened, a message, its end state.
+    ``run`` returns the message it wrote, if any."""
+
+    at: dt.datetime
+    kind: str  # open, customer, analyst, note, system, finish
+    run: Callable[[], Message | None]
+    holder: dict[str, Ticket]  # the ticket, once opened
+    author: User | None = None
+    body: str = ""
+
+    @property
+    def ticket(self) -> Ticket | None:
+        return self.holder.get("ticket")
+
+
 @transaction.atomic
 def seed_demo(*, password: str | None = None, now: dt.datetime | None = None) -> int:
     """Create the demo teams, accounts and tickets. Returns the number of tickets made."""
+    steps = demo_plan(password=password, now=now)
+    for step in steps:
+        step.run()
+    return tickets_in(steps)
+
+
+def tickets_in(steps: list[Step]) -> int:
+    return sum(1 for step in steps if step.kind == "open")
+
+
+def demo_plan(*, password: str | None = None, now: dt.datetime | None = None) -> list[Step]:
+    """Create the demo teams, accounts and macros; return the steps that write its tickets,
+    ticket after ticket (each ticket's steps in the order of their times)."""
     password = password or settings.VIGIL_DEMO_PASSWORD
     now = now or timezone.now()
     teams = _teams()
@@ -50,10 +83,12 @@ def seed_demo(*, password: str | None = None, now: dt.datetime | None = None) ->
         c["email"]: services.customer_get_or_create(name=c["name"], email=c["email"])
         for c in data["customers"]
     }
-    for spec in data["tickets"]:
-        _ticket(spec, teams, customers, users, now)
     _macros(teams, users)
-    return len(data["tickets"])
+    return [
+        step
+        for spec in data["tickets"]
+        for step in _ticket_steps(spec, teams, customers, users, now)
+    ]
 
 
 def _teams() -> dict[str, Team]:
@@ -85,40 +120,60 @@ def _accounts(teams: dict[str, Team], password: str) -> dict[str, User]:
     return users
 
 
-def _ticket(
+def _ticket_steps(
     spec: dict[str, Any],
     teams: dict[str, Team],
     customers: dict[str, Any],
     users: dict[str, User],
     now: dt.datetime,
-) -> Ticket:
+) -> list[Step]:
     opened = now - dt.timedelta(hours=spec["opened_hours_ago"])
     first, *rest = spec["messages"]
-    ticket = services.ticket_create(
-        team=teams[spec["team"]],
-        customer=customers[spec["customer"]],
-        subject=spec["subject"],
-        body=first["text"],
-        priority=Ticket.Priority[spec["priority"].upper()],
-        at=opened,
-    )
     staff = users.get(spec.get("assignee") or "") or users["analyst"]
+    holder: dict[str, Ticket] = {}
+
+    def open_ticket() -> Message:
+        holder["ticket"] = services.ticket_create(
+            team=teams[spec["team"]],
+            customer=customers[spec["customer"]],
+            subject=spec["subject"],
+            body=first["text"],
+            priority=Ticket.Priority[spec["priority"].upper()],
+            at=opened,
+        )
+        return holder["ticket"].messages.get()
+
+    steps = [Step(opened, "open", open_ticket, holder, body=first["text"])]
     last_at = opened
     for item in rest:
         at = min(opened + dt.timedelta(minutes=item["after_minutes"]), now)
         last_at = max(last_at, at)
-        _message(ticket, item, staff, at)
-    if spec.get("assignee"):
-        ticket.assignee = users[spec["assignee"]]
-        ticket.save(update_fields=["assignee"])
-    if spec.get("tags"):
-        ticket.tags = services.normalise_tags(spec["tags"])
-        ticket.save(update_fields=["tags"])
-    _reach_status(ticket, spec["status"], staff, last_at, now)
-    if spec["subject"] in DEMO_RATINGS:
-        rating, comment = DEMO_RATINGS[spec["subject"]]
-        rating_services.rating_save(ticket=ticket, rating=rating, comment=comment)
-    return ticket
+        steps.append(
+            Step(
+                at,
+                item["role"],
+                functools.partial(_message, holder, item, staff, at),
+                holder,
+                author=None if item["role"] in ("customer", "system") else staff,
+                body=item["text"],
+            )
+        )
+
+    def finish(end: dt.datetime = last_at) -> None:
+        ticket = holder["ticket"]
+        if spec.get("assignee"):
+            ticket.assignee = users[spec["assignee"]]
+            ticket.save(update_fields=["assignee"])
+        if spec.get("tags"):
+            ticket.tags = services.normalise_tags(spec["tags"])
+            ticket.save(update_fields=["tags"])
+        _reach_status(ticket, spec["status"], staff, end, now)
+        if spec["subject"] in DEMO_RATINGS:
+            rating, comment = DEMO_RATINGS[spec["subject"]]
+            rating_services.rating_save(ticket=ticket, rating=rating, comment=comment)
+
+    steps.append(Step(last_at, "finish", finish, holder))
+    return steps
 
 
 # What some customers said of their resolved tickets (subject → rating, comment).
@@ -137,10 +192,13 @@ DEMO_RATINGS = {
 }
 
 
-def _message(ticket: Ticket, item: dict[str, Any], staff: User, at: dt.datetime) -> None:
+def _message(
+    holder: dict[str, Ticket], item: dict[str, Any], staff: User, at: dt.datetime
+) -> Message:
+    ticket = holder["ticket"]
     role = item["role"]
     if role == "customer":
-        services.message_create(
+        message, _ = services.message_create(
             ticket=ticket,
             kind=Message.Kind.CUSTOMER,
             body=item["text"],
@@ -148,7 +206,7 @@ def _message(ticket: Ticket, item: dict[str, Any], staff: User, at: dt.datetime)
             at=at,
         )
     elif role == "system":
-        services.message_create(
+        message, _ = services.message_create(
             ticket=ticket,
             kind=Message.Kind.SYSTEM,
             body=item["text"],
@@ -156,7 +214,7 @@ def _message(ticket: Ticket, item: dict[str, Any], staff: User, at: dt.datetime)
             at=at,
         )
     else:
-        services.message_create(
+        message, _ = services.message_create(
             ticket=ticket,
             kind=Message.Kind.ANALYST,
             body=item["text"],
@@ -165,6 +223,7 @@ def _message(ticket: Ticket, item: dict[str, Any], staff: User, at: dt.datetime)
             internal=role == "note",
             at=at,
         )
+    return message
 
 
 def _reach_status(

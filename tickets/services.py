@@ -2,7 +2,7 @@
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -566,11 +566,14 @@ def ticket_mark_read(*, ticket: Ticket, user: User) -> None:
     )
 
 
-def tickets_auto_close(*, older_than: dt.timedelta) -> int:
-    """Close tickets that stayed resolved for ``older_than``. Returns how many were closed."""
+def tickets_auto_close(*, older_than: dt.timedelta, among: Iterable[int] | None = None) -> int:
+    """Close tickets that stayed resolved for ``older_than`` (only those of ids ``among``,
+    when given). Returns how many were closed."""
     cutoff = timezone.now() - older_than
     closed = 0
     stale = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff)
+    if among is not None:
+        stale = stale.filter(pk__in=list(among))
     for ticket_id in stale.values_list("pk", flat=True):
         with transaction.atomic():
             ticket = Ticket.objects.select_for_update().get(pk=ticket_id)

@@ -293,7 +293,7 @@ def prepare(env: dict[str, str], *, demo: bool) -> None:
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     steps = [["migrate", "--no-input", "-v", "0"], ["collectstatic", "--no-input", "-v", "0"]]
     if demo:
-        steps += [["seed_demo"], ["seed_knowledge_demo"]]
+        steps += [["seed_demo_history"]]
     for step in steps:
         subprocess.run([*manage, *step], env=env, check=True, cwd=BASE_DIR)  # noqa: S603
 

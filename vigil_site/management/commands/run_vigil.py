@@ -46,8 +46,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"]:
-            call_command("seed_demo")
-            call_command("seed_knowledge_demo")
+            # The demo's tickets among 60 days of history (seed_demo alone: without it).
+            call_command("seed_demo_history")
         self._banner(options["host"], port, options["verbose"])
         env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL}
         if not options["verbose"]:
