@@ -52,7 +52,9 @@ def main() -> None:
     parser.add_argument("results")
     parser.add_argument("--from", dest="start", type=int, default=0)
     parser.add_argument("--prefix", default="ubuntu-factoid-")
+    parser.add_argument("--knowledge", help="the imported knowledge base (JSON lines with ids)")
     args = parser.parse_args()
+    known = {json.loads(line)["id"] for line in _lines(args.knowledge)} if args.knowledge else None
     conversations = [json.loads(line) for line in _lines(args.conversations)]
     scored = {c["id"]: answered(c) for c in conversations[args.start :]}
     rows = [json.loads(line) for line in _lines(args.results)]
@@ -61,18 +63,10 @@ def main() -> None:
     ]
     spoken = [r for r in decisions if r["decision"] == "speak" and r.get("kind") == "answer"]
     false = [r for r in spoken if r["message"] not in scored[r["conversation"]]]
-    turns = spoken_on = first = ranked = 0
-    for row in decisions:
-        called = {n for n in scored[row["conversation"]].get(row["message"], set()) if n}
-        if not called:
-            continue
-        wanted = {args.prefix + name for name in called}
-        turns += 1
-        candidates = sorted(row.get("candidates") or [], key=lambda c: -c["probability"])
-        ranked += bool(candidates) and candidates[0]["citation"] in wanted
-        if row in spoken:
-            spoken_on += 1
-            first += bool(row["citations"]) and row["citations"][0] in wanted
+    figures = _factoid_figures(decisions, spoken, scored, args.prefix, None)
+    if known is not None:
+        in_kb = _factoid_figures(decisions, spoken, scored, args.prefix, known)
+        figures.update({f"{name}_in_kb": value for name, value in in_kb.items()})
     print(
         json.dumps(
             {
@@ -81,14 +75,42 @@ def main() -> None:
                 "answer_suggestions": len(spoken),
                 "false_interruptions": round(len(false) / max(len(decisions), 1), 4),
                 "spoke_where_a_helper_answered": round(1 - len(false) / max(len(spoken), 1), 3),
-                "factoid_turns": turns,
-                "factoid_turns_spoken_on": spoken_on,
-                "factoid_first_spoken": round(first / spoken_on, 3) if spoken_on else None,
-                "factoid_first_ranked": round(ranked / turns, 3) if turns else None,
+                **figures,
             },
             indent=1,
         )
     )
+
+
+def _factoid_figures(
+    decisions: list[dict],
+    spoken: list[dict],
+    scored: dict[str, dict[int, set[str]]],
+    prefix: str,
+    known: set[str] | None,
+) -> dict:
+    """The factoid figures over the turns a helper answered by calling a factoid (only those
+    in ``known``, when given)."""
+    turns = spoken_on = first = ranked = 0
+    for row in decisions:
+        called = {n for n in scored[row["conversation"]].get(row["message"], set()) if n}
+        wanted = {prefix + name for name in called}
+        if known is not None:
+            wanted &= known
+        if not wanted:
+            continue
+        turns += 1
+        candidates = sorted(row.get("candidates") or [], key=lambda c: -c["probability"])
+        ranked += bool(candidates) and candidates[0]["citation"] in wanted
+        if row in spoken:
+            spoken_on += 1
+            first += bool(row["citations"]) and row["citations"][0] in wanted
+    return {
+        "factoid_turns": turns,
+        "factoid_turns_spoken_on": spoken_on,
+        "factoid_first_spoken": round(first / spoken_on, 3) if spoken_on else None,
+        "factoid_first_ranked": round(ranked / turns, 3) if turns else None,
+    }
 
 
 if __name__ == "__main__":
