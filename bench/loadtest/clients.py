@@ -19,18 +19,9 @@ from typing import Any
 
 import aiohttp
 
+from bench.customer_questions import QUESTIONS
 from bench.loadtest.report import Post
 
-QUESTIONS = [
-    "My VM does not boot after I resized it, the console shows a kernel panic. What can I do?",
-    "How do I attach a second volume to my instance?",
-    "Is there an update on this?",
-    "The snapshot of my disk has been pending for an hour, is that normal?",
-    "Thanks, I will try that.",
-    "I cannot reach my server over SSH since this morning, the connection times out.",
-    "How can I increase the quota of vCPUs for my project?",
-    "ok",
-]
 REPLIES = [
     "Thanks, we are looking into it and will get back to you shortly.",
     "Could you send us the instance id and the time it happened?",
