@@ -98,6 +98,7 @@ def _detail_context(
         "revisions": entry.revisions.select_related("ticket")[:50],
         "form": form or forms.EntryForm(initial=initial),
         "curator": roles.can_curate(request.user),
+        "can_administer": roles.can_administer(request.user),
     }
 
 
