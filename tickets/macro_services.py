@@ -80,16 +80,24 @@ def macro_fill(*, macro: Macro, ticket: Ticket, actor: User, portal_link: str) -
     return placeholders.fill(macro.body, context)
 
 
-def macro_text_fill(*, body: str, ticket: Ticket) -> str:
+PORTAL_LINK_WITHHELD = "your ticket's page in our support portal"
+
+
+def macro_text_fill(*, body: str, ticket: Ticket, with_portal_link: bool = True) -> str:
     """A macro's body filled for ``ticket`` when the copilot offers it: the portal link as the
     customer's email gives it, the analyst's name as the ticket's assignee, or the team's name
-    when nobody has the ticket yet."""
-    token = selectors.portal_token_for(ticket)
+    when nobody has the ticket yet. Without ``with_portal_link`` (text going to an LLM
+    provider), the customer's private link is named, not given."""
+    if with_portal_link:
+        token = selectors.portal_token_for(ticket)
+        link = settings.VIGIL_PUBLIC_URL + reverse("portal:ticket", args=[token])
+    else:
+        link = PORTAL_LINK_WITHHELD
     context = placeholders.Context(
         customer_name=ticket.customer.name,
         ticket_id=ticket.pk,
         ticket_subject=ticket.subject,
-        portal_link=settings.VIGIL_PUBLIC_URL + reverse("portal:ticket", args=[token]),
+        portal_link=link,
         analyst=ticket.assignee,
         team_name=ticket.team.name,
     )

@@ -60,10 +60,11 @@ def _numbered(entries: list[KnowledgeEntry], ticket: Ticket) -> list[dict[str, A
 
 
 def _answer(entry: KnowledgeEntry, ticket: Ticket) -> str:
-    """The entry's answer; a team macro's filled for the ticket, as the local engine offers it."""
+    """The entry's answer; a team macro's filled for the ticket, as the local engine offers it,
+    except the customer's private portal link, which the LLM provider is not given."""
     if entry.macro_id is None:
         return entry.answer
-    return macro_services.macro_text_fill(body=entry.answer, ticket=ticket)
+    return macro_services.macro_text_fill(body=entry.answer, ticket=ticket, with_portal_link=False)
 
 
 def assess(state: RunState) -> None:

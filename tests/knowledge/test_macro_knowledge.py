@@ -149,3 +149,19 @@ def test_the_demos_macros_do_not_stop_its_handbook_being_seeded(db, capsys):
     assert KnowledgeEntry.objects.filter(source=Source.IMPORTED, status=Status.APPROVED).exists()
     call_command("seed_knowledge_demo")
     assert "nothing seeded" in capsys.readouterr().out
+
+
+def test_the_llm_is_given_the_macro_filled_but_not_the_customers_private_link(
+    ssh_macro, ticket, admin_user, django_capture_on_commit_callbacks
+):
+    from copilot.pipeline import llm_steps
+
+    with django_capture_on_commit_callbacks(execute=True):
+        macro_services.macro_update(
+            macro=ssh_macro, actor=admin_user, body="Hi {{ customer_name }}, see {{ portal_link }}"
+        )
+    entry = KnowledgeEntry.objects.get(macro=ssh_macro)
+    (given,) = llm_steps._numbered([entry], ticket)
+    assert given["answer"] == f"Hi Priya Raman, see {macro_services.PORTAL_LINK_WITHHELD}"
+    shown = macro_services.macro_text_fill(body=entry.answer, ticket=ticket)
+    assert "/support/t/" in shown
