@@ -2,11 +2,9 @@
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import reverse
 
 from core import roles
 from tickets import placeholders, selectors, services
@@ -88,16 +86,11 @@ def macro_text_fill(*, body: str, ticket: Ticket, with_portal_link: bool = True)
     customer's email gives it, the analyst's name as the ticket's assignee, or the team's name
     when nobody has the ticket yet. Without ``with_portal_link`` (text going to an LLM
     provider), the customer's private link is named, not given."""
-    if with_portal_link:
-        token = selectors.portal_token_for(ticket)
-        link = settings.VIGIL_PUBLIC_URL + reverse("portal:ticket", args=[token])
-    else:
-        link = PORTAL_LINK_WITHHELD
     context = placeholders.Context(
         customer_name=ticket.customer.name,
         ticket_id=ticket.pk,
         ticket_subject=ticket.subject,
-        portal_link=link,
+        portal_link=selectors.portal_url(ticket) if with_portal_link else PORTAL_LINK_WITHHELD,
         analyst=ticket.assignee,
         team_name=ticket.team.name,
     )

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -84,8 +83,7 @@ def compose(mail: MessageEmail) -> EmailMessage:
     and the reply's files."""
     message = mail.message
     ticket = message.ticket
-    token = selectors.portal_token_for(ticket)
-    link = settings.VIGIL_PUBLIC_URL + reverse("portal:ticket", args=[token])
+    link = selectors.portal_url(ticket)
     body = render_to_string(
         "tickets/email/reply.txt", {"message": message, "ticket": ticket, "link": link}
     )

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from core.api import PAGE_PARAMETERS, ApiPagination, ApiRequest, BaseApi, paginated
+from core.api import PAGE_PARAMETERS, ApiRequest, BaseApi, paginated, paginated_response
 from tickets import access, saved_view_services, selectors
 from tickets.models import SavedView
 
@@ -51,11 +51,10 @@ class SavedViewListApi(BaseApi):
         responses=paginated(SavedViewSerializer, "SavedViewPage"),
     )
     def get(self, request: ApiRequest) -> Response:
-        paginator = ApiPagination()
         views = selectors.saved_views_for_user(request.user)
-        page = paginator.paginate_queryset(views, request, view=self)
-        data = SavedViewSerializer(page, many=True, context={"request": request}).data
-        return paginator.get_paginated_response(data)
+        return paginated_response(
+            request=request, view=self, queryset=views, serializer_class=SavedViewSerializer
+        )
 
 
 class SavedViewCreateApi(BaseApi):

@@ -3,11 +3,13 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.http import QueryDict
+from django.urls import reverse
 
 from core import roles
 from tickets import sla
@@ -81,6 +83,16 @@ def ticket_ids_for_user(user: AnyUser, ticket_ids: Iterable[int]) -> set[int]:
 
 def portal_token_for(ticket: Ticket) -> str:
     return signing.Signer(salt=PORTAL_SALT).sign(str(ticket.public_id))
+
+
+def portal_path(ticket: Ticket) -> str:
+    """The path of the customer's private page of ``ticket``."""
+    return reverse("portal:ticket", args=[portal_token_for(ticket)])
+
+
+def portal_url(ticket: Ticket) -> str:
+    """That page's address where no request is at hand (email, the copilot): VIGIL_PUBLIC_URL."""
+    return settings.VIGIL_PUBLIC_URL + portal_path(ticket)
 
 
 def ticket_get_for_portal(token: str) -> Ticket:

@@ -29,7 +29,7 @@ from tickets import (
     services,
 )
 from tickets.models import Message, Ticket
-from tickets.selectors import MAX_SEQ, parse_int
+from tickets.selectors import MAX_SEQ, parse_int, portal_path
 
 
 @require_GET
@@ -357,10 +357,6 @@ def _fresh_token() -> dict[str, str]:
 
 def ticket_url(ticket: Ticket) -> str:
     return reverse("tickets:detail", args=[ticket.pk])
-
-
-def portal_path(ticket: Ticket) -> str:
-    return reverse("portal:ticket", args=[selectors.portal_token_for(ticket)])
 
 
 @require_GET
