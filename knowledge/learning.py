@@ -1,6 +1,8 @@
 """Learning from a resolved ticket: extract, redact, place next to what is already known.
 
 Each candidate is compared with the team's approved and proposed entries:
+- the same links as an entry's answer, or nearly the same words and links as an approved
+  entry's answer (a stock answer pasted into a reply): it adds evidence to that entry;
 - nearly the same question and answer as an existing entry: it adds evidence to that entry;
 - close, but not the same: proposed, linked to the entry it may duplicate or contradict;
 - otherwise: proposed as new knowledge.
@@ -93,8 +95,8 @@ def texts_to_embed(
     before: an answer sending the customer to those same pages most likely joins the entry
     the first one made, which needs only its example embedded. With ``answers`` (entries
     will be approved at once, and the copilot then embeds each answer), new answers too.
-    Without ``repeats`` (the team has no approved entry a message could repeat), not the
-    support messages."""
+    Without ``repeats`` (the team has no approved entry a message or an answer could
+    repeat), not the support messages, and not the answers unless ``answers``."""
     if llm.llm_configured("extract"):
         return []
     texts = []
@@ -107,7 +109,7 @@ def texts_to_embed(
         if not (links and links_seen is not None and links in links_seen):
             # As _place embeds them.
             texts += [services.embedding_text(candidate.question, candidate.answer), example]
-            if answers:
+            if answers or repeats:
                 texts.append(candidate.answer.strip())
         if links and links_seen is not None:
             links_seen.add(links)
@@ -155,12 +157,10 @@ def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learn
     results = []
     for (i, _body), vector in zip(repeats, vectors, strict=True):
         message = messages[i]
-        sims = index.entries.similarities(example_index.unit(vector))
-        best = int(np.argmax(sims))
-        if not np.isfinite(sims[best]) or sims[best] < REPEATS_ANSWER:
+        pk = _repeated_entry(index, vector)
+        if pk is None:
             continue
         asked = _asked_before(messages, i)
-        pk = index.entries.owner[best]
         if asked is None or KnowledgeSource.objects.filter(entry_id=pk, message=message).exists():
             continue
         example = extraction.plain_question(asked.body, names)
@@ -171,6 +171,36 @@ def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learn
             )
         results.append(Learned(entry, "evidence"))
     return results
+
+
+def _repeated_entry(index: example_index.ScopeIndex, vector: Sequence[float]) -> int | None:
+    """The approved entry of ``index`` whose answer the text embedded as ``vector`` repeats."""
+    if not len(index.entries):
+        return None
+    sims = index.entries.similarities(example_index.unit(vector))
+    best = int(np.argmax(sims))
+    if not np.isfinite(sims[best]) or sims[best] < REPEATS_ANSWER:
+        return None
+    return int(index.entries.owner[best])
+
+
+def _entry_repeated_by(answer: str, ticket: Ticket) -> KnowledgeEntry | None:
+    """The team's approved entry that ``answer`` repeats: nearly the same words and the same
+    links (none, or the same pages). An analyst pasting the team's stock answer, or its core,
+    into a reply teaches that entry another question rather than a copy of it."""
+    index = example_index.for_team(ticket.team)
+    if not len(index.entries):
+        return None
+    [vector] = embedding.embed([answer.strip()])
+    pk = _repeated_entry(index, vector)
+    entry = None if pk is None else KnowledgeEntry.objects.filter(pk=pk).first()
+    if (
+        entry is None
+        or entry.status != Status.APPROVED
+        or links_in(entry.answer) != links_in(answer)
+    ):
+        return None
+    return entry
 
 
 def _macro_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learned]:
@@ -232,6 +262,13 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
                 entry=same_links, ticket=ticket, messages=sources, example=example
             )
             _maybe_auto_approve(entry, ticket)
+        return Learned(entry, "evidence")
+    repeated = _entry_repeated_by(candidate.answer, ticket)
+    if repeated is not None:
+        with _all_or_nothing():
+            entry = services.entry_add_evidence(
+                entry=repeated, ticket=ticket, messages=sources, example=example
+            )
         return Learned(entry, "evidence")
     question_vector, example_vector = embedding.embed(
         [services.embedding_text(candidate.question, candidate.answer), example]

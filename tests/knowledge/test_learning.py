@@ -282,3 +282,58 @@ def test_a_copilot_message_unlike_any_answer_teaches_nothing(make_ticket, analys
     )
     ticket_services.ticket_change_status(ticket=ticket, actor=analyst, status="resolved")
     assert learning.learn_from_ticket(ticket) == []
+
+
+HANDBOOK_ANSWER = (
+    "Open Account > Quotas, choose the region and the vCPU quota, and request a new limit with "
+    "a short justification. Requests up to 64 vCPUs are approved automatically within minutes."
+)
+
+
+def _handbook_entry(team, answer=HANDBOOK_ANSWER):
+    return services.entry_create(
+        question="How can I raise my vCPU quota?",
+        answer=answer,
+        actor=None,
+        team=team,
+        source=KnowledgeEntry.Source.IMPORTED,
+        status=Status.APPROVED,
+    )
+
+
+def test_an_answer_repeating_an_approved_entry_teaches_it_another_question(
+    make_ticket, analyst, team
+):
+    handbook = _handbook_entry(team)
+    ticket = resolved_ticket(
+        make_ticket,
+        analyst,
+        body="Autoscaling could not add instances last night, the activity log says QuotaExceeded.",
+        answer=f"Hi Priya,\n\n{HANDBOOK_ANSWER}\n\nTomás",
+    )
+
+    learned = learning.learn_from_ticket(ticket)
+
+    assert [(item.entry.pk, item.action) for item in learned] == [(handbook.pk, "evidence")]
+    assert KnowledgeEntry.objects.count() == 1  # no copy of the handbook's answer
+    questions = list(handbook.examples.values_list("text", flat=True))
+    assert any("activity log says QuotaExceeded" in q for q in questions)
+    assert learning.learn_from_ticket(ticket)[0].action == "skipped"  # once only
+
+
+def test_the_same_words_sending_the_customer_elsewhere_are_another_answer(
+    make_ticket, analyst, team
+):
+    handbook = _handbook_entry(team, answer=f"{HANDBOOK_ANSWER} See {ARTICLE}")
+    ticket = resolved_ticket(
+        make_ticket,
+        analyst,
+        body="Autoscaling could not add instances last night, the activity log says QuotaExceeded.",
+        answer=f"{HANDBOOK_ANSWER} See https://help.example.com/articles/gpu-quotas",
+    )
+
+    [learned] = learning.learn_from_ticket(ticket)
+
+    assert learned.entry.pk != handbook.pk
+    assert learned.action in {"created", "related"}
+    assert not handbook.examples.filter(text__icontains="QuotaExceeded").exists()

@@ -70,6 +70,10 @@ def shows_trends_over_sixty_days(seeded):
     assert days_with_values(activity, "spoke") >= 25
     assert days_with_values(activity, "silent") >= 30
     assert activity.runs == CopilotRun.objects.count() >= lines
+    # The history's answers taught the handbook's entries how customers ask: the copilot
+    # speaks on most questions it has an answer for (73 % of runs were silent before).
+    assert activity.silence_rate is not None
+    assert activity.silence_rate < 0.65
     assert activity.llm_calls == 0  # the local engine, as the demo's copilot ran then
     assert not CopilotRun.objects.filter(reason="copilot error").exists()
 
@@ -111,7 +115,7 @@ def bears_the_time_each_record_would_have_been_made():
     assert learned.filter(status=KnowledgeEntry.Status.APPROVED).exists()
     assert learned.filter(status=KnowledgeEntry.Status.PROPOSED).exists()
     reviewed = learned.exclude(reviewed_at=None)
-    assert reviewed.count() >= 20
+    assert reviewed.count() >= 10
     assert not reviewed.filter(reviewed_at__lt=F("created_at")).exists()
     # Resolved long ago: closed by the daily auto-close, a week after.
     closed = Ticket.objects.filter(
