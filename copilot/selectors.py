@@ -48,7 +48,7 @@ def suggestion_for_ticket(ticket: Ticket, suggestion_id: int) -> Suggestion | No
 
 
 def _with_citations(suggestions: QuerySet) -> QuerySet:
-    return suggestions.prefetch_related("citations").select_related("acted_by", "run")
+    return suggestions.prefetch_related("citations__macro").select_related("acted_by", "run")
 
 
 def panel_for(ticket: Ticket) -> Panel:

@@ -12,7 +12,7 @@ from copilot import selectors
 from copilot.models import CopilotRun, Suggestion, TeamCopilotSettings
 from copilot.signals import suggestion_accepted
 from knowledge import services as knowledge_services
-from tickets import realtime
+from tickets import macro_services, realtime
 from tickets import services as ticket_services
 from tickets.models import Message, Ticket
 
@@ -188,6 +188,7 @@ def suggestion_send(*, suggestion: Suggestion, actor: User) -> Message:
         knowledge_services.entries_record_outcome(
             entry_ids=_cited(suggestion), outcome="accepted", actor=actor
         )
+        _apply_cited_macros(suggestion, message, actor)
         _announce_accepted(suggestion, message, edited=False)
     return message
 
@@ -239,10 +240,27 @@ def resolve_inserted(message: Message) -> Suggestion | None:
             offered=suggestion.text,
             ticket=message.ticket,
         )
+        _apply_cited_macros(suggestion, message, message.author)
         _announce_accepted(suggestion, message, edited=not same)
     if same and suggestion.kind == CopilotRun.Kind.STATUS_UPDATE:
         ticket_services.ticket_first_response_withdraw(ticket=message.ticket, message=message)
     return suggestion
+
+
+def _apply_cited_macros(suggestion: Suggestion, message: Message, actor: User) -> list[str]:
+    """A reply sent from a suggestion that offered a team's macro was sent with that macro:
+    its use is counted and its status, priority and tags applied, as from the reply box (the
+    panel says so beside the suggestion). Applied once per reply, whichever way it came."""
+    macros = [
+        entry.macro
+        for entry in suggestion.citations.select_related("macro").exclude(macro=None)
+        if entry.macro is not None and entry.macro.team_id == suggestion.ticket.team_id
+    ]
+    if not macros:
+        return []
+    return macro_services.macros_apply(
+        macros=macros, ticket=suggestion.ticket, actor=actor, message=message
+    )
 
 
 def _announce_accepted(suggestion: Suggestion, message: Message, *, edited: bool) -> None:

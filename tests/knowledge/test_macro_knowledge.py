@@ -12,7 +12,7 @@ from knowledge.models import KnowledgeEntry
 from tests.factories import UserFactory
 from tickets import macro_services
 from tickets import services as ticket_services
-from tickets.models import Message, Ticket
+from tickets.models import MacroUse, Message, Ticket
 
 Source, Status = KnowledgeEntry.Source, KnowledgeEntry.Status
 BODY = (
@@ -112,6 +112,57 @@ def test_the_copilot_offers_the_macro_filled_for_the_ticket(ssh_macro, ticket, t
     # Nobody has the ticket yet: signed by the team.
     assert suggestion.text.endswith("Best, the Compute team")
     assert "{{" not in suggestion.text
+
+
+def _offered(ticket):
+    message, _ = ticket_services.message_create(
+        ticket=ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="I lost the SSH key of my server and cannot log in. How do I reset the SSH key?",
+    )
+    run = pipeline.run(message)
+    assert run.decision == CopilotRun.Decision.SPEAK, run.reason
+    return run.suggestion
+
+
+def test_sending_the_offered_macro_applies_it_and_counts_a_use(ssh_macro, analyst, ticket, client):
+    suggestion = _offered(ticket)
+    client.force_login(analyst)
+    panel = client.get(reverse("copilot:panel", args=[ticket.pk]))
+    assert "Sending it also applies the macro: tags + ssh." in panel.content.decode()
+
+    response = client.post(
+        reverse("copilot:suggestion_send", args=[ticket.pk, suggestion.pk]),
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    [use] = MacroUse.objects.filter(macro=ssh_macro)
+    suggestion.refresh_from_db()
+    assert use.message == suggestion.sent_message
+    assert use.user == analyst
+    ticket.refresh_from_db()
+    assert "ssh" in ticket.tags
+
+
+def test_an_offered_macro_inserted_then_sent_is_applied_once(
+    ssh_macro, analyst, ticket, reply, django_capture_on_commit_callbacks
+):
+    from copilot import services as copilot_services
+
+    suggestion = _offered(ticket)
+    copilot_services.suggestion_insert(suggestion=suggestion, actor=analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = reply(ticket, suggestion.text + " Reply here if it does not work.")
+
+    suggestion.refresh_from_db()
+    assert suggestion.sent_message == sent
+    assert MacroUse.objects.filter(macro=ssh_macro, message=sent).count() == 1
+    # The reply box may name the macro too (the analyst picked it as well): still one use.
+    macro_services.macros_apply(macros=[ssh_macro], ticket=ticket, actor=analyst, message=sent)
+    assert MacroUse.objects.filter(macro=ssh_macro, message=sent).count() == 1
+    ticket.refresh_from_db()
+    assert ticket.tags.count("ssh") == 1
 
 
 def test_a_reply_sent_with_the_macro_teaches_its_entry(ssh_macro, analyst, ticket, reply):
