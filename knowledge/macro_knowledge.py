@@ -4,7 +4,8 @@ A team macro is a reply its team already agreed on: each is kept as an approved 
 team (source "A team's macro": its name as the question, its body, placeholders and all, as the
 answer), made when the macro is saved, changed when it changes, removed with it. The copilot
 then finds and cites it as it does any entry, and fills its placeholders for the ticket
-(``copilot.pipeline.steps``). A personal macro is its owner's alone and is not offered to
+(``copilot.pipeline.steps``). An admin may keep a team macro from the copilot (a greeting, a
+holding reply): it then has no entry. A personal macro is its owner's alone and is not offered to
 anyone else. Each reply an analyst sends with a macro teaches its entry, as a resolved ticket
 does (``knowledge.learning``): the customer's question before it becomes another question
 that entry answers.
@@ -26,9 +27,10 @@ logger = logging.getLogger(__name__)
 
 def macro_entry_sync(macro: Macro) -> KnowledgeEntry | None:
     """Make ``macro``'s entry agree with it: created for a team macro, its question, answer,
-    tags and team updated, removed when the macro is a personal one. Returns the entry."""
+    tags and team updated, removed when the macro is a personal one or one the copilot is not
+    to offer. Returns the entry."""
     entry = KnowledgeEntry.objects.filter(macro=macro).first()
-    if macro.team_id is None:
+    if macro.team_id is None or not macro.copilot_offers:
         if entry is not None:
             entry.delete()
         return None

@@ -209,6 +209,12 @@ class MacroForm(forms.Form):
         label="Add tags",
         help_text="Comma-separated; added to the ticket's tags when the reply is sent.",
     )
+    copilot_offers = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=Macro._meta.get_field("copilot_offers").verbose_name.capitalize(),
+        help_text=Macro._meta.get_field("copilot_offers").help_text,
+    )
 
     def __init__(self, *args: object, teams: object = None, **kwargs: object) -> None:
         """``teams``: those the user may give a macro to (admins); None: personal only."""
@@ -233,6 +239,7 @@ def macro_initial(macro: Macro) -> dict[str, object]:
         "set_status": macro.set_status,
         "set_priority": macro.set_priority or "",
         "add_tags": ", ".join(macro.add_tags),
+        "copilot_offers": macro.copilot_offers,
     }
 
 

@@ -36,6 +36,9 @@ class MacroSerializer(serializers.Serializer):
     set_status = serializers.CharField(help_text="A status it sets on send, or empty.")
     set_priority = serializers.IntegerField(allow_null=True)
     add_tags = serializers.ListField(child=serializers.CharField())
+    copilot_offers = serializers.BooleanField(
+        help_text="A team's macro: whether the copilot may offer it as an answer."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -66,6 +69,10 @@ class MacroInputSerializer(serializers.Serializer):
     )
     add_tags = serializers.ListField(
         child=serializers.CharField(max_length=40), max_length=10, required=False
+    )
+    copilot_offers = serializers.BooleanField(
+        required=False,
+        help_text="A team's macro: whether the copilot may offer it (default true).",
     )
 
 

@@ -10,7 +10,7 @@ from core import roles
 from tickets import placeholders, selectors, services
 from tickets.models import Macro, MacroUse, Message, Team, Ticket
 
-MACRO_FIELDS = ("name", "body", "set_status", "set_priority", "add_tags")
+MACRO_FIELDS = ("name", "body", "set_status", "set_priority", "add_tags", "copilot_offers")
 
 
 def macro_create(
@@ -22,6 +22,7 @@ def macro_create(
     set_status: str = "",
     set_priority: int | None = None,
     add_tags: Iterable[str] = (),
+    copilot_offers: bool = True,
 ) -> Macro:
     """A personal macro for ``actor``, or, with ``team``, that team's (admins only).
 
@@ -36,6 +37,7 @@ def macro_create(
         set_status=set_status or "",
         set_priority=set_priority or None,
         add_tags=services.normalise_tags(list(add_tags)),
+        copilot_offers=copilot_offers,
     )
     macro.full_clean()
     macro.save()
@@ -43,7 +45,7 @@ def macro_create(
 
 
 def macro_update(*, macro: Macro, actor: User, **changes: object) -> Macro:
-    """Change the given fields (among name, body, set_status, set_priority, add_tags)."""
+    """Change the given fields (among ``MACRO_FIELDS``)."""
     unknown = set(changes) - set(MACRO_FIELDS)
     if unknown:
         raise ValueError(f"Not macro fields: {sorted(unknown)}")
@@ -56,6 +58,8 @@ def macro_update(*, macro: Macro, actor: User, **changes: object) -> Macro:
             value = value or None
         elif field == "set_status":
             value = value or ""
+        elif field == "copilot_offers":
+            value = bool(value)
         setattr(macro, field, value)
     macro.full_clean()
     macro.save(update_fields=[*changes, "updated_at"])

@@ -60,6 +60,7 @@ def macro_create(request: HtmxHttpRequest) -> HttpResponse:
             set_status=data["set_status"],
             set_priority=data["set_priority"],
             add_tags=data["add_tags"],
+            copilot_offers=data["copilot_offers"],
         )
     except ValidationError as exc:
         _add_errors(form, exc)

@@ -268,6 +268,15 @@ class Macro(models.Model):
         choices=Ticket.Priority.choices, null=True, blank=True, help_text="Optional."
     )
     add_tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    copilot_offers = models.BooleanField(
+        default=True,
+        verbose_name="The copilot may offer it",
+        help_text=(
+            "A team's macro only: offered by the copilot as an answer, learning from each reply "
+            "sent with it which questions it answers. Off for greetings, sign-offs and holding "
+            "replies."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -275,6 +275,8 @@ DEMO_MACROS: list[tuple[str | None, str, str, str, int | None, list[str]]] = [
     ),
     (None, "Sign-off", "Best regards,\n{{ analyst_first_name }}", "", None, []),
 ]
+# A holding reply answers nothing: the copilot does not offer it.
+NOT_OFFERED_BY_COPILOT = {"Detach in progress"}
 
 
 def _macros(teams: dict[str, Team], users: dict[str, User]) -> None:
@@ -288,5 +290,6 @@ def _macros(teams: dict[str, Team], users: dict[str, User]) -> None:
                 "set_status": status,
                 "set_priority": priority,
                 "add_tags": tags,
+                "copilot_offers": name not in NOT_OFFERED_BY_COPILOT,
             },
         )

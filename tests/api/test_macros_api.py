@@ -131,3 +131,28 @@ def test_a_reply_with_someone_elses_macro_is_refused(api_for, analyst, ticket, t
     assert response.status_code == 400
     assert "macros" in error_of(response)["fields"]
     assert ticket.messages.count() == 1
+
+
+def test_an_admin_keeps_a_team_macro_from_the_copilot(
+    api_for, admin_user, team, django_capture_on_commit_callbacks
+):
+    from knowledge.models import KnowledgeEntry
+
+    api = api_for(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/macros/create/",
+            {"name": "On it", "body": "Looking now.", "team": team.slug, "copilot_offers": False},
+            format="json",
+        )
+    assert response.status_code == 201
+    assert response.json()["copilot_offers"] is False
+    assert not KnowledgeEntry.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"/api/v1/macros/{response.json()['id']}/update/",
+            {"copilot_offers": True},
+            format="json",
+        )
+    assert response.status_code == 200
+    assert KnowledgeEntry.objects.get().question == "On it"

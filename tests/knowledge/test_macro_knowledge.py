@@ -56,6 +56,25 @@ def test_the_entry_follows_the_macro_and_goes_with_it(
     assert not KnowledgeEntry.objects.exists()
 
 
+def test_a_macro_kept_from_the_copilot_is_not_offered(
+    ssh_macro, admin_user, ticket, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        macro_services.macro_update(macro=ssh_macro, actor=admin_user, copilot_offers=False)
+    assert not KnowledgeEntry.objects.filter(macro=ssh_macro).exists()
+    message, _ = ticket_services.message_create(
+        ticket=ticket,
+        kind=Message.Kind.CUSTOMER,
+        body="I lost the SSH key of my server and cannot log in. How do I reset the SSH key?",
+    )
+    run = pipeline.run(message)
+    assert run.decision == CopilotRun.Decision.SILENT
+    # Offered again: its entry is back.
+    with django_capture_on_commit_callbacks(execute=True):
+        macro_services.macro_update(macro=ssh_macro, actor=admin_user, copilot_offers=True)
+    assert KnowledgeEntry.objects.get(macro=ssh_macro).status == Status.APPROVED
+
+
 def test_a_personal_macro_is_nobody_elses_knowledge(analyst, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         macro_services.macro_create(actor=analyst, name="Mine", body="My own way of saying it.")
@@ -194,7 +213,8 @@ def test_the_demos_macros_do_not_stop_its_handbook_being_seeded(db, capsys):
     once); the handbook still follows."""
     call_command("seed_demo")
     macro_knowledge.macros_sync_all()
-    assert KnowledgeEntry.objects.filter(source=Source.MACRO).count() == 3
+    # Three team macros, one of them a holding reply the copilot does not offer.
+    assert KnowledgeEntry.objects.filter(source=Source.MACRO).count() == 2
     call_command("seed_knowledge_demo")
     assert "handbook entries" in capsys.readouterr().out
     assert KnowledgeEntry.objects.filter(source=Source.IMPORTED, status=Status.APPROVED).exists()

@@ -279,6 +279,21 @@ def test_an_admin_makes_a_team_macro_in_the_console(client, admin_user, team):
     assert response.status_code == 302
     macro = Macro.objects.get(name="Team one")
     assert (macro.team, macro.owner) == (team, None)
+    # The box is ticked on a new form; sent unticked, the copilot does not offer it.
+    assert (
+        "checked"
+        in client.get(reverse("tickets:macros"))
+        .content.decode()
+        .split('name="copilot_offers"')[1]
+        .split(">")[0]
+    )
+    assert macro.copilot_offers is False
+    client.post(
+        reverse("tickets:macro_edit", args=[macro.pk]),
+        {"name": "Team one", "body": "x", "copilot_offers": "on"},
+    )
+    macro.refresh_from_db()
+    assert macro.copilot_offers is True
 
 
 def test_readers_have_no_macros_page(client, curator, nobody):
