@@ -35,7 +35,8 @@ from replay import labels
 from replay.isolation import quiet_side_effects
 from replay.reading import Conversation, Turn, read_conversations
 from replay.runner import ConversationResult, Playing, Replayer, live_receivers_muted
-from tickets import notification_services, rating_services, seeding
+from tickets import macro_services, notification_services, rating_services, seeding
+from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.models import Message, Team, Ticket
 
@@ -133,6 +134,7 @@ class DemoHistory(Replayer):
         )
         if inserted:
             copilot_services.resolve_inserted(message)  # sent as is, or edited
+        _sent_with_macros(message, analyst)
         return message
 
     def _take_up_suggestion(self, ticket: Ticket, analyst: User, reply: str) -> bool:
@@ -182,6 +184,8 @@ class DemoHistory(Replayer):
             return
         if inserted:
             copilot_services.resolve_inserted(message)
+        if message.kind == Message.Kind.ANALYST and step.author is not None:
+            _sent_with_macros(message, step.author)
         if message.kind == Message.Kind.CUSTOMER:
             pipeline.run(message)
 
@@ -190,6 +194,23 @@ class DemoHistory(Replayer):
             self.learned_ids[learned.entry.pk] = ident
             return learned.entry.status, None  # not reviewed yet
         return super()._curate(learned, ident)
+
+
+def _sent_with_macros(message: Message, analyst: User) -> None:
+    """An analyst's recorded reply holding the whole text of a macro offered to them on the
+    ticket (filled for it) was written with that macro: its use is counted and its changes made,
+    as from the reply box."""
+    if message.internal:
+        return
+    ticket = message.ticket
+    said = " ".join(message.body.split())
+    used = [
+        macro
+        for macro in ticket_selectors.macros_for_ticket(analyst, ticket)
+        if " ".join(macro_services.macro_text_fill(body=macro.body, ticket=ticket).split()) in said
+    ]
+    if used:
+        macro_services.macros_apply(macros=used, ticket=ticket, actor=analyst, message=message)
 
 
 def seed_history(*, now: dt.datetime | None = None, path: Path = HISTORY) -> Seeded:

@@ -273,10 +273,31 @@ DEMO_MACROS: list[tuple[str | None, str, str, str, int | None, list[str]]] = [
         None,
         ["refund"],
     ),
+    (
+        "compute",
+        "Ask for the instance and region",
+        "Could you send the instance id and the region, so we can look at the host?",
+        Ticket.Status.WAITING,
+        None,
+        [],
+    ),
+    (
+        "billing",
+        "Ask for the invoice and card",
+        "Could you tell us the invoice number and the last four digits of the card, so we can "
+        "find both payments?",
+        Ticket.Status.WAITING,
+        None,
+        [],
+    ),
     (None, "Sign-off", "Best regards,\n{{ analyst_first_name }}", "", None, []),
 ]
-# A holding reply answers nothing: the copilot does not offer it.
-NOT_OFFERED_BY_COPILOT = {"Detach in progress"}
+# Holding replies and questions back answer nothing: the copilot does not offer them.
+NOT_OFFERED_BY_COPILOT = {
+    "Detach in progress",
+    "Ask for the instance and region",
+    "Ask for the invoice and card",
+}
 
 
 def _macros(teams: dict[str, Team], users: dict[str, User]) -> None:

@@ -88,6 +88,8 @@ def shows_trends_over_sixty_days(seeded):
     assert {State.SENT.label, State.EDITED.label, State.DISMISSED.label} <= decided
     assert 0.3 < acceptance.acceptance_rate < 1
 
+    # Analysts asked back with their team's macros: the most used are on the dashboard.
+    assert len(knowledge.macro_usage(scope).rows) >= 2
     growth = knowledge.knowledge_growth(scope).daily.series
     learned = [n or 0 for n in growth["learned"]]
     assert learned[10] < learned[30] < learned[-1]
