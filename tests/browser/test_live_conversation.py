@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from tests.browser.base import BrowserTestCase
 from tickets import selectors, services
-from tickets.models import Customer, Team
+from tickets.models import Customer, Team, Ticket
 
 pytestmark = pytest.mark.browser
 
@@ -104,6 +104,41 @@ class LiveConversationTests(BrowserTestCase):
         expect(analyst.locator("#ticket-header .badge")).to_have_text("Resolved")
         expect(customer.locator("#portal-status")).to_contain_text("Resolved")
         expect(customer.locator("#conversation")).not_to_contain_text("NIC flap")
+
+    def test_a_choice_not_confirmed_yet_survives_a_change_made_elsewhere(self) -> None:
+        analyst = self.new_page()
+        self.login(analyst, "sam")
+        analyst.goto(self.ticket_url)
+        self.wait_live(analyst)
+        elsewhere = self.new_page()
+        self.login(elsewhere, "sam")
+        elsewhere.goto(self.ticket_url)
+
+        def tag_elsewhere(tags: str) -> None:
+            elsewhere.fill("#prop-tags", tags)
+            elsewhere.click("#ticket-sidebar button:has-text('Save tags')")
+            expect(elsewhere.locator("#prop-tags")).to_have_value(tags)
+
+        sidebar = analyst.locator("#ticket-sidebar")
+        analyst.select_option("#prop-priority", str(Ticket.Priority.URGENT))
+        tag_elsewhere("kernel")
+
+        expect(sidebar.locator(".behind-note")).to_be_visible()
+        expect(analyst.locator("#prop-priority")).to_have_value(str(Ticket.Priority.URGENT))
+        expect(analyst.locator("#prop-tags")).to_have_value("")
+        self.screenshot(analyst, "ticket-sidebar-choice-kept")
+        sidebar.locator("button:has-text('Set priority')").click()
+        expect(analyst.locator("#ticket-header")).to_contain_text("Urgent")
+        expect(analyst.locator("#prop-tags")).to_have_value("kernel")
+        expect(sidebar.locator(".behind-note")).to_be_hidden()
+
+        # Put back instead of confirmed: the change made elsewhere shows at once.
+        analyst.select_option("#prop-priority", str(Ticket.Priority.LOW))
+        tag_elsewhere("kernel, boot")
+        expect(sidebar.locator(".behind-note")).to_be_visible()
+        analyst.select_option("#prop-priority", str(Ticket.Priority.URGENT))
+        expect(analyst.locator("#prop-tags")).to_have_value("kernel, boot")
+        expect(sidebar.locator(".behind-note")).to_be_hidden()
 
     def test_another_teams_analyst_gets_no_page_and_no_socket(self) -> None:
         page = self.new_page()
