@@ -2,9 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
 from tickets import services
-from tickets.models import Customer, Macro, Message, Team, Ticket, TicketEvent
+from tickets.models import Customer, Macro, Message, Notification, Team, Ticket, TicketEvent
 
 
 @admin.register(Team)
@@ -43,7 +44,16 @@ class TicketAdmin(admin.ModelAdmin):
 class MacroAdminForm(forms.ModelForm):
     class Meta:
         model = Macro
-        fields = ["name", "body", "team", "owner", "set_status", "set_priority", "add_tags"]
+        fields = [
+            "name",
+            "body",
+            "team",
+            "owner",
+            "set_status",
+            "set_priority",
+            "add_tags",
+            "copilot_offers",
+        ]
 
     def clean_add_tags(self) -> list[str]:
         # The same tags a ticket would take: lower case, dashes, at most ten.
@@ -58,10 +68,37 @@ class MacroAdmin(admin.ModelAdmin):
     """Team macros are managed here (and on the console's Macros page by admins)."""
 
     form = MacroAdminForm
-    list_display = ["name", "team", "owner", "set_status", "set_priority", "updated_at"]
-    list_filter = ["team"]
+    list_display = [
+        "name",
+        "team",
+        "owner",
+        "set_status",
+        "set_priority",
+        "copilot_offers",
+        "updated_at",
+    ]
+    list_filter = ["team", "copilot_offers"]
     search_fields = ["name", "body"]
     raw_id_fields = ["owner"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What each user was told: to see why someone was (or was not) notified. Notifications are
+    made by the console, not here."""
+
+    list_display = ["created_at", "user", "kind", "ticket", "actor_name", "read_at", "emailed_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "actor_name", "excerpt", "=ticket__id"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user", "ticket", "message"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(TicketEvent)
