@@ -216,13 +216,18 @@ class MacroForm(forms.Form):
         help_text=Macro._meta.get_field("copilot_offers").help_text,
     )
 
-    def __init__(self, *args: object, teams: object = None, **kwargs: object) -> None:
-        """``teams``: those the user may give a macro to (admins); None: personal only."""
+    def __init__(
+        self, *args: object, teams: object = None, for_team: bool = False, **kwargs: object
+    ) -> None:
+        """``teams``: those the user may give a macro to (admins); None: personal only.
+        ``for_team``: a team's macro is edited (whether the copilot offers it is asked)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if teams is None:
             del self.fields["team"]
         else:
             self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        if teams is None and not for_team:
+            del self.fields["copilot_offers"]  # a personal macro is never offered
 
     def clean_add_tags(self) -> list[str]:
         try:

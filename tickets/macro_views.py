@@ -60,7 +60,7 @@ def macro_create(request: HtmxHttpRequest) -> HttpResponse:
             set_status=data["set_status"],
             set_priority=data["set_priority"],
             add_tags=data["add_tags"],
-            copilot_offers=data["copilot_offers"],
+            copilot_offers=data.get("copilot_offers", True),
         )
     except ValidationError as exc:
         _add_errors(form, exc)
@@ -73,16 +73,19 @@ def macro_create(request: HtmxHttpRequest) -> HttpResponse:
 @worker_required
 def macro_edit(request: HtmxHttpRequest, macro_id: int) -> HttpResponse:
     macro = access.get_macro_to_edit(request.user, macro_id)
+    for_team = macro.team_id is not None
     if request.method == "GET":
-        form = forms.MacroForm(initial=forms.macro_initial(macro))
+        form = forms.MacroForm(initial=forms.macro_initial(macro), for_team=for_team)
         return render(request, "tickets/macro_edit.html", {"form": form, "macro": macro})
-    form = forms.MacroForm(request.POST)
+    form = forms.MacroForm(request.POST, for_team=for_team)
     if form.is_valid():
         try:
             macro_services.macro_update(
                 macro=macro,
                 actor=request.user,
-                **{f: form.cleaned_data[f] for f in macro_services.MACRO_FIELDS},
+                **{
+                    f: form.cleaned_data[f] for f in macro_services.MACRO_FIELDS if f in form.fields
+                },
             )
         except ValidationError as exc:
             _add_errors(form, exc)

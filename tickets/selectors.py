@@ -298,6 +298,26 @@ def saved_views_with_counts(user: AnyUser) -> list[tuple[SavedView, int]]:
     return [(view, saved_view_count(user, view)) for view in saved_views_for_user(user)]
 
 
+def mentionable_people(ticket: Ticket, *, q: str = "", limit: int = 8) -> list[User]:
+    """Who an internal note on ``ticket`` may @-mention: the active people who may read it (its
+    team's members, and the managers and admins who see every team), whose username, first
+    or last name starts with ``q``; usernames in order."""
+    people = (
+        User.objects.filter(is_active=True)
+        .filter(Q(teams=ticket.team_id) | Q(groups__name__in=[roles.MANAGER, roles.ADMIN]))
+        .exclude(groups__name=roles.SERVICE_ACCOUNTS)
+        .distinct()
+    )
+    if q := q.strip().lstrip("@"):
+        people = people.filter(
+            Q(username__istartswith=q) | Q(first_name__istartswith=q) | Q(last_name__istartswith=q)
+        )
+    found = [
+        user for user in people.order_by("username")[: limit * 3] if roles.can_view_tickets(user)
+    ]
+    return found[:limit]
+
+
 def _search(text: str) -> Q:
     text = text.strip()
     in_messages = Exists(Message.objects.filter(ticket=OuterRef("pk"), body__icontains=text))

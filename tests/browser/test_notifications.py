@@ -78,6 +78,32 @@ class NotificationTests(BrowserTestCase):
         expect(sam.locator(".notification-page .notification")).to_have_count(2)
         self.screenshot(sam, "notifications-page")
 
+    def test_typing_at_in_a_note_suggests_who_to_mention(self) -> None:
+        lena = self.new_page()
+        self.login(lena, "lena")
+        lena.goto(self.ticket_url)
+        box = lena.locator("#reply-box textarea[name=body]")
+        options = lena.locator("#mention-results .mention-option")
+
+        box.press_sequentially("Hi @sa")  # a public reply: the customer would read it
+        lena.wait_for_timeout(400)
+        expect(options).to_have_count(0)
+
+        box.fill("")
+        lena.check("input[name=internal]")
+        box.press_sequentially("Can you look, @s")
+        expect(options).to_have_count(1)  # sam; olga is another team's
+        expect(options.first).to_contain_text("@sam")
+        expect(options.first).to_have_attribute("aria-selected", "true")
+        self.screenshot(lena, "mention-suggestions")
+        box.press("Enter")
+        expect(box).to_have_value("Can you look, @sam ")
+        expect(options).to_have_count(0)
+        box.press_sequentially("the disk is at 99%")
+        lena.click("#reply-box button.btn-primary")
+        expect(lena.locator("#conversation .msg--internal").last).to_contain_text("@sam the disk")
+        assert Notification.objects.filter(user=self.sam, kind=Notification.Kind.MENTION).exists()
+
     def test_at_phone_width_the_menu_fits(self) -> None:
         services.ticket_assign(
             ticket=self.ticket, actor=self.team.members.get(username="lena"), assignee=self.sam

@@ -322,3 +322,14 @@ def test_a_teams_macros_are_offered_on_that_teams_tickets_only(
     _, billing = strangers
     assert billing in set(selectors.macros_for_user(analyst))
     assert set(selectors.macros_for_ticket(analyst, ticket)) == {team_macro}
+
+
+def test_only_a_teams_macro_asks_whether_the_copilot_offers_it(client, analyst, mine):
+    client.force_login(analyst)
+    assert 'name="copilot_offers"' not in client.get(reverse("tickets:macros")).text
+    edit = reverse("tickets:macro_edit", args=[mine.pk])
+    assert 'name="copilot_offers"' not in client.get(edit).text
+    response = client.post(edit, {"name": "Mine again", "body": "Hi"})
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert mine.name == "Mine again"
