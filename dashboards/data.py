@@ -65,12 +65,22 @@ class SlaRow:
 
 
 @dataclass(frozen=True)
+class NextReplies:
+    """Customers' waits for a reply after the first response, begun in the range."""
+
+    waits: int
+    late: int  # answered after the next-response target, or unanswered past it
+    rate: float | None
+
+
+@dataclass(frozen=True)
 class Sla:
     rows: list[SlaRow]
     tickets: int
     breached: int
     rate: float | None
     daily: Daily
+    next_replies: NextReplies
 
 
 @dataclass(frozen=True)

@@ -135,3 +135,40 @@ def test_satisfaction_follows_the_date_range(dataset, analyst, scope_for):
         scope_for(analyst, start=long_ago.isoformat(), end=long_ago.isoformat())
     )
     assert (old.ratings, old.bad) == (1, 1)
+
+
+def test_it_counts_next_replies_that_came_late(team, analyst, scope_for):
+    from django.utils import timezone
+
+    from tickets import services
+    from tickets.models import Customer, Message
+
+    now = timezone.now()
+    hour = dt.timedelta(hours=1)
+    numbers = iter(range(10))
+
+    def ticket_with(*turns):
+        """A normal-priority ticket (next reply within 24 h) with these (kind, hours ago)."""
+        customer = Customer.objects.create(name="Ada", email=f"ada{next(numbers)}@example.com")
+        ticket = services.ticket_create(
+            team=team, customer=customer, subject="s", body="first", at=now - 100 * hour
+        )
+        for kind, ago in turns:
+            services.message_create(
+                ticket=ticket,
+                kind=kind,
+                body="text",
+                author=analyst if kind == Message.Kind.ANALYST else None,
+                at=now - ago * hour,
+            )
+        return ticket
+
+    a, c = Message.Kind.ANALYST, Message.Kind.CUSTOMER
+    ticket_with((a, 99), (c, 60), (c, 59), (a, 50))  # waited 10 h: in time
+    ticket_with((a, 98), (c, 70), (a, 40))  # waited 30 h: late
+    ticket_with((a, 97), (c, 30))  # unanswered for 30 h: late
+    ticket_with((a, 96), (c, 10))  # unanswered for 10 h: not yet
+    ticket_with((c, 95))  # no first response yet: the first-response clock, not this one
+
+    next_replies = support.support_sla(scope_for(analyst)).next_replies
+    assert (next_replies.waits, next_replies.late, next_replies.rate) == (4, 2, 0.5)
