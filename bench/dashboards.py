@@ -64,27 +64,30 @@ FROM (
     FROM generate_series(1, %(tickets)s) AS n
 ) AS s(n, created, status);
 
-INSERT INTO tickets_message (ticket_id, kind, internal, author_name, body, created_at)
+INSERT INTO tickets_message (ticket_id, kind, internal, author_name, body, created_at,
+    waited_since)
 SELECT t.id, CASE WHEN k %% 2 = 1 THEN 'customer' ELSE 'analyst' END, false, 'Someone',
     'Message ' || k || ': the volume is still detaching, logs attached.',
-    t.created_at + k * interval '20 minutes'
+    t.created_at + k * interval '20 minutes',
+    CASE WHEN k %% 2 = 0 AND k > 2 THEN t.created_at + (k - 1) * interval '20 minutes' END
 FROM tickets_ticket t CROSS JOIN generate_series(1, %(messages_per_ticket)s) AS k;
 
 INSERT INTO knowledge_knowledgeentry (question, answer, tags, team_id, status, source,
     evidence_count, relation, times_suggested, times_accepted, times_edited, times_dismissed,
-    flagged, flag_reason, reject_reason, embedding_model, created_at, updated_at, reviewed_at)
+    flagged, flag_reason, reject_reason, embedding_model, answer_embedding_model, created_at,
+    updated_at, reviewed_at)
 SELECT 'How do I fix problem ' || n || '?', 'Do this for problem ' || n || '.', '{}',
     CASE WHEN n %% 3 = 0 THEN NULL ELSE (SELECT min(id) FROM tickets_team) + n %% 6 END,
     (ARRAY['approved', 'approved', 'approved', 'proposed', 'rejected', 'archived'])[1 + n %% 6],
     (ARRAY['learned', 'imported', 'learned', 'manual'])[1 + n %% 4],
-    1 + n %% 5, '', 0, 0, 0, 0, n %% 50 = 0, '', '', '', c, c,
+    1 + n %% 5, '', 0, 0, 0, 0, n %% 50 = 0, '', '', '', '', c, c,
     CASE WHEN n %% 6 < 3 THEN c + interval '2 days' END
 FROM (SELECT n, now() - random() * interval '365 days' FROM generate_series(1, 5000) AS n)
     AS e(n, c);
 
 INSERT INTO copilot_copilotrun (ticket_id, message_id, decision, reason, kind, engine,
     gate_probability, score, threshold, query, model, llm_calls, tokens, latency_ms, error,
-    explored, created_at)
+    explored, trigger, model_version, features, created_at)
 SELECT m.ticket_id, m.id, d.decision,
     CASE WHEN d.decision = 'silent' THEN (%(silence)s::text[])[1 + m.id %% 6]
          ELSE 'matches an entry' END,
@@ -94,7 +97,7 @@ SELECT m.ticket_id, m.id, d.decision,
     CASE WHEN m.id %% 4 = 0 THEN 'openai/gpt-4o-mini' ELSE '' END,
     CASE WHEN m.id %% 4 = 0 THEN 2 ELSE 0 END,
     CASE WHEN m.id %% 4 = 0 THEN 400 + (random() * 1200)::int ELSE 0 END,
-    20 + random() * 400, '', d.decision = 'speak' AND m.id %% 40 = 0,
+    20 + random() * 400, '', d.decision = 'speak' AND m.id %% 40 = 0, 'message', '', '{}',
     m.created_at + interval '1 second'
 FROM (
     SELECT id, ticket_id, created_at FROM tickets_message

@@ -158,11 +158,20 @@ class Message(models.Model):
     # rows written around the services (fixtures).
     seq = models.PositiveIntegerField(null=True, blank=True)
     public_seq = models.PositiveIntegerField(null=True, blank=True)
+    # An analyst's public reply after the first response: since when the customer had waited
+    # for it (the ticket's ``awaiting_reply_since`` as the reply came). What the Support
+    # dashboard counts late next replies from.
+    waited_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["ticket", "created_at", "id"]),
+            models.Index(
+                fields=["waited_since"],
+                condition=Q(waited_since__isnull=False),
+                name="message_waited_since",
+            ),
             models.Index(fields=["ticket", "seq"], name="message_ticket_seq"),
             models.Index(fields=["ticket", "public_seq"], name="message_ticket_public_seq"),
             # An idempotency key is looked up across tickets (a retried ticket creation).

@@ -5,7 +5,8 @@ how that looks to an analyst now.
 
 The queue sorts by the deadline in the database (``due_expression``); the queue's rows and the
 ticket's header show the clock (``clock``). The Support dashboard counts first-response breaches
-(``deadline_expression``). A copilot status update is not a response (only an analyst's public
+(``deadline_expression``) and late next replies (``next_due_expression``, over each reply's
+``Message.waited_since``). A copilot status update is not a response (only an analyst's public
 reply sets ``first_response_at`` and stops the next-response clock). While the ticket waits on
 the customer, or is resolved or closed, no clock runs.
 """
@@ -34,10 +35,10 @@ def next_hours() -> dict[int, int]:
     return dict(settings.VIGIL_SLA_NEXT_RESPONSE_HOURS)
 
 
-def _by_priority(start: str, hours: dict[int, int]) -> Case:
+def _by_priority(start: str, hours: dict[int, int], priority_field: str = "priority") -> Case:
     return Case(
         *[
-            When(priority=priority, then=F(start) + Value(dt.timedelta(hours=h)))
+            When(**{priority_field: priority}, then=F(start) + Value(dt.timedelta(hours=h)))
             for priority, h in hours.items()
         ],
         default=F(start) + Value(dt.timedelta(hours=max(hours.values()))),
@@ -50,6 +51,12 @@ def deadline_expression() -> Case:
     return _by_priority("created_at", sla_hours())
 
 
+def next_due_expression(start: str, priority_field: str = "priority") -> Case:
+    """When a reply to a customer who waits since ``start`` is due (the next-response target
+    of the ticket's priority, at ``priority_field``), as a database expression."""
+    return _by_priority(start, next_hours(), priority_field)
+
+
 def due_expression() -> Case:
     """When the running clock (first or next response) is due; null when none runs."""
     return Case(
@@ -59,7 +66,7 @@ def due_expression() -> Case:
         ),
         When(
             Q(awaiting_reply_since__isnull=False) & ~Q(status__in=[*NO_CLOCK, WAITING]),
-            then=_by_priority("awaiting_reply_since", next_hours()),
+            then=next_due_expression("awaiting_reply_since"),
         ),
         output_field=DateTimeField(),
     )

@@ -4,7 +4,6 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
@@ -27,7 +26,7 @@ from dashboards.scope import Scope
 from dashboards.selectors.common import for_teams, hours, in_range, per_day, share
 from tickets.models import Message, SatisfactionRating, Ticket
 from tickets.selectors import tickets_for_user
-from tickets.sla import deadline_expression, next_hours, sla_hours
+from tickets.sla import NO_CLOCK, deadline_expression, next_due_expression, sla_hours
 
 OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING]
 ON_US = [Ticket.Status.NEW, Ticket.Status.OPEN]
@@ -159,60 +158,30 @@ def support_sla(scope: Scope) -> Sla:
     )
 
 
-# Each wait of a customer for a reply after the first response: from the first customer
-# message after an analyst's public reply to the next analyst's public reply (null while none
-# came), with the ticket's priority, resolution and status. One query.
-NEXT_WAITS_SQL = """
-WITH public AS (
-    SELECT m.ticket_id, m.kind, m.created_at,
-        MAX(CASE WHEN m.kind = %s THEN m.created_at END) OVER (
-            PARTITION BY m.ticket_id ORDER BY m.created_at, m.id
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS replied_before,
-        MIN(CASE WHEN m.kind = %s THEN m.created_at END) OVER (
-            PARTITION BY m.ticket_id ORDER BY m.created_at, m.id
-            ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS replied_after
-    FROM {messages} m
-    WHERE NOT m.internal AND m.kind IN (%s, %s)
-      AND m.ticket_id IN ({tickets})
-),
-waits AS (
-    SELECT ticket_id, MIN(created_at) AS since, replied_after
-    FROM public
-    WHERE kind = %s AND replied_before IS NOT NULL
-    GROUP BY ticket_id, replied_before, replied_after
-)
-SELECT w.since, w.replied_after, t.priority, t.resolved_at, t.status
-FROM waits w JOIN {tickets_table} t ON t.id = w.ticket_id
-WHERE w.since >= %s AND w.since < %s
-"""
-
-
 def _next_replies(scope: Scope, now: dt.datetime) -> NextReplies:
-    """How many of the customers' waits for a reply after the first response, begun in the
-    range, went past the next-response target (``VIGIL_SLA_NEXT_RESPONSE_HOURS``). A wait ends
-    with an analyst's public reply, or the resolution; one still running counts once past its
-    target, unless the ticket now waits on the customer (no clock runs)."""
-    hours = next_hours()
-    # A ticket with no message since the range began had no wait begin in it.
-    tickets = _tickets(scope).filter(last_message_at__gte=scope.since).values("pk")
-    tickets_sql, tickets_params = tickets.query.sql_with_params()
-    sql = NEXT_WAITS_SQL.format(
-        messages=Message._meta.db_table, tickets_table=Ticket._meta.db_table, tickets=tickets_sql
+    """The customers' waits for a reply after the first response, begun in the range, and how
+    many went past the next-response target (``VIGIL_SLA_NEXT_RESPONSE_HOURS``): those an
+    analyst's public reply ended (``Message.waited_since``), and those still running, counted
+    once past their target unless the ticket waits on the customer or is finished (no clock
+    runs). Two queries."""
+    tickets = _tickets(scope)
+    answered = in_range(
+        Message.objects.filter(ticket__in=tickets.values("pk")), scope, "waited_since"
+    ).aggregate(
+        n=Count("id"),
+        late=Count(
+            "id", filter=Q(created_at__gt=next_due_expression("waited_since", "ticket__priority"))
+        ),
     )
-    analyst, customer = Message.Kind.ANALYST.value, Message.Kind.CUSTOMER.value
-    params = [analyst, analyst, analyst, customer, *tickets_params, customer]
-    params += [scope.since, scope.until]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    late = 0
-    for since, replied, priority, resolved_at, status in rows:
-        window = dt.timedelta(hours=hours.get(priority, max(hours.values())))
-        ended = replied or (resolved_at if resolved_at and resolved_at > since else None)
-        if ended is None and status == Ticket.Status.WAITING:
-            continue  # on the customer now: no clock runs
-        late += (ended or now) - since > window
-    return NextReplies(waits=len(rows), late=late, rate=share(late, len(rows)))
+    running = (
+        in_range(tickets, scope, "awaiting_reply_since")
+        .filter(first_response_at__isnull=False)
+        .exclude(status__in=[*NO_CLOCK, Ticket.Status.WAITING])
+        .alias(due=next_due_expression("awaiting_reply_since"))
+        .aggregate(n=Count("id"), late=Count("id", filter=Q(due__lt=now)))
+    )
+    waits, late = answered["n"] + running["n"], answered["late"] + running["late"]
+    return NextReplies(waits=waits, late=late, rate=share(late, waits))
 
 
 def support_waiting(scope: Scope, *, limit: int = 15) -> Table:
