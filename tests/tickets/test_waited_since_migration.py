@@ -1,0 +1,68 @@
+"""The migration that keeps each next reply's wait, over replies saved before it."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("tickets", "0014_macro_copilot_offers")]
+AFTER = [("tickets", "0015_message_waited_since")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_latest():
+    yield
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_replies_already_saved_get_the_wait_they_answered():
+    apps = migrate(BEFORE)
+    Team = apps.get_model("tickets", "Team")
+    Customer = apps.get_model("tickets", "Customer")
+    Ticket = apps.get_model("tickets", "Ticket")
+    Message = apps.get_model("tickets", "Message")
+    start = timezone.now() - dt.timedelta(days=1)
+    ticket = Ticket.objects.create(
+        team=Team.objects.create(name="Compute", slug="compute"),
+        customer=Customer.objects.create(name="Priya", email="priya@example.com"),
+        subject="VM will not boot",
+        created_at=start,
+        updated_at=start,
+        last_message_at=start,
+    )
+
+    def say(kind, minutes, internal=False):
+        return Message.objects.create(
+            ticket=ticket,
+            kind=kind,
+            internal=internal,
+            author_name="x",
+            body="text",
+            created_at=start + dt.timedelta(minutes=minutes),
+        )
+
+    say("customer", 0)
+    first = say("analyst", 10)  # the first response: no next-reply wait
+    waited = say("customer", 20)
+    say("customer", 25)
+    say("analyst", 30, internal=True)  # a note answers nobody
+    second = say("analyst", 40)
+    third = say("analyst", 50)  # nothing asked since the last reply
+
+    apps = migrate(AFTER)
+
+    waits = dict(apps.get_model("tickets", "Message").objects.values_list("pk", "waited_since"))
+    assert waits[first.pk] is None
+    assert waits[second.pk] == waited.created_at
+    assert waits[third.pk] is None
