@@ -306,6 +306,9 @@ KINDS = [
             "Detach of our data volume never finishes. Can you release it on your side?",
         ],
         "handbook": "kb-detach-stuck",
+        "clarify": "Could you send the volume id, the instance it was attached to and the "
+        "region, so we can check it on our side?",
+        "clarified": "vol-0c41d9 on {id}, {region}.",
     },
     {
         "team": "storage",

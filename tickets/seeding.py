@@ -282,6 +282,15 @@ DEMO_MACROS: list[tuple[str | None, str, str, str, int | None, list[str]]] = [
         [],
     ),
     (
+        "storage",
+        "Ask for the volume and region",
+        "Could you send the volume id, the instance it was attached to and the region, so we "
+        "can check it on our side?",
+        Ticket.Status.WAITING,
+        None,
+        [],
+    ),
+    (
         "billing",
         "Ask for the invoice and card",
         "Could you tell us the invoice number and the last four digits of the card, so we can "
@@ -296,6 +305,7 @@ DEMO_MACROS: list[tuple[str | None, str, str, str, int | None, list[str]]] = [
 NOT_OFFERED_BY_COPILOT = {
     "Detach in progress",
     "Ask for the instance and region",
+    "Ask for the volume and region",
     "Ask for the invoice and card",
 }
 

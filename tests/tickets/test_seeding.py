@@ -52,6 +52,7 @@ def test_the_demo_has_macros_with_valid_placeholders(db):
         "Ask for the console log",
         "Ask for the instance and region",
         "Ask for the invoice and card",
+        "Ask for the volume and region",
         "Detach in progress",
         "Refund issued",
     }
