@@ -324,7 +324,7 @@ class Page:
 PAGES: dict[str, Page] = {
     "support": Page(
         "Support",
-        "Volume, backlog, response and resolution times, the first-response SLA, and how "
+        "Volume, backlog, response and resolution times, the response SLA, and how "
         "satisfied customers were.",
         {
             "volume": support_volume,
