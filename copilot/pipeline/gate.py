@@ -24,8 +24,12 @@ STATUS_RE = re.compile(
     re.IGNORECASE,
 )
 THANKS_RE = re.compile(
-    r"^\W*((ok(ay)?|thanks?|thank you|so much|a lot|thx|great|perfect|awesome|cool|got it|"
-    r"cheers|that worked|it works|works now|solved|all good|that'?s it)[\s,.!:)]*)+$",
+    r"^\W*((ok(ay)?|thanks?|thank you|many thanks|so much|a lot|again|thx|great|perfect|awesome|"
+    r"cool|got it|cheers|that worked|it works|works now|working (again|now)|solved|sorted|"
+    r"fixed( it)?|that did it|did the trick|all good( now)?|all set|that'?s it|"
+    r"much appreciated|appreciate(d| it)|"
+    r"for (the|your) (quick |fast |kind )?(answer|reply|response|help|support)|"
+    r"grazie|merci|danke)[\s,.!:)]*)+$",
     re.IGNORECASE,
 )
 PROBLEM_RE = re.compile(

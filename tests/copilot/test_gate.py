@@ -11,6 +11,8 @@ from copilot.pipeline import gate
         "I was charged twice this month",
         "Can you tell me how to restore a snapshot",
         "error: Permission denied (publickey) when I ssh in",
+        "Thanks, but it still fails with error 500",
+        "thanks for the answer, how do I do the same for a volume?",
     ],
 )
 def test_it_passes_questions_and_problem_reports(text):
@@ -25,6 +27,11 @@ def test_it_passes_questions_and_problem_reports(text):
         ("Thanks!", "thanks or acknowledgement"),
         ("ok that worked", "thanks or acknowledgement"),
         ("Great, thank you so much", "thanks or acknowledgement"),
+        ("Thanks for the quick answer.", "thanks or acknowledgement"),
+        ("Great, sorted. Thanks a lot.", "thanks or acknowledgement"),
+        ("That did it, thank you!", "thanks or acknowledgement"),
+        ("Perfect, all good now.", "thanks or acknowledgement"),
+        ("Much appreciated, merci!", "thanks or acknowledgement"),
         ("lol brb", "not a question or problem report"),
     ],
 )
