@@ -1,27 +1,17 @@
 """The migration that makes a message's run unique, over a database that already has repeats."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.migrating import back_to_the_latest, migrate  # noqa: F401  (a fixture)
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("back_to_the_latest"),
+]
 
 BEFORE = [("copilot", "0011_threshold_is_a_probability")]
 AFTER = [("copilot", "0012_one_run_per_message")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_latest():
-    yield
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 def test_repeated_runs_and_drafts_are_told_apart_and_the_first_decision_stands():

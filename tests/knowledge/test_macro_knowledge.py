@@ -62,12 +62,7 @@ def test_a_macro_kept_from_the_copilot_is_not_offered(
     with django_capture_on_commit_callbacks(execute=True):
         macro_services.macro_update(macro=ssh_macro, actor=admin_user, copilot_offers=False)
     assert not KnowledgeEntry.objects.filter(macro=ssh_macro).exists()
-    message, _ = ticket_services.message_create(
-        ticket=ticket,
-        kind=Message.Kind.CUSTOMER,
-        body="I lost the SSH key of my server and cannot log in. How do I reset the SSH key?",
-    )
-    run = pipeline.run(message)
+    run = pipeline.run(_asked(ticket))
     assert run.decision == CopilotRun.Decision.SILENT
     # Offered again: its entry is back.
     with django_capture_on_commit_callbacks(execute=True):
@@ -115,15 +110,24 @@ def test_people_change_the_macro_not_its_entry(ssh_macro, admin_user, client):
     assert entry.answer == BODY
 
 
-def test_the_copilot_offers_the_macro_filled_for_the_ticket(ssh_macro, ticket, team):
+def _offered(ticket):
+    """What the copilot offers a customer asking what the SSH macro answers."""
+    run = pipeline.run(_asked(ticket))
+    assert run.decision == CopilotRun.Decision.SPEAK, run.reason
+    return run.suggestion
+
+
+def _asked(ticket):
     message, _ = ticket_services.message_create(
         ticket=ticket,
         kind=Message.Kind.CUSTOMER,
         body="I lost the SSH key of my server and cannot log in. How do I reset the SSH key?",
     )
-    run = pipeline.run(message)
-    assert run.decision == CopilotRun.Decision.SPEAK, run.reason
-    suggestion = run.suggestion
+    return message
+
+
+def test_the_copilot_offers_the_macro_filled_for_the_ticket(ssh_macro, ticket, team):
+    suggestion = _offered(ticket)
     assert list(suggestion.citations.all()) == [KnowledgeEntry.objects.get(macro=ssh_macro)]
     assert suggestion.label == "Macro: Reset a lost SSH key"
     assert suggestion.text.startswith("Hi Priya, to get back into a server")
@@ -131,17 +135,6 @@ def test_the_copilot_offers_the_macro_filled_for_the_ticket(ssh_macro, ticket, t
     # Nobody has the ticket yet: signed by the team.
     assert suggestion.text.endswith("Best, the Compute team")
     assert "{{" not in suggestion.text
-
-
-def _offered(ticket):
-    message, _ = ticket_services.message_create(
-        ticket=ticket,
-        kind=Message.Kind.CUSTOMER,
-        body="I lost the SSH key of my server and cannot log in. How do I reset the SSH key?",
-    )
-    run = pipeline.run(message)
-    assert run.decision == CopilotRun.Decision.SPEAK, run.reason
-    return run.suggestion
 
 
 def test_sending_the_offered_macro_applies_it_and_counts_a_use(ssh_macro, analyst, ticket, client):
