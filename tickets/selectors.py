@@ -302,9 +302,10 @@ def mentionable_people(ticket: Ticket, *, q: str = "", limit: int = 8) -> list[U
     """Who an internal note on ``ticket`` may @-mention: the active people who may read it (its
     team's members, and the managers and admins who see every team), whose username, first
     or last name starts with ``q``; usernames in order."""
+    in_team = Q(teams=ticket.team_id, groups__name__in=roles.ALL_ROLES)
+    every_team = Q(groups__name__in=[roles.MANAGER, roles.ADMIN]) | Q(is_superuser=True)
     people = (
-        User.objects.filter(is_active=True)
-        .filter(Q(teams=ticket.team_id) | Q(groups__name__in=[roles.MANAGER, roles.ADMIN]))
+        User.objects.filter(in_team | every_team, is_active=True)
         .exclude(groups__name=roles.SERVICE_ACCOUNTS)
         .distinct()
     )
@@ -312,10 +313,7 @@ def mentionable_people(ticket: Ticket, *, q: str = "", limit: int = 8) -> list[U
         people = people.filter(
             Q(username__istartswith=q) | Q(first_name__istartswith=q) | Q(last_name__istartswith=q)
         )
-    found = [
-        user for user in people.order_by("username")[: limit * 3] if roles.can_view_tickets(user)
-    ]
-    return found[:limit]
+    return list(people.order_by("username")[:limit])
 
 
 def _search(text: str) -> Q:

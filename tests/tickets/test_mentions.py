@@ -33,3 +33,15 @@ def test_only_those_who_work_the_ticket_are_answered(client, curator, other_anal
     assert client.get(url, {"q": "s"}).status_code == 404
     client.force_login(curator)
     assert client.get(url, {"q": "s"}).status_code == 403
+
+
+def test_one_query_whoever_matches(client, analyst, ticket, team, django_assert_max_num_queries):
+    from tickets import selectors
+
+    for n in range(12):
+        UserFactory(username=f"sam{n}", roles=["analyst"], teams=[team])
+    UserFactory(username="samrole", teams=[team])  # no role: cannot read tickets
+    with django_assert_max_num_queries(1):
+        people = selectors.mentionable_people(ticket, q="sam")
+    assert len(people) == 8
+    assert selectors.mentionable_people(ticket, q="samr") == []
