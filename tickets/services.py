@@ -231,6 +231,12 @@ def message_create(
         locked.message_seq += 1
         if not internal:
             locked.public_message_seq += 1
+        next_reply = (
+            kind == Message.Kind.ANALYST
+            and not internal
+            and first_response
+            and locked.first_response_at is not None
+        )
         message = Message.objects.create(
             ticket=locked,
             seq=locked.message_seq,
@@ -242,6 +248,8 @@ def message_create(
             internal=internal,
             external_id=external_id,
             created_at=now,
+            # A reply after the first response keeps how long the customer waited for it.
+            waited_since=locked.awaiting_reply_since if next_reply else None,
         )
         if files:
             try:
@@ -312,11 +320,6 @@ def _after_message(
     ticket.last_message_at = max(ticket.last_message_at, message.created_at)
     ticket.updated_at = message.created_at
     public_staff_reply = message.kind == Message.Kind.ANALYST and not message.internal
-    next_reply = public_staff_reply and first_response and ticket.first_response_at is not None
-    if next_reply and ticket.awaiting_reply_since is not None and message.waited_since is None:
-        # A reply after the first response keeps how long the customer waited for it.
-        message.waited_since = ticket.awaiting_reply_since
-        Message.objects.filter(pk=message.pk).update(waited_since=message.waited_since)
     if public_staff_reply and first_response and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
         fields.append("first_response_at")
