@@ -39,8 +39,7 @@
     const url = p.bar.dataset.pickerUrl + "?q=" + encodeURIComponent(p.search.value);
     const mine = ++asked;
     stale(p);
-    fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+    window.VigilListbox.fetchOptions(url)
       .then(function (html) {
         if (mine !== asked) return;  // an answer to an older search
         p.results.innerHTML = html;
@@ -80,13 +79,9 @@
     }
   }
 
-  function options(p) { return Array.from(p.results.querySelectorAll(".macro-option")); }
+  function options(p) { return window.VigilListbox.options(p.results, ".macro-option"); }
 
-  function mark(p, option) {
-    options(p).forEach(function (o) { o.setAttribute("aria-selected", o === option ? "true" : "false"); });
-    p.search.setAttribute("aria-activedescendant", option.id);
-    option.scrollIntoView({ block: "nearest" });
-  }
+  function mark(p, option) { window.VigilListbox.mark(options(p), option, p.search); }
 
   function choose(p, option) {
     const start = caret ? caret[0] : p.box.value.length;
@@ -152,12 +147,10 @@
     const p = parts(target);
     if (!p) return;
     const list = options(p);
-    const current = list.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    const current = window.VigilListbox.marked(list);
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
-      if (!list.length) return;
-      const step = event.key === "ArrowDown" ? 1 : -1;
-      mark(p, list[Math.max(0, Math.min(list.length - 1, current + step))]);
+      window.VigilListbox.move(list, p.search, event.key === "ArrowDown" ? 1 : -1);
     } else if (event.key === "Enter") {
       event.preventDefault();  // never submits the reply form
       if (p.results.hasAttribute("aria-busy")) {

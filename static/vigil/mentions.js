@@ -30,13 +30,7 @@
     return found ? { q: found[2], start: box.selectionStart - found[2].length - 1 } : null;
   }
 
-  function options(p) { return Array.from(p.list.querySelectorAll(".mention-option")); }
-
-  function mark(p, option) {
-    options(p).forEach(function (o) { o.setAttribute("aria-selected", o === option ? "true" : "false"); });
-    p.box.setAttribute("aria-activedescendant", option.id);
-    option.scrollIntoView({ block: "nearest" });
-  }
+  function options(p) { return window.VigilListbox.options(p.list, ".mention-option"); }
 
   function close(p) {
     asked++;  // an answer on its way is not wanted any more
@@ -48,14 +42,13 @@
   function load(p, q) {
     const mine = ++asked;
     const url = p.holder.dataset.mentionUrl + "?q=" + encodeURIComponent(q);
-    fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+    window.VigilListbox.fetchOptions(url)
       .then(function (html) {
         if (mine !== asked) return;
         p.list.innerHTML = html;
         p.holder.hidden = false;
         const found = options(p);
-        if (found.length) mark(p, found[0]);
+        if (found.length) window.VigilListbox.mark(found, found[0], p.box);
         p.status.textContent = found.length
           ? found.length + (found.length === 1 ? " person" : " people") + " to mention: arrows choose, Enter mentions."
           : "Nobody to mention by that name.";
@@ -87,11 +80,10 @@
     const p = parts(box);
     if (!p || p.holder.hidden) return;
     const list = options(p);
-    const current = list.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    const current = window.VigilListbox.marked(list);
     if ((event.key === "ArrowDown" || event.key === "ArrowUp") && list.length) {
       event.preventDefault();
-      const step = event.key === "ArrowDown" ? 1 : -1;
-      mark(p, list[Math.max(0, Math.min(list.length - 1, current + step))]);
+      window.VigilListbox.move(list, p.box, event.key === "ArrowDown" ? 1 : -1);
     } else if ((event.key === "Enter" || event.key === "Tab") && current >= 0) {
       event.preventDefault();
       choose(p, list[current]);
