@@ -76,6 +76,11 @@ class SuggestionAcceptApi(BaseApi):
 
         suggestion = SuggestionSerializer()
         message = MessageSerializer(help_text="The reply sent to the customer.")
+        warnings = serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Changes of a macro the suggestion offered that the ticket could not take "
+            "(the reply was sent, the other changes made).",
+        )
 
     @extend_schema(
         operation_id="tickets_suggestions_accept",
@@ -86,9 +91,10 @@ class SuggestionAcceptApi(BaseApi):
     def post(self, request: ApiRequest, ticket_id: int, suggestion_id: int) -> Response:
         ticket = access.get_ticket_to_work(request.user, ticket_id)
         suggestion = _suggestion(ticket, suggestion_id)
-        message = services.suggestion_send(suggestion=suggestion, actor=request.user)
+        sent = services.suggestion_send(suggestion=suggestion, actor=request.user)
         suggestion = _suggestion(ticket, suggestion_id)
-        return Response(self.OutputSerializer({"suggestion": suggestion, "message": message}).data)
+        output = {"suggestion": suggestion, "message": sent.message, "warnings": sent.warnings}
+        return Response(self.OutputSerializer(output).data)
 
 
 class SuggestionDismissApi(BaseApi):

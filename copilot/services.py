@@ -2,6 +2,7 @@
 do with suggestions (each outcome is counted on the entries it cited)."""
 
 import difflib
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -170,7 +171,16 @@ def _act(suggestion: Suggestion, state: str, actor: User, fields: tuple[str, ...
     realtime.publish_copilot_changed(suggestion.ticket_id)
 
 
-def suggestion_send(*, suggestion: Suggestion, actor: User) -> Message:
+@dataclass(frozen=True)
+class Sent:
+    """The reply a suggestion became, and what its macros could not change (a status the
+    ticket cannot move to), for the analyst to be told."""
+
+    message: Message
+    warnings: list[str]
+
+
+def suggestion_send(*, suggestion: Suggestion, actor: User) -> Sent:
     """Send the suggestion to the customer as the analyst's reply, unchanged."""
     _check_open(suggestion)
     with transaction.atomic():
@@ -188,9 +198,9 @@ def suggestion_send(*, suggestion: Suggestion, actor: User) -> Message:
         knowledge_services.entries_record_outcome(
             entry_ids=_cited(suggestion), outcome="accepted", actor=actor
         )
-        _apply_cited_macros(suggestion, message, actor)
+        warnings = _apply_cited_macros(suggestion, message, actor)
         _announce_accepted(suggestion, message, edited=False)
-    return message
+    return Sent(message=message, warnings=warnings)
 
 
 def suggestion_insert(*, suggestion: Suggestion, actor: User) -> Suggestion:

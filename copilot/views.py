@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -38,6 +39,7 @@ def _panel(
     ticket: Ticket,
     *,
     error: str = "",
+    notice: str = "",
     status: int = 200,
     summary: summaries.Summary | None = None,
 ) -> HttpResponse:
@@ -52,6 +54,7 @@ def _panel(
         "edit_first": selectors.edit_first(panel.open, send_level=send_level),
         "dismiss_reasons": Suggestion.DismissReason.choices,
         "panel_error": error,
+        "panel_notice": notice,
         "stopped_worker": worker_status.stopped_worker(),
     }
     return render(request, "copilot/partials/panel.html", context, status=status)
@@ -92,14 +95,20 @@ def _act(
     ticket = access.get_ticket_for_user(request.user, ticket_id)
     suggestion = _get_suggestion(ticket, suggestion_id)
     try:
-        action(suggestion=suggestion, actor=request.user)
+        done = action(suggestion=suggestion, actor=request.user)
     except services.SuggestionError as exc:
         if not request.htmx:
             return render(request, "tickets/ticket_error.html", {"error": str(exc)}, status=422)
         return _panel(request, ticket, error=str(exc), status=422)
+    # Sent, but a macro it offered could not make one of its changes: say which, as the
+    # reply box does.
+    warnings = done.warnings if isinstance(done, services.Sent) else []
+    notice = ("Sent. " + " ".join(warnings)) if warnings else ""
     if not request.htmx:
+        if notice:
+            messages.warning(request, notice)
         return redirect("tickets:detail", ticket.pk)
-    return _panel(request, ticket)
+    return _panel(request, ticket, notice=notice)
 
 
 @require_POST

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Count
 
 from ai import embedding, llm
 from knowledge import example_index, extraction, selectors, services
@@ -246,11 +247,27 @@ def _asked_before(messages: Sequence[Message], i: int) -> Message | None:
     )
 
 
+def _learned_from(sources: Sequence[Message]) -> KnowledgeEntry | None:
+    """A proposed or approved entry already learned from every one of ``sources``.
+
+    Asked of the sources table, counting each entry's matching messages: an entry joined once
+    per message and taken in id order made PostgreSQL walk every entry when none matched
+    (about 40 ms a candidate on a history of a few hundred entries)."""
+    ids = {message.pk for message in sources}
+    learned = (
+        KnowledgeSource.objects.filter(
+            message_id__in=ids, entry__status__in=[Status.PROPOSED, Status.APPROVED]
+        )
+        .values("entry")
+        .annotate(matched=Count("message", distinct=True))
+        .filter(matched=len(ids))
+        .values("entry")
+    )
+    return KnowledgeEntry.objects.filter(pk__in=learned).order_by("pk").first()
+
+
 def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Message]) -> Learned:
-    already = KnowledgeEntry.objects.filter(status__in=[Status.PROPOSED, Status.APPROVED])
-    for message in sources:
-        already = already.filter(sources__message=message)
-    if sources and (known := already.first()) is not None:
+    if sources and (known := _learned_from(sources)) is not None:
         return Learned(known, "skipped")  # learned from these very messages before
     example = _example(candidate, sources, ticket)
     same_links = _entry_with_same_links(candidate.answer, ticket)

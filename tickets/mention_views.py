@@ -18,5 +18,7 @@ MAX_QUERY = 150
 def mention_options(request: HtmxHttpRequest, ticket_id: int) -> HttpResponse:
     """Who may be mentioned on the ticket, matching ``?q=`` (the letters after the @)."""
     ticket = access.get_ticket_to_work(request.user, ticket_id)
-    people = selectors.mentionable_people(ticket, q=_param(request, "q")[:MAX_QUERY])
+    people = selectors.mentionable_people(
+        ticket, q=_param(request, "q")[:MAX_QUERY], writer=request.user
+    )
     return render(request, "tickets/partials/mention_options.html", {"people": people})

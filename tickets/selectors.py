@@ -298,10 +298,13 @@ def saved_views_with_counts(user: AnyUser) -> list[tuple[SavedView, int]]:
     return [(view, saved_view_count(user, view)) for view in saved_views_for_user(user)]
 
 
-def mentionable_people(ticket: Ticket, *, q: str = "", limit: int = 8) -> list[User]:
+def mentionable_people(
+    ticket: Ticket, *, q: str = "", limit: int = 8, writer: User | None = None
+) -> list[User]:
     """Who an internal note on ``ticket`` may @-mention: the active people who may read it (its
     team's members, and the managers and admins who see every team), whose username, first
-    or last name starts with ``q``; usernames in order."""
+    or last name starts with ``q``; usernames in order. The ``writer`` of the note is left out:
+    mentioning oneself notifies nobody."""
     in_team = Q(teams=ticket.team_id, groups__name__in=roles.ALL_ROLES)
     every_team = Q(groups__name__in=[roles.MANAGER, roles.ADMIN]) | Q(is_superuser=True)
     people = (
@@ -309,6 +312,8 @@ def mentionable_people(ticket: Ticket, *, q: str = "", limit: int = 8) -> list[U
         .exclude(groups__name=roles.SERVICE_ACCOUNTS)
         .distinct()
     )
+    if writer is not None:
+        people = people.exclude(pk=writer.pk)
     if q := q.strip().lstrip("@"):
         people = people.filter(
             Q(username__istartswith=q) | Q(first_name__istartswith=q) | Q(last_name__istartswith=q)

@@ -127,7 +127,7 @@ def test_a_status_update_sent_from_the_panel_is_not_the_first_response(ticket, a
     from copilot import services as copilot_services
 
     draft = summary.draft_status_update(ticket, reason="asked")
-    message = copilot_services.suggestion_send(suggestion=draft, actor=analyst)
+    message = copilot_services.suggestion_send(suggestion=draft, actor=analyst).message
     ticket.refresh_from_db()
     assert message.body == draft.text
     assert ticket.first_response_at is None  # the clock still runs: nobody answered yet

@@ -96,7 +96,9 @@ def suggestion(small_kb, ticket):
 def test_a_suggestion_sent_as_is_is_announced(
     endpoint, webhook_server, run_on_commit, suggestion, analyst
 ):
-    message = run_on_commit(copilot_services.suggestion_send, suggestion=suggestion, actor=analyst)
+    message = run_on_commit(
+        copilot_services.suggestion_send, suggestion=suggestion, actor=analyst
+    ).message
     [received] = sent(webhook_server, Event.SUGGESTION_ACCEPTED)
     data = webhook_server.json(webhook_server.received.index(received))["data"]
     assert data["suggestion"]["id"] == suggestion.pk

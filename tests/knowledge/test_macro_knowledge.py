@@ -4,6 +4,7 @@ by the replies sent with them, changed only through the macro."""
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from copilot import pipeline
 from copilot.models import CopilotRun
@@ -12,7 +13,7 @@ from knowledge.models import KnowledgeEntry
 from tests.factories import UserFactory
 from tickets import macro_services
 from tickets import services as ticket_services
-from tickets.models import MacroUse, Message, Ticket
+from tickets.models import Macro, MacroUse, Message, Ticket
 
 Source, Status = KnowledgeEntry.Source, KnowledgeEntry.Status
 BODY = (
@@ -155,6 +156,39 @@ def test_sending_the_offered_macro_applies_it_and_counts_a_use(ssh_macro, analys
     assert use.user == analyst
     ticket.refresh_from_db()
     assert "ssh" in ticket.tags
+
+
+def test_a_change_the_offered_macro_cannot_make_is_told_beside_the_panel(
+    ssh_macro, analyst, ticket, client
+):
+    # A status no ticket moves back to: the reply is sent, the panel says what was skipped.
+    Macro.objects.filter(pk=ssh_macro.pk).update(set_status=Ticket.Status.NEW)
+    suggestion = _offered(ticket)
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("copilot:suggestion_send", args=[ticket.pk, suggestion.pk]),
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert "Sent. “Reset a lost SSH key” did not change the status" in response.content.decode()
+    suggestion.refresh_from_db()
+    assert suggestion.sent_message is not None
+
+
+def test_the_api_names_what_the_offered_macro_could_not_change(ssh_macro, analyst, ticket):
+    Macro.objects.filter(pk=ssh_macro.pk).update(set_status=Ticket.Status.NEW)
+    suggestion = _offered(ticket)
+    api = APIClient()
+    api.force_authenticate(analyst)
+
+    url = f"/api/v1/tickets/{ticket.pk}/suggestions/{suggestion.pk}/accept/"
+    response = api.post(url)
+
+    assert response.status_code == 200, response.content
+    [warning] = response.json()["warnings"]
+    assert "did not change the status" in warning
 
 
 def test_an_offered_macro_inserted_then_sent_is_applied_once(

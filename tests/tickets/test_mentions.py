@@ -45,3 +45,13 @@ def test_one_query_whoever_matches(client, analyst, ticket, team, django_assert_
         people = selectors.mentionable_people(ticket, q="sam")
     assert len(people) == 8
     assert selectors.mentionable_people(ticket, q="samr") == []
+
+
+def test_the_writer_is_not_offered(client, analyst, ticket, team):
+    colleague = UserFactory(username=f"{analyst.username}2", roles=["analyst"], teams=[team])
+    client.force_login(analyst)
+    url = reverse("tickets:mention_options", args=[ticket.pk])
+
+    names = client.get(url, {"q": analyst.username}).text
+    assert f'data-username="{colleague.username}"' in names
+    assert f'data-username="{analyst.username}"' not in names
