@@ -11,11 +11,13 @@ whatever else is in its batch, so this changes no vector, only how many calls ma
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -42,20 +44,37 @@ class _Reused:
         self.vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self.calls = 0  # model calls made in the block
         self.embedded = 0  # texts those calls embedded
+        # ``ahead`` fills it from a thread of its own while the caller reads it.
+        self.lock = threading.Lock()
 
     def get(self, key: tuple[str, str]) -> np.ndarray | None:
-        vector = self.vectors.get(key)
-        if vector is not None:
-            self.vectors.move_to_end(key)
-        return vector
+        with self.lock:
+            vector = self.vectors.get(key)
+            if vector is not None:
+                self.vectors.move_to_end(key)
+            return vector
 
     def put(self, key: tuple[str, str], vector: Sequence[float]) -> np.ndarray:
         # float64 holds a float32 or a Python float exactly: the vector given back is the same.
         array = np.asarray(vector, dtype=np.float64)
-        self.vectors[key] = array
-        while len(self.vectors) > self.limit:
-            self.vectors.popitem(last=False)
+        with self.lock:
+            self.vectors[key] = array
+            while len(self.vectors) > self.limit:
+                self.vectors.popitem(last=False)
         return array
+
+    def fill(self, backend: str, texts: Sequence[str]) -> None:
+        """Embed those of ``texts`` not kept yet, in one model call, and keep them."""
+        missing = [
+            text for text in dict.fromkeys(texts) if text and self.get((backend, text)) is None
+        ]
+        if not missing:
+            return
+        with self.lock:
+            self.calls += 1
+            self.embedded += len(missing)
+        for text, vector in zip(missing, _embed_now(missing), strict=True):
+            self.put((backend, text), vector)
 
 
 _reused: ContextVar[_Reused | None] = ContextVar("vigil_embedding_reused", default=None)
@@ -75,8 +94,48 @@ def reusing(limit: int = 20_000) -> Iterator[_Reused]:
 def prefetch(texts: Iterable[str]) -> None:
     """Embed the ``texts`` not embedded yet in this ``reusing()`` block, in one call, so that
     later ``embed`` calls find them. Outside such a block it does nothing."""
-    if _reused.get() is not None:
-        embed([text for text in dict.fromkeys(texts) if text])
+    if (reused := _reused.get()) is not None:
+        reused.fill(_backend(), list(texts))
+
+
+Batch = TypeVar("Batch")
+
+
+def ahead(batches: Iterable[Batch], plan: Callable[[Batch], list[str]]) -> Iterator[Batch]:
+    """Each of ``batches`` once the texts ``plan`` gives for it are embedded, the next batch's
+    texts being embedded meanwhile, on a thread of their own, while the caller works on this
+    one: the model's time overlaps the caller's database writes instead of adding to them.
+
+    ``plan`` runs here, on the caller's thread, one batch ahead and in order. Inside a
+    ``reusing()`` block only (outside it, each batch is given as it comes, nothing embedded).
+    Vectors are the same as when embedded one by one; a text the plan missed is embedded when
+    asked for. A model failure is raised here, before the batch it concerns is given."""
+    reused = _reused.get()
+    if reused is None:
+        yield from batches
+        return
+    backend = _backend()
+    pending = iter(batches)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigil-embedding") as pool:
+        batch = next(pending, None)
+        if batch is None:
+            return
+        filled: Future[None] | None = pool.submit(reused.fill, backend, plan(batch))
+        while batch is not None:
+            following = next(pending, None)
+            if filled is not None:
+                filled.result()
+            filled = (
+                pool.submit(reused.fill, backend, plan(following))
+                if following is not None
+                else None
+            )
+            yield batch
+            batch = following
+
+
+def _backend() -> str:
+    return getattr(settings, "VIGIL_EMBEDDING_MODEL", "local") or "local"
 
 
 def embed(texts: Sequence[str]) -> list[list[float]]:
@@ -90,19 +149,20 @@ def embed(texts: Sequence[str]) -> list[list[float]]:
     reused = _reused.get()
     if reused is None:
         return _embed_now(texts)
-    backend = getattr(settings, "VIGIL_EMBEDDING_MODEL", "local") or "local"
+    backend = _backend()
     found = {text: reused.get((backend, text)) for text in texts}
     missing = [text for text, vector in found.items() if vector is None]
     if missing:
-        reused.calls += 1
-        reused.embedded += len(missing)
+        with reused.lock:
+            reused.calls += 1
+            reused.embedded += len(missing)
         for text, vector in zip(missing, _embed_now(missing), strict=True):
             found[text] = reused.put((backend, text), vector)
     return [found[text].tolist() for text in texts]  # type: ignore[union-attr]
 
 
 def _embed_now(texts: Sequence[str]) -> list[list[float]]:
-    backend = getattr(settings, "VIGIL_EMBEDDING_MODEL", "local") or "local"
+    backend = _backend()
     if backend == "local":
         from ai import local_embedding
 

@@ -9,6 +9,7 @@ Each candidate is compared with the team's approved and proposed entries:
 A team's policy may approve learned entries once enough tickets support them.
 """
 
+import functools
 import logging
 import math
 from collections.abc import Sequence
@@ -74,7 +75,17 @@ def candidates_for(ticket: Ticket, messages: Sequence[Message]) -> list[extracti
             return llm_extraction.extract_candidates(turns, subject=ticket.subject, names=names)
         except llm.LLMError:
             logger.warning("LLM extraction failed for ticket %s; extracting locally", ticket.pk)
-    return extraction.extract_candidates(turns, subject=ticket.subject, names=names)
+    return list(_extracted(tuple(turns), ticket.subject, tuple(names)))
+
+
+@functools.lru_cache(maxsize=256)
+def _extracted(
+    turns: tuple[extraction.Turn, ...], subject: str, names: tuple[str, ...]
+) -> tuple[extraction.Candidate, ...]:
+    """The local extraction, kept for the conversations seen last: an import or a replay plans
+    what a batch will embed (``texts_to_embed``) and then learns from each conversation, and
+    both extract its candidates. Pure, and its inputs and results are frozen."""
+    return tuple(extraction.extract_candidates(turns, subject=subject, names=names))
 
 
 def texts_to_embed(
@@ -250,9 +261,9 @@ def _asked_before(messages: Sequence[Message], i: int) -> Message | None:
 def _learned_from(sources: Sequence[Message]) -> KnowledgeEntry | None:
     """A proposed or approved entry already learned from every one of ``sources``.
 
-    Asked of the sources table, counting each entry's matching messages: an entry joined once
-    per message and taken in id order made PostgreSQL walk every entry when none matched
-    (about 40 ms a candidate on a history of a few hundred entries)."""
+    Asked of the sources table, counting each entry's matching messages: the entries joined to
+    their sources once per message, the first taken in id order, took about 40 ms a candidate
+    on a history of a few hundred entries."""
     ids = {message.pk for message in sources}
     learned = (
         KnowledgeSource.objects.filter(

@@ -10,7 +10,7 @@ import goes on where it stopped: each conversation is written, and learned from,
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,11 +75,15 @@ def import_file(
     done = Progress()
     links_seen: set[frozenset[str]] = set()
     with embedding.reusing():
-        for batch in in_batches(read_conversations(path, done.warnings), PREFETCH_CONVERSATIONS):
-            placed = [(c, teams.get(c.team) if c.team else default) for c in batch]
+        batches: Iterable[list[tuple[Conversation, Team | None]]] = (
+            [(c, teams.get(c.team) if c.team else default) for c in batch]
+            for batch in in_batches(read_conversations(path, done.warnings), PREFETCH_CONVERSATIONS)
+        )
+        if learn:
+            # The next batch's texts are embedded while this one is written.
+            batches = embedding.ahead(batches, lambda placed: _to_embed(placed, links_seen))
+        for placed in batches:
             ahead = _looked_ahead(placed)
-            if learn:
-                _prefetch(placed, ahead, links_seen)
             for conversation, team in placed:
                 _import_one(conversation, team, learn, done, ahead)
                 if progress is not None:
@@ -102,11 +106,7 @@ def _looked_ahead(placed: list[tuple[Conversation, Team | None]]) -> Ahead:
     when new (one bulk insert; a customer may so exist before the ticket that is written
     next, and stays when the import is stopped before it: harmless, and used on resuming)."""
     wanted = [(c, team) for c, team in placed if team is not None]
-    imported: set[tuple[int, str | None]] = set(
-        Ticket.objects.filter(
-            team__in={team for _, team in wanted}, import_id__in={c.id for c, _ in wanted}
-        ).values_list("team_id", "import_id")
-    )
+    imported = _imported_before(wanted)
     names: dict[str, str] = {}
     for conversation, team in wanted:
         turns = _from_first_customer(conversation.turns)
@@ -140,25 +140,36 @@ def _import_one(
     done.learned += result.learned
 
 
-def _prefetch(
-    placed: list[tuple[Conversation, Team | None]], ahead: Ahead, links_seen: set[frozenset[str]]
-) -> None:
-    """Embed in one model call what learning from these conversations will embed, as far as it
-    is known before (``learning.texts_to_embed``): the next conversations are learned from
-    one by one, in order, each finding its texts embedded. Those imported before are left
-    out; learning's outcome does not change (a text's vector is the same in any call)."""
+def _imported_before(wanted: list[tuple[Conversation, Team]]) -> set[tuple[int, str | None]]:
+    """(team id, conversation id) of the conversations of ``wanted`` imported before."""
+    return set(
+        Ticket.objects.filter(
+            team__in={team for _, team in wanted}, import_id__in={c.id for c, _ in wanted}
+        ).values_list("team_id", "import_id")
+    )
+
+
+def _to_embed(
+    placed: list[tuple[Conversation, Team | None]], links_seen: set[frozenset[str]]
+) -> list[str]:
+    """What learning from these conversations will embed, as far as it is known before
+    (``learning.texts_to_embed``), for ``embedding.ahead``: the conversations are then learned
+    from one by one, in order, each finding its texts embedded. Those imported before are left
+    out; learning's outcome does not change (a text's vector is the same in any call). Planned
+    while the batch before is written: a text it could not foresee is embedded when asked for."""
     wanted = [(c, team) for c, team in placed if team is not None and c.resolved]
+    imported = _imported_before(wanted)
     # Support messages repeating an answer are only looked at in a team with approved entries.
     repeats = {team: bool(len(example_index.for_team(team).entries)) for _, team in wanted}
     texts: list[str] = []
     for conversation, team in wanted:
         turns = _from_first_customer(conversation.turns)
-        if turns and (team.pk, conversation.id) not in ahead.imported:
+        if turns and (team.pk, conversation.id) not in imported:
             ticket, messages = _planned(conversation, turns)
             texts += learning.texts_to_embed(
                 ticket, messages, links_seen=links_seen, repeats=repeats[team]
             )
-    embedding.prefetch(texts)
+    return texts
 
 
 def _no_team(line: int, slug: str) -> str:

@@ -346,10 +346,16 @@ class Replayer:
 
     def prefetch(self, conversations: Sequence[Conversation]) -> None:
         """Embed in one model call what replaying ``conversations`` will embed, as far as it
-        is known before they are replayed: the query of each customer message the gate will
-        let through, and what learning from each resolved one will embed. Use it inside
+        is known before they are replayed (``to_embed``). Use it inside
         ``embedding.reusing()``. No decision changes: a text's vector is the same whichever
         call made it; a text it missed is embedded when asked for, as before."""
+        embedding.prefetch(self.to_embed(conversations))
+
+    def to_embed(self, conversations: Sequence[Conversation]) -> list[str]:
+        """What replaying ``conversations`` will embed, as far as it is known before: the
+        query of each customer message the gate will let through, and what learning from each
+        resolved one will embed. Planned in order (learning's plan remembers the links of the
+        answers planned before), for ``prefetch`` or ``embedding.ahead``."""
         texts: list[str] = []
         for conversation in conversations:
             ticket, messages = self._planned(conversation)
@@ -364,7 +370,7 @@ class Replayer:
                 texts += learning.texts_to_embed(
                     ticket, messages, links_seen=self.links_seen, answers=self.auto_approve
                 )
-        embedding.prefetch(texts)
+        return texts
 
     def _planned(self, conversation: Conversation) -> tuple[Ticket, list[Message]]:
         """The ticket and messages ``replay`` will write for ``conversation``, unsaved."""

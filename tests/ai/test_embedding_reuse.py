@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 
 from ai import embedding, local_embedding
@@ -59,3 +61,43 @@ def test_it_keeps_the_most_recently_used_vectors(model_calls):
         embedding.embed(["a phone"])  # "a card" goes
         embedding.embed(["a volume", "a phone", "a card"])
     assert model_calls == [["a volume", "a card"], ["a phone"], ["a card"]]
+
+
+def test_ahead_gives_each_batch_with_its_texts_embedded(model_calls):
+    batches = [["Resize the volume", "Charged twice"], ["Lost my phone"], ["Reset the key"]]
+    planned_on: list[int] = []
+
+    def plan(batch):
+        planned_on.append(threading.get_ident())
+        return batch
+
+    given = []
+    with embedding.reusing():
+        for batch in embedding.ahead(iter(batches), plan):
+            given.append(batch)
+            # Asked for while the next batch is embedded: already there, no call of its own.
+            calls = len(model_calls)
+            embedding.embed(batch)
+            assert len(model_calls) == calls
+    assert given == batches
+    assert sorted(model_calls) == sorted(batches)
+    assert set(planned_on) == {threading.get_ident()}  # planned on the caller's thread
+
+
+def test_ahead_outside_a_block_plans_nothing(model_calls):
+    def plan(batch):
+        raise AssertionError("not planned outside a reusing() block")
+
+    assert list(embedding.ahead([["a"], ["b"]], plan)) == [["a"], ["b"]]
+    assert model_calls == []
+
+
+def test_ahead_raises_a_failing_model_before_the_batch_it_concerns(monkeypatch):
+    def failing(texts):
+        raise RuntimeError("model file unreadable")
+
+    monkeypatch.setattr(local_embedding, "embed", failing)
+    with embedding.reusing():
+        batches = embedding.ahead([["a"], ["b"]], lambda batch: batch)
+        with pytest.raises(embedding.LLMError, match="unreadable"):
+            next(batches)  # not given: its texts could not be embedded

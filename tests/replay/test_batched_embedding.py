@@ -36,8 +36,8 @@ def model_calls(monkeypatch):
 def unbatched(monkeypatch, module):
     """As before batching: no prefetch, and every text embedded when asked for."""
     monkeypatch.setattr(module.embedding, "reusing", contextlib.nullcontext)
-    monkeypatch.setattr(Replayer, "prefetch", lambda self, conversations: None)
-    monkeypatch.setattr(importing, "_prefetch", lambda placed, ahead, links_seen: None)
+    monkeypatch.setattr(Replayer, "to_embed", lambda self, conversations: [])
+    monkeypatch.setattr(importing, "_to_embed", lambda placed, links_seen: [])
 
 
 def replayed(tmp_path, name):

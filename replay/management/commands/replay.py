@@ -175,11 +175,14 @@ class Command(BaseCommand):
                 self.replaying = True
                 conversations = islice(read_conversations(path, warnings), total)
                 with live_receivers_muted(), embedding.reusing():
-                    for batch in in_batches(conversations, PREFETCH_CONVERSATIONS):
+                    # The next batch's texts are embedded while this one is replayed.
+                    batches = embedding.ahead(
+                        in_batches(conversations, PREFETCH_CONVERSATIONS), replayer.to_embed
+                    )
+                    for batch in batches:
                         if self.stop_requested:
                             interrupted = True
                             break
-                        replayer.prefetch(batch)
                         for conversation in batch:
                             if self.stop_requested:
                                 interrupted = True
