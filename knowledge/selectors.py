@@ -182,7 +182,12 @@ def _fuse(
         for pk in {*similarity, *rank}
     }
     best = sorted(scores, key=lambda pk: (-scores[pk], pk))[:limit]
-    entries = KnowledgeEntry.objects.select_related("team").in_bulk(best)
+    # The hits' vectors are not needed by those who read them: left in the database.
+    entries = (
+        KnowledgeEntry.objects.select_related("team")
+        .defer("embedding", "answer_embedding")
+        .in_bulk(best)
+    )
     hits = []
     for pk in best:
         reasons = [f"similar meaning (cosine {similarity.get(pk, 0.0):.2f})"]
