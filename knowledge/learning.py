@@ -141,17 +141,41 @@ def _repeats(messages: Sequence[Message]) -> list[tuple[int, str]]:
     ]
 
 
-def learn_from_ticket(ticket: Ticket) -> list[Learned]:
-    """Turn what the analysts taught in a resolved ticket into knowledge. Idempotent."""
-    messages = list(ticket.messages.order_by("created_at", "id"))
-    results = []
+def learn_from_ticket(
+    ticket: Ticket, messages: Sequence[Message] | None = None, *, fresh: bool = False
+) -> list[Learned]:
+    """Turn what the analysts taught in a resolved ticket into knowledge. Idempotent.
+
+    ``messages``: the ticket's messages in order, when the caller holds them. ``fresh``: they
+    were written just now, in the caller's transaction (an import), so nothing was learned
+    from them before and no macro was sent with them: neither is looked up."""
+    if messages is None:
+        messages = list(ticket.messages.order_by("created_at", "id"))
+    results: list[Learned] = []
+    taught: list[tuple[set[int], KnowledgeEntry]] = []  # fresh: each placed entry's sources
     for candidate in candidates_for(ticket, messages):
         if extraction.is_non_answer(candidate.answer):
             continue  # "I don't know" teaches nothing
         sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
-        placed = _place(ticket, candidate, sources)
+        ids = {message.pk for message in sources}
+        # Fresh messages can only have taught what this very call placed.
+        known = next(
+            (
+                entry
+                for taught_ids, entry in taught
+                if ids <= taught_ids and entry.status in (Status.PROPOSED, Status.APPROVED)
+            ),
+            None,
+        )
+        if sources and known is not None:
+            placed = Learned(known, "skipped")
+        else:
+            placed = _place(ticket, candidate, sources, fresh=fresh)
+            if fresh:
+                taught.append((ids, placed.entry))
         results.append(Learned(placed.entry, placed.action, candidate))
-    return results + _repeated_answers(ticket, messages) + _macro_answers(ticket, messages)
+    results += _repeated_answers(ticket, messages)
+    return results if fresh else results + _macro_answers(ticket, messages)
 
 
 def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learned]:
@@ -277,8 +301,10 @@ def _learned_from(sources: Sequence[Message]) -> KnowledgeEntry | None:
     return KnowledgeEntry.objects.filter(pk__in=learned).order_by("pk").first()
 
 
-def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Message]) -> Learned:
-    if sources and (known := _learned_from(sources)) is not None:
+def _place(
+    ticket: Ticket, candidate: extraction.Candidate, sources: list[Message], *, fresh: bool
+) -> Learned:
+    if sources and not fresh and (known := _learned_from(sources)) is not None:
         return Learned(known, "skipped")  # learned from these very messages before
     example = _example(candidate, sources, ticket)
     same_links = _entry_with_same_links(candidate.answer, ticket)

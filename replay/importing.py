@@ -159,8 +159,9 @@ def _to_embed(
     while the batch before is written: a text it could not foresee is embedded when asked for."""
     wanted = [(c, team) for c, team in placed if team is not None and c.resolved]
     imported = _imported_before(wanted)
+    teams = {team for _, team in wanted}
     # Support messages repeating an answer are only looked at in a team with approved entries.
-    repeats = {team: bool(len(example_index.for_team(team).entries)) for _, team in wanted}
+    repeats = {team: bool(len(example_index.for_team(team).entries)) for team in teams}
     texts: list[str] = []
     for conversation, team in wanted:
         turns = _from_first_customer(conversation.turns)
@@ -194,12 +195,11 @@ def conversation_import(
         return Imported(ticket=None)
     try:
         with transaction.atomic():
-            ticket = _ticket(conversation, turns, team, ahead.customers if ahead else {})
+            ticket, messages = _ticket(conversation, turns, team, ahead.customers if ahead else {})
             learned = 0
             if learn and conversation.resolved:
-                learned = sum(
-                    1 for r in learning.learn_from_ticket(ticket) if r.action != "skipped"
-                )
+                results = learning.learn_from_ticket(ticket, messages, fresh=True)
+                learned = sum(1 for r in results if r.action != "skipped")
     except IntegrityError:
         # Imported meanwhile by another run: the constraint keeps one.
         if Ticket.objects.filter(team=team, import_id=conversation.id).exists():
@@ -281,7 +281,8 @@ def _planned(conversation: Conversation, turns: list[Turn]) -> tuple[Ticket, lis
 
 def _ticket(
     conversation: Conversation, turns: list[Turn], team: Team, customers: dict[str, Customer]
-) -> Ticket:
+) -> tuple[Ticket, list[Message]]:
+    """The imported ticket and its messages, in order, written."""
     times = _times(turns)
     customer = _customer(team, turns[0].author.strip(), customers)
     subject = _subject(conversation, turns)
@@ -316,4 +317,4 @@ def _ticket(
         new_value=team.name,
         created_at=times[0],
     )
-    return ticket
+    return ticket, messages

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from ai import local_embedding
+from knowledge import learning
 from knowledge.models import KnowledgeEntry
 from replay import importing
 from replay.management.commands import replay as replay_command
@@ -123,3 +124,21 @@ def test_an_import_run_again_embeds_nothing_for_what_it_imported(model_calls):
 
     assert again.already == 12
     assert model_calls == []
+
+
+@pytest.mark.django_db
+def test_learning_from_fresh_messages_proposes_what_reading_them_back_does(monkeypatch):
+    # An import hands learning the messages it just wrote and skips asking what was learned
+    # from them or sent with a macro; learning that reads the ticket back asks both.
+    fresh_team, read_back_team = TeamFactory(slug="fresh"), TeamFactory(slug="read-back")
+    fresh = importing.import_file(CONVERSATIONS, default=fresh_team)
+    real = learning.learn_from_ticket
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            learning, "learn_from_ticket", lambda ticket, messages=None, fresh=False: real(ticket)
+        )
+        read_back = importing.import_file(CONVERSATIONS, default=read_back_team)
+
+    assert (fresh.imported, fresh.learned) == (read_back.imported, read_back.learned)
+    assert entries_of(fresh_team) == entries_of(read_back_team)
+    assert fresh.learned > 0
