@@ -80,15 +80,19 @@ def stub(settings, monkeypatch):
         port = probe.getsockname()[1]
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(llm_stub.make_app(switches))
+    listening = threading.Event()
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(runner.setup())
         loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        listening.set()
         loop.run_forever()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
+    # The first request must not race the server's start (refused on a busy machine).
+    assert listening.wait(timeout=30), "the LLM stub did not start listening"
     settings.VIGIL_LLM_MODELS = {"default": "openai/stub"}
     settings.VIGIL_LLM_RETRIES = 0
     monkeypatch.setenv("OPENAI_API_BASE", f"http://127.0.0.1:{port}/v1")
