@@ -152,27 +152,21 @@ def learn_from_ticket(
     if messages is None:
         messages = list(ticket.messages.order_by("created_at", "id"))
     results: list[Learned] = []
-    taught: list[tuple[set[int], KnowledgeEntry]] = []  # fresh: each placed entry's sources
+    placed_from: list[tuple[set[int], KnowledgeEntry]] = []  # this call's entries, by sources
     for candidate in candidates_for(ticket, messages):
         if extraction.is_non_answer(candidate.answer):
             continue  # "I don't know" teaches nothing
         sources = [messages[i] for i in candidate.source_indexes if 0 <= i < len(messages)]
         ids = {message.pk for message in sources}
-        # Fresh messages can only have taught what this very call placed.
-        known = next(
-            (
-                entry
-                for taught_ids, entry in taught
-                if ids <= taught_ids and entry.status in (Status.PROPOSED, Status.APPROVED)
-            ),
-            None,
-        )
-        if sources and known is not None:
-            placed = Learned(known, "skipped")
+        known = None
+        if sources:
+            # Fresh messages can only have taught what this very call placed.
+            known = _taught_here(placed_from, ids) if fresh else _learned_from(ids)
+        if known is not None:
+            placed = Learned(known, "skipped")  # learned from these very messages before
         else:
-            placed = _place(ticket, candidate, sources, fresh=fresh)
-            if fresh:
-                taught.append((ids, placed.entry))
+            placed = _place(ticket, candidate, sources)
+            placed_from.append((ids, placed.entry))
         results.append(Learned(placed.entry, placed.action, candidate))
     results += _repeated_answers(ticket, messages)
     return results if fresh else results + _macro_answers(ticket, messages)
@@ -282,13 +276,27 @@ def _asked_before(messages: Sequence[Message], i: int) -> Message | None:
     )
 
 
-def _learned_from(sources: Sequence[Message]) -> KnowledgeEntry | None:
-    """A proposed or approved entry already learned from every one of ``sources``.
+def _taught_here(
+    placed_from: Sequence[tuple[set[int], KnowledgeEntry]], ids: set[int]
+) -> KnowledgeEntry | None:
+    """Of the entries this learning placed, a proposed or approved one whose sources hold
+    every one of the messages ``ids`` (``_learned_from`` for messages nothing read before)."""
+    return next(
+        (
+            entry
+            for sources, entry in placed_from
+            if ids <= sources and entry.status in (Status.PROPOSED, Status.APPROVED)
+        ),
+        None,
+    )
+
+
+def _learned_from(ids: set[int]) -> KnowledgeEntry | None:
+    """A proposed or approved entry already learned from every one of the messages ``ids``.
 
     Asked of the sources table, counting each entry's matching messages: the entries joined to
     their sources once per message, the first taken in id order, took about 40 ms a candidate
     on a history of a few hundred entries."""
-    ids = {message.pk for message in sources}
     learned = (
         KnowledgeSource.objects.filter(
             message_id__in=ids, entry__status__in=[Status.PROPOSED, Status.APPROVED]
@@ -301,11 +309,7 @@ def _learned_from(sources: Sequence[Message]) -> KnowledgeEntry | None:
     return KnowledgeEntry.objects.filter(pk__in=learned).order_by("pk").first()
 
 
-def _place(
-    ticket: Ticket, candidate: extraction.Candidate, sources: list[Message], *, fresh: bool
-) -> Learned:
-    if sources and not fresh and (known := _learned_from(sources)) is not None:
-        return Learned(known, "skipped")  # learned from these very messages before
+def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Message]) -> Learned:
     example = _example(candidate, sources, ticket)
     same_links = _entry_with_same_links(candidate.answer, ticket)
     if same_links is not None:
