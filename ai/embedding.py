@@ -63,18 +63,19 @@ class _Reused:
                 self.vectors.popitem(last=False)
         return array
 
-    def fill(self, backend: str, texts: Sequence[str]) -> None:
-        """Embed those of ``texts`` not kept yet, in one model call, and keep them."""
-        missing = [
-            text for text in dict.fromkeys(texts) if text and self.get((backend, text)) is None
-        ]
+    def fill(self, backend: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Embed those of ``texts`` not kept yet, in one model call, keep them, and give them."""
+        missing = [text for text in dict.fromkeys(texts) if self.get((backend, text)) is None]
         if not missing:
-            return
+            return {}
         with self.lock:
             self.calls += 1
             self.embedded += len(missing)
-        for text, vector in zip(missing, _embed_now(missing), strict=True):
-            self.put((backend, text), vector)
+        vectors = _embed_now(missing)
+        return {
+            text: self.put((backend, text), vector)
+            for text, vector in zip(missing, vectors, strict=True)
+        }
 
 
 _reused: ContextVar[_Reused | None] = ContextVar("vigil_embedding_reused", default=None)
@@ -95,7 +96,7 @@ def prefetch(texts: Iterable[str]) -> None:
     """Embed the ``texts`` not embedded yet in this ``reusing()`` block, in one call, so that
     later ``embed`` calls find them. Outside such a block it does nothing."""
     if (reused := _reused.get()) is not None:
-        reused.fill(_backend(), list(texts))
+        reused.fill(_backend(), _some(texts))
 
 
 Batch = TypeVar("Batch")
@@ -120,18 +121,25 @@ def ahead(batches: Iterable[Batch], plan: Callable[[Batch], list[str]]) -> Itera
         batch = next(pending, None)
         if batch is None:
             return
-        filled: Future[None] | None = pool.submit(reused.fill, backend, plan(batch))
+        filled: Future[dict[str, np.ndarray]] | None = pool.submit(
+            reused.fill, backend, _some(plan(batch))
+        )
         while batch is not None:
             following = next(pending, None)
             if filled is not None:
                 filled.result()
             filled = (
-                pool.submit(reused.fill, backend, plan(following))
+                pool.submit(reused.fill, backend, _some(plan(following)))
                 if following is not None
                 else None
             )
             yield batch
             batch = following
+
+
+def _some(texts: Iterable[str]) -> list[str]:
+    """The texts worth embedding ahead: not empty."""
+    return [text for text in texts if text]
 
 
 def _backend() -> str:
@@ -151,13 +159,7 @@ def embed(texts: Sequence[str]) -> list[list[float]]:
         return _embed_now(texts)
     backend = _backend()
     found = {text: reused.get((backend, text)) for text in texts}
-    missing = [text for text, vector in found.items() if vector is None]
-    if missing:
-        with reused.lock:
-            reused.calls += 1
-            reused.embedded += len(missing)
-        for text, vector in zip(missing, _embed_now(missing), strict=True):
-            found[text] = reused.put((backend, text), vector)
+    found.update(reused.fill(backend, [text for text, vector in found.items() if vector is None]))
     return [found[text].tolist() for text in texts]  # type: ignore[union-attr]
 
 
