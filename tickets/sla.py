@@ -57,6 +57,14 @@ def next_due_expression(start: str, priority_field: str = "priority") -> Case:
     return _by_priority(start, next_hours(), priority_field)
 
 
+def next_clock_runs() -> Q:
+    """The tickets whose next-response clock runs: answered once, their customer waiting for
+    a reply since ``awaiting_reply_since``, neither waiting on the customer nor finished."""
+    return Q(first_response_at__isnull=False, awaiting_reply_since__isnull=False) & ~Q(
+        status__in=[*NO_CLOCK, WAITING]
+    )
+
+
 def due_expression() -> Case:
     """When the running clock (first or next response) is due; null when none runs."""
     return Case(
@@ -64,10 +72,7 @@ def due_expression() -> Case:
             Q(first_response_at__isnull=True) & ~Q(status__in=NO_CLOCK),
             then=deadline_expression(),
         ),
-        When(
-            Q(awaiting_reply_since__isnull=False) & ~Q(status__in=[*NO_CLOCK, WAITING]),
-            then=next_due_expression("awaiting_reply_since"),
-        ),
+        When(next_clock_runs(), then=next_due_expression("awaiting_reply_since")),
         output_field=DateTimeField(),
     )
 

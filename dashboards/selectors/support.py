@@ -26,7 +26,7 @@ from dashboards.scope import Scope
 from dashboards.selectors.common import for_teams, hours, in_range, per_day, share
 from tickets.models import Message, SatisfactionRating, Ticket
 from tickets.selectors import tickets_for_user
-from tickets.sla import NO_CLOCK, deadline_expression, next_due_expression, sla_hours
+from tickets.sla import deadline_expression, next_clock_runs, next_due_expression, sla_hours
 
 OPEN_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING]
 ON_US = [Ticket.Status.NEW, Ticket.Status.OPEN]
@@ -175,8 +175,7 @@ def _next_replies(scope: Scope, now: dt.datetime) -> NextReplies:
     )
     running = (
         in_range(tickets, scope, "awaiting_reply_since")
-        .filter(first_response_at__isnull=False)
-        .exclude(status__in=[*NO_CLOCK, Ticket.Status.WAITING])
+        .filter(next_clock_runs())
         .alias(due=next_due_expression("awaiting_reply_since"))
         .aggregate(n=Count("id"), late=Count("id", filter=Q(due__lt=now)))
     )
