@@ -3,7 +3,11 @@
 import pytest
 from django.utils import timezone
 
-from tests.migrating import back_to_the_latest, migrate  # noqa: F401  (a fixture)
+from tests.migrating import (  # noqa: F401  (back_to_the_latest: a fixture)
+    back_to_the_latest,
+    historical_ticket,
+    migrate,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -16,20 +20,10 @@ AFTER = [("copilot", "0012_one_run_per_message")]
 
 def test_repeated_runs_and_drafts_are_told_apart_and_the_first_decision_stands():
     apps = migrate(BEFORE)
-    Team = apps.get_model("tickets", "Team")
-    Customer = apps.get_model("tickets", "Customer")
-    Ticket = apps.get_model("tickets", "Ticket")
     Message = apps.get_model("tickets", "Message")
     CopilotRun = apps.get_model("copilot", "CopilotRun")
     now = timezone.now()
-    ticket = Ticket.objects.create(
-        team=Team.objects.create(name="Compute", slug="compute"),
-        customer=Customer.objects.create(name="Priya", email="priya@example.com"),
-        subject="VM will not boot",
-        created_at=now,
-        updated_at=now,
-        last_message_at=now,
-    )
+    ticket = historical_ticket(apps, now)
     message = Message.objects.create(
         ticket=ticket, kind="customer", author_name="Priya", body="Help?", created_at=now
     )

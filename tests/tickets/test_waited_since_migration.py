@@ -5,7 +5,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.migrating import back_to_the_latest, migrate  # noqa: F401  (a fixture)
+from tests.migrating import (  # noqa: F401  (back_to_the_latest: a fixture)
+    back_to_the_latest,
+    historical_ticket,
+    migrate,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -18,19 +22,9 @@ AFTER = [("tickets", "0015_message_waited_since")]
 
 def test_replies_already_saved_get_the_wait_they_answered():
     apps = migrate(BEFORE)
-    Team = apps.get_model("tickets", "Team")
-    Customer = apps.get_model("tickets", "Customer")
-    Ticket = apps.get_model("tickets", "Ticket")
     Message = apps.get_model("tickets", "Message")
     start = timezone.now() - dt.timedelta(days=1)
-    ticket = Ticket.objects.create(
-        team=Team.objects.create(name="Compute", slug="compute"),
-        customer=Customer.objects.create(name="Priya", email="priya@example.com"),
-        subject="VM will not boot",
-        created_at=start,
-        updated_at=start,
-        last_message_at=start,
-    )
+    ticket = historical_ticket(apps, start)
 
     def say(kind, minutes, internal=False):
         return Message.objects.create(
