@@ -11,7 +11,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.deprecation import MiddlewareMixin
+
+from core.inline_middleware import InlineHooks
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 FORWARDED_HEADERS = (
@@ -71,7 +72,7 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-class ForwardedHeadersMiddleware(MiddlewareMixin):
+class ForwardedHeadersMiddleware(InlineHooks):
     """Drops forwarded headers from a request that did not come through a trusted proxy.
 
     Django believes ``X-Forwarded-Proto`` (``SECURE_PROXY_SSL_HEADER``) from whoever sends it:

@@ -1,5 +1,8 @@
 """Vigil's four roles, kept as Django groups, and what each may do with tickets."""
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser, User
 
 ANALYST = "analyst"
@@ -19,12 +22,31 @@ def user_roles(user: AnyUser) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_vigil_roles", None)
     if cached is None:
-        names = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
-        if user.is_superuser:
-            names.add(ADMIN)
-        cached = frozenset(names)
-        setattr(user, "_vigil_roles", cached)  # noqa: B010  (a cache on the request's user)
+        names = user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True)
+        cached = _remember(user, set(names))
     return cached
+
+
+def remember_roles(users: Iterable[User]) -> None:
+    """Reads the roles of many users in one query, so that ``user_roles`` asks nothing more of
+    them (a round of websocket access checks covers many users)."""
+    pending = {user.pk: user for user in users if getattr(user, "_vigil_roles", None) is None}
+    names: dict[int, set[str]] = defaultdict(set)
+    memberships = User.groups.through.objects.filter(
+        user_id__in=list(pending), group__name__in=ALL_ROLES
+    ).values_list("user_id", "group__name")
+    for user_id, name in memberships:
+        names[user_id].add(name)
+    for pk, user in pending.items():
+        _remember(user, names[pk])
+
+
+def _remember(user: User, names: set[str]) -> frozenset[str]:
+    if user.is_superuser:
+        names.add(ADMIN)
+    roles = frozenset(names)
+    setattr(user, "_vigil_roles", roles)  # noqa: B010  (a cache on the request's user)
+    return roles
 
 
 def sees_all_teams(user: AnyUser) -> bool:

@@ -22,11 +22,10 @@ class IntegrationNotFound(Exception):
 
 
 def integration_get_active(slug: str) -> Integration:
-    """The active integration called ``slug``, with its team and service user."""
+    """The active integration called ``slug``, with its service user (its team is read when a
+    conversation opens a ticket: once per conversation, not once per message)."""
     integration = (
-        Integration.objects.select_related("team", "service_user")
-        .filter(slug=slug, active=True)
-        .first()
+        Integration.objects.select_related("service_user").filter(slug=slug, active=True).first()
     )
     if integration is None:
         raise IntegrationNotFound(slug)
@@ -37,10 +36,13 @@ def mailbox_get_active(slug: str) -> Mailbox | None:
     return Mailbox.objects.select_related("team").filter(slug=slug, active=True).first()
 
 
-def conversation_link(integration: Integration, conversation_id: str) -> ConversationLink | None:
-    return ConversationLink.objects.filter(
-        integration=integration, external_id=conversation_id
-    ).first()
+def conversation_ticket_id(integration: Integration, conversation_id: str) -> int | None:
+    """The id of the ticket the conversation became, if it became one."""
+    return (
+        ConversationLink.objects.filter(integration=integration, external_id=conversation_id)
+        .values_list("ticket_id", flat=True)
+        .first()
+    )
 
 
 def conversation_id_for(integration: Integration, ticket: Ticket) -> str | None:

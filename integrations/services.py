@@ -190,15 +190,18 @@ def inbound_receive(*, integration: Integration, delivery: InboundDelivery) -> I
         with connection.cursor() as cursor:
             key = f"vigil.integration:{integration.pk}:{conversation.id}"
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
-        link = selectors.conversation_link(integration, conversation.id)
-        if link is None:
+        ticket_id = selectors.conversation_ticket_id(integration, conversation.id)
+        if ticket_id is None:
             return _open_conversation(integration, delivery, external_id, kind)
         try:
-            ticket = ticket_selectors.ticket_get_for_user(integration.service_user, link.ticket_id)
+            # Only what adding a message needs of it: the message locks and reads it again.
+            ticket = ticket_selectors.ticket_get_for_user(
+                integration.service_user, ticket_id, fields=("id", "merged_into_id")
+            )
         except ticket_selectors.TicketNotFound:
             raise InboundError(
                 "conversation.id",
-                f"Ticket #{link.ticket_id} of this conversation is no longer in the "
+                f"Ticket #{ticket_id} of this conversation is no longer in the "
                 "integration's teams.",
                 status=409,
             ) from None

@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.concurrency import AtOnce
 from integrations import selectors, services, signing
 from integrations.inbound import InboundError, parse_delivery
 from integrations.mail import receiving
@@ -17,6 +18,9 @@ from integrations.mail.parsing import MailRejected
 from tickets.selectors import parse_int
 
 logger = logging.getLogger(__name__)
+# Deliveries in their database step at once; more wait their turn on the event loop, not in
+# threads contending for the interpreter and the connection pool (docs/benchmarks.md).
+_deliveries_at_once = AtOnce(settings.VIGIL_INBOUND_AT_ONCE)
 
 
 def _error(status: int, message: str, field: str | None = None) -> JsonResponse:
@@ -34,7 +38,8 @@ async def inbound(request: HttpRequest, slug: str) -> JsonResponse:
     The step hands its database connection back to the pool as soon as it ends, not when the
     response has gone back up through the middleware and out: under load, requests waited for
     connections held by finished deliveries."""
-    return await sync_to_async(_inbound_then_release)(request, slug)
+    async with _deliveries_at_once():
+        return await sync_to_async(_inbound_then_release)(request, slug)
 
 
 def _inbound_then_release(request: HttpRequest, slug: str) -> JsonResponse:

@@ -5,7 +5,7 @@ another team's ticket is not found, so its existence does not leak. Changing it 
 role that works tickets. The API turns these Django errors into its JSON 404 and 403.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -35,6 +35,16 @@ def get_customer_for_user(user: User | AnonymousUser, customer_id: int) -> Custo
 def readable_ticket_ids(user: User | AnonymousUser, ticket_ids: Iterable[int]) -> set[int]:
     """Which of these tickets ``user`` may read (the websockets' re-check, many at once)."""
     return selectors.ticket_ids_for_user(user, ticket_ids)
+
+
+def readable_ticket_ids_by_user(asked: Mapping[User, Iterable[int]]) -> dict[int, set[int]]:
+    """``readable_ticket_ids`` for many users at once (user pk → ids): a round of re-checks."""
+    return selectors.ticket_ids_for_users(asked)
+
+
+def visible_team_ids_by_user(asked: Mapping[User, Iterable[int]]) -> dict[int, set[int]]:
+    """``visible_team_ids`` for many users at once (user pk → ids)."""
+    return selectors.team_ids_for_users(asked)
 
 
 def visible_team_ids(user: User | AnonymousUser, team_ids: Iterable[int]) -> set[int]:

@@ -17,6 +17,7 @@ import time
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -54,6 +55,8 @@ def publish_message(message: Message) -> None:
 
 
 def _publish_message(message: Message) -> None:
+    # Both pages list the message's files: read once.
+    prefetch_related_objects([message], "attachments")
     staff_html = render_to_string("tickets/partials/message.html", {"message": message})
     _send(staff_group(message.ticket_id), message, message.seq, staff_html)
     if not message.internal:

@@ -7,7 +7,9 @@ each, all on channels' one thread for database work, and events waited seconds b
 (docs/benchmarks.md, "Live updates under load"). Here every socket that asks joins the next
 round; a round reads each session and its user once, asks which of that user's tickets are still
 readable in one query (the same access selector as every view), and answers all of them. Rounds
-run one after another while sockets are asking.
+run one after another while sockets are asking, at most one every ``VIGIL_SOCKET_CHECK_INTERVAL``
+seconds: back to back, under a steady stream of events, they kept channels' database thread busy
+and took a third of the web process's interpreter.
 
 A ticket socket's first check, when it connects, is asked the same way (``visitor``): a web
 process restarted under a thousand open pages used to take each reconnecting page's session,
@@ -20,6 +22,7 @@ was lost passes.
 """
 
 import asyncio
+import math
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -31,7 +34,12 @@ from typing import Any, cast
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.sessions.backends.db import SessionStore as DBSessionStore
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from core import roles
 from tickets import access, services
@@ -40,6 +48,8 @@ Key = tuple[str, int]  # (session key, ticket id; for a queue's socket, team id)
 # What a round says of a key (absent: refused), and when the round began (time.time()).
 Answer = tuple[Any, float]
 Check = Callable[[list[Key]], Awaitable[Mapping[Key, Any] | set[Key]]]
+ByUser = Callable[[Mapping[User, set[int]]], dict[int, set[int]]]
+DB_SESSIONS = "django.contrib.sessions.backends.db"
 
 
 @dataclass(frozen=True)
@@ -53,14 +63,14 @@ class Visitor:
 
 def readable(keys: Iterable[Key]) -> set[Key]:
     """The (session, ticket) pairs whose session is still logged in as a user who may read the
-    ticket. Four queries per distinct session, however many tickets it asks about."""
-    return _allowed(keys, access.readable_ticket_ids)
+    ticket. Five queries at most, however many sessions and tickets are asked about."""
+    return _allowed(keys, access.readable_ticket_ids_by_user)
 
 
 def visible_teams(keys: Iterable[Key]) -> set[Key]:
     """The (session, team) pairs whose session is still logged in as a user who sees the
     team's tickets (what a queue's socket asks before it passes on a team's event)."""
-    return _allowed(keys, access.visible_team_ids)
+    return _allowed(keys, access.visible_team_ids_by_user)
 
 
 def visitors(keys: Iterable[Key]) -> dict[Key, Visitor]:
@@ -68,23 +78,28 @@ def visitors(keys: Iterable[Key]) -> dict[Key, Visitor]:
     session's user is when they may read the ticket, ``Visitor(None)`` when the session is not
     logged in, nothing when the ticket is not theirs to read (or does not exist)."""
     found: dict[Key, Visitor] = {}
-    for session_key, ids in _ids_by_session(keys).items():
-        user = session_user(session_key)
-        if not user.is_authenticated:
+    ids_of = _ids_by_session(keys)
+    users = _logged_in(ids_of)
+    readable_ids = access.readable_ticket_ids_by_user(_asked_by_user(users, ids_of))
+    for session_key, ids in ids_of.items():
+        user = users.get(session_key)
+        if user is None:
             found.update(((session_key, pk), Visitor(None)) for pk in ids)
             continue
         visitor = Visitor(user.pk, services.display_name(user), roles.can_work_tickets(user))
-        found.update(((session_key, pk), visitor) for pk in access.readable_ticket_ids(user, ids))
+        found.update(((session_key, pk), visitor) for pk in ids & readable_ids[user.pk])
     return found
 
 
-def _allowed(keys: Iterable[Key], allowed_ids: Callable[[Any, set[int]], set[int]]) -> set[Key]:
-    allowed: set[Key] = set()
-    for session_key, ids in _ids_by_session(keys).items():
-        user = session_user(session_key)
-        if user.is_authenticated:
-            allowed.update((session_key, pk) for pk in allowed_ids(user, ids))
-    return allowed
+def _allowed(keys: Iterable[Key], allowed_ids: ByUser) -> set[Key]:
+    ids_of = _ids_by_session(keys)
+    users = _logged_in(ids_of)
+    allowed_of = allowed_ids(_asked_by_user(users, ids_of))
+    return {
+        (session_key, pk)
+        for session_key, user in users.items()
+        for pk in ids_of[session_key] & allowed_of[user.pk]
+    }
 
 
 def _ids_by_session(keys: Iterable[Key]) -> dict[str, set[int]]:
@@ -94,12 +109,71 @@ def _ids_by_session(keys: Iterable[Key]) -> dict[str, set[int]]:
     return ids_of
 
 
+def _logged_in(ids_of: Mapping[str, object]) -> dict[str, User]:
+    """The logged-in users of these sessions (session key → user), their roles read."""
+    users = {key: user for key, user in session_users(ids_of).items() if isinstance(user, User)}
+    roles.remember_roles(users.values())
+    return users
+
+
+def _asked_by_user(
+    users: Mapping[str, User], ids_of: Mapping[str, set[int]]
+) -> dict[User, set[int]]:
+    asked: dict[User, set[int]] = {}
+    for session_key, user in users.items():
+        asked.setdefault(user, set()).update(ids_of[session_key])
+    return asked
+
+
 def session_user(session_key: str) -> User | AnonymousUser:
     """The user the session is logged in as now: a fresh read of the session, not a copy
     cached on a socket's scope at connect."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    user = auth.get_user(SimpleNamespace(session=store(session_key)))  # type: ignore[arg-type]
-    return cast(User | AnonymousUser, user)
+    return session_users([session_key])[session_key]
+
+
+def session_users(session_keys: Iterable[str]) -> dict[str, User | AnonymousUser]:
+    """The user each session is logged in as now, read afresh: what ``auth.get_user`` decides
+    for a request carrying that session, two queries for all of them (the sessions, their users)
+    with the database session engine, session by session with another. Nothing is written: a
+    session whose password hash no longer holds reads as anonymous here, and the next request
+    made with it flushes it as usual."""
+    keys = set(session_keys)
+    if settings.SESSION_ENGINE != DB_SESSIONS:
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        return {
+            key: cast(User | AnonymousUser, auth.get_user(SimpleNamespace(session=store(key))))  # type: ignore[arg-type]
+            for key in keys
+        }
+    decode = DBSessionStore().decode
+    claims: dict[str, tuple[Any, str, str | None]] = {}
+    for row in Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now()):
+        data = decode(row.session_data)
+        backend_path = data.get(auth.BACKEND_SESSION_KEY)
+        if auth.SESSION_KEY in data and backend_path in settings.AUTHENTICATION_BACKENDS:
+            user_id = User._meta.pk.to_python(data[auth.SESSION_KEY])
+            claims[row.session_key] = (user_id, backend_path, data.get(auth.HASH_SESSION_KEY))
+    users = User.objects.in_bulk({user_id for user_id, _, _ in claims.values()})
+    found: dict[str, User | AnonymousUser] = {key: AnonymousUser() for key in keys}
+    for key, (user_id, backend_path, session_hash) in claims.items():
+        user = users.get(user_id)
+        if user is not None and _accepted(user, backend_path, session_hash):
+            found[key] = user
+    return found
+
+
+def _accepted(user: User, backend_path: str, session_hash: str | None) -> bool:
+    """Whether ``auth.get_user`` would return ``user`` for a session naming this backend and
+    carrying this hash (the current secret or a fallback one)."""
+    backend = auth.load_backend(backend_path)
+    if isinstance(backend, ModelBackend):
+        if not backend.user_can_authenticate(user):
+            return False
+    elif getattr(backend.get_user(user.pk), "pk", None) != user.pk:
+        return False
+    if not session_hash:
+        return False
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(session_hash, known) for known in hashes)
 
 
 # On channels' thread for database work, as every database hop of a consumer: one round at a time
@@ -111,8 +185,12 @@ _visitors_in_thread: Check = DatabaseSyncToAsync(visitors)
 
 
 class AccessRounds:
-    def __init__(self, check: Check = _readable_in_thread) -> None:
+    def __init__(self, check: Check = _readable_in_thread, interval: float | None = None) -> None:
         self._check = check
+        # A round begins at most this often (seconds): under a steady stream of events, rounds
+        # run at this pace instead of back to back, and each one serves every event of the pause.
+        self._interval = settings.VIGIL_SOCKET_CHECK_INTERVAL if interval is None else interval
+        self._last_began = -math.inf  # time.monotonic()
         self._waiting: dict[Key, list[asyncio.Future[Answer]]] = {}
         self._runner: asyncio.Task[None] | None = None
 
@@ -128,8 +206,12 @@ class AccessRounds:
 
     async def _run(self) -> None:
         while self._waiting:
+            pause = self._last_began + self._interval - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
             # Taken with no await in between: everyone in this round asked before it began.
             asked, self._waiting = self._waiting, {}
+            self._last_began = time.monotonic()
             began = time.time()
             try:
                 allowed = await self._check(list(asked))

@@ -5,9 +5,12 @@ from csp.middleware import PolicyParts
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponseBase
 
+from core.inline_middleware import InlineHooks
 
-class CSPMiddleware(BaseCSPMiddleware):
+
+class CSPMiddleware(InlineHooks, BaseCSPMiddleware):
     """django-csp's middleware; ``connect-src`` also names ``ws://`` and ``wss://`` of this host.
+    Its hooks only build a header, so they run on the event loop (``core.inline_middleware``).
 
     CSP level 3 counts the page's own host over websockets as 'self', but older browsers (Safari
     before 15.4) do not, and the live pages would quietly stop updating there.

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "dashboards",
 ]
 
+# Served by daphne, Django's own middleware here runs as its twin in core.inline_middleware
+# (vigil_site/asgi.py): the same hooks, on the event loop unless they may block.
 MIDDLEWARE = [
     # First: nothing below may see forwarded headers that no trusted proxy sent.
     "core.client_ip.ForwardedHeadersMiddleware",
@@ -162,6 +164,18 @@ else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _CHANNEL_LIMITS}
     }
+
+# A staff socket checks access again before it forwards an event published after its last check;
+# the checks of a process's sockets are answered together in rounds, at most one round every
+# this many seconds (tickets.socket_access). Longer: fewer queries under a stream of events,
+# each event waiting up to that much longer.
+VIGIL_SOCKET_CHECK_INTERVAL = env_float("VIGIL_SOCKET_CHECK_INTERVAL", 0.1) or 0.0
+# Inbound webhook deliveries in their database step at once in one web process; more wait
+# their turn (integrations.views). Keep it below the connection pool's size.
+VIGIL_INBOUND_AT_ONCE = env_int("VIGIL_INBOUND_AT_ONCE", 4)
+# `make run` starts the task worker (the copilot's runs) at this niceness: when the console and
+# the worker both want the cores, the console's requests and websocket events go first. 0: equal.
+VIGIL_WORKER_NICENESS = env_int("VIGIL_WORKER_NICENESS", 10)
 
 Q_CLUSTER = {
     "name": "vigil",

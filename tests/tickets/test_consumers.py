@@ -175,7 +175,9 @@ async def test_a_forged_portal_token_is_refused(ticket):
     assert await closed_with(ws) == CLOSE_FORBIDDEN
 
 
-@pytest.mark.parametrize("how", ["moved", "removed_from_team", "logged_out", "deactivated"])
+@pytest.mark.parametrize(
+    "how", ["moved", "removed_from_team", "logged_out", "deactivated", "password_changed"]
+)
 async def test_losing_access_stops_the_stream(ticket, analyst, other_team, how):
     cookie = await session_cookie(analyst)
     ws = communicator(f"/ws/tickets/{ticket.pk}/", cookie)
@@ -192,8 +194,11 @@ async def test_losing_access_stops_the_stream(ticket, analyst, other_team, how):
             ticket.team.members.remove(analyst)
         elif how == "logged_out":
             Session.objects.all().delete()
-        else:
+        elif how == "deactivated":
             type(analyst).objects.filter(pk=analyst.pk).update(is_active=False)
+        else:  # elsewhere: the sessions of the old password no longer hold
+            analyst.set_password("a-new-one")
+            analyst.save()
 
     try:
         await revoke()
@@ -451,3 +456,66 @@ async def test_forwarding_an_event_takes_no_hop_onto_the_database_thread(
         assert hops == []
     finally:
         await ws.disconnect()
+
+
+async def test_a_round_asks_five_queries_however_many_sessions(
+    analyst, manager, other_analyst, curator, make_ticket, other_ticket
+):
+    """A round over several users' sessions and many tickets: the sessions, their users, their
+    roles, the tickets of those who see their teams' and of those who see every team. Each
+    answer is the access selector's for that user."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets import socket_access
+
+    @database_sync_to_async
+    def check():
+        tickets = [make_ticket(subject=f"T{n}") for n in range(10)] + [other_ticket]
+        people = [analyst, manager, other_analyst, curator]
+        sessions = {}
+        for user in people:
+            client = Client()
+            client.force_login(user)
+            sessions[user.pk] = client.cookies["sessionid"].value
+        asked = [(sessions[u.pk], t.pk) for u in people for t in tickets]
+        asked += [("not-a-session", tickets[0].pk)]
+        with CaptureQueriesContext(connection) as queries:
+            allowed = socket_access.readable(asked)
+        expected = {
+            (sessions[u.pk], pk)
+            for u in people
+            for pk in selectors.ticket_ids_for_user(u, [t.pk for t in tickets])
+        }
+        return allowed, expected, len(queries)
+
+    allowed, expected, query_count = await check()
+    assert allowed == expected
+    assert len(expected) == 10 + 11 + 1 + 10  # analyst, manager, the other team's, curator
+    assert query_count == 5
+
+
+async def test_rounds_begin_no_more_often_than_the_interval():
+    """Under a steady stream of asks, a round begins at most once per interval; each answers
+    everyone who asked meanwhile."""
+    import asyncio
+    import itertools
+    import time
+
+    from tickets.socket_access import AccessRounds
+
+    began = []
+
+    async def check(keys):
+        began.append(time.monotonic())
+        return set(keys)
+
+    rounds = AccessRounds(check, interval=0.2)
+    asks = []
+    for n in range(12):
+        asks.append(asyncio.ensure_future(rounds.ask("session", n)))
+        await asyncio.sleep(0.05)
+    answers = await asyncio.gather(*asks)
+    assert all(found for found, _ in answers)
+    assert 3 <= len(began) <= 5
+    assert all(later - earlier >= 0.19 for earlier, later in itertools.pairwise(began))

@@ -157,8 +157,15 @@ def test_a_killed_worker_is_started_again_and_the_console_keeps_serving(start_vi
     assert vigil.serving()
     wait_for("the old cluster to be gone", lambda: not any(map(alive, old_cluster)))
     assert vigil.serving()
-    wait_for("a new task worker", lambda: vigil.cluster(not_this=command.pid), log=vigil.log)
+    new_command, new_sentinel = wait_for(
+        "a new task worker", lambda: vigil.cluster(not_this=command.pid), log=vigil.log
+    )
     assert f"Task worker (pid {command.pid}) stopped unexpectedly" in vigil.log.read_text()
+    # The worker, restarted too, yields the cores to the console.
+    console = next(p for p in vigil.look_children() if "daphne" in p.cmdline())
+    assert console.nice() == 0
+    workers = [new_command, new_sentinel, *new_sentinel.children()]
+    assert {p.nice() for p in workers} == {settings.VIGIL_WORKER_NICENESS} != {0}
 
     # A customer opens a ticket in the console; the new worker runs the copilot task it queued.
     TeamFactory(name="Compute", slug="compute")
@@ -184,6 +191,15 @@ def test_a_killed_worker_is_started_again_and_the_console_keeps_serving(start_vi
     assert "Below: warnings and errors (VERBOSE=1 make run: all)." in log
     for chatter in ('"GET /login/"', '"POST /support/"', "Enqueued", "AXES: BEGIN", "[Q] INFO"):
         assert chatter not in log, chatter
+
+
+def test_the_worker_runs_at_the_niceness_asked(settings):
+    from vigil_site.management.commands.run_vigil import Command
+
+    settings.VIGIL_WORKER_NICENESS = 7
+    assert Command()._qcluster()[:3] == ["nice", "-n", "7"]
+    settings.VIGIL_WORKER_NICENESS = 0
+    assert Command()._qcluster()[0] == sys.executable
 
 
 def test_verbose_asks_daphne_for_its_access_log():

@@ -92,7 +92,12 @@ class Command(BaseCommand):
         ]
 
     def _qcluster(self) -> list[str]:
-        return [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"]
+        command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"]
+        if settings.VIGIL_WORKER_NICENESS:
+            # Below the console in the CPU's queue: when both want the cores, pages and
+            # deliveries answer first and the copilot runs a little later.
+            command = ["nice", "-n", str(settings.VIGIL_WORKER_NICENESS), *command]
+        return command
 
     def _banner(self, host: str, port: str, verbose: bool) -> None:
         shown = "localhost" if host in {"127.0.0.1", "0.0.0.0"} else host  # noqa: S104
