@@ -175,7 +175,7 @@ VIGIL_SOCKET_CHECK_INTERVAL = env_float("VIGIL_SOCKET_CHECK_INTERVAL", 0.1) or 0
 VIGIL_INBOUND_AT_ONCE = env_int("VIGIL_INBOUND_AT_ONCE", 4)
 # `make run` starts the task worker (the copilot's runs) at this niceness: when the console and
 # the worker both want the cores, the console's requests and websocket events go first. 0: equal.
-VIGIL_WORKER_NICENESS = env_int("VIGIL_WORKER_NICENESS", 10)
+VIGIL_WORKER_NICENESS = env_int("VIGIL_WORKER_NICENESS", 5)
 
 Q_CLUSTER = {
     "name": "vigil",
