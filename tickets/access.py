@@ -32,26 +32,16 @@ def get_customer_for_user(user: User | AnonymousUser, customer_id: int) -> Custo
         raise Http404(f"There is no customer #{customer_id} with tickets in your teams.") from None
 
 
-def readable_ticket_ids(user: User | AnonymousUser, ticket_ids: Iterable[int]) -> set[int]:
-    """Which of these tickets ``user`` may read (the websockets' re-check, many at once)."""
-    return selectors.ticket_ids_for_user(user, ticket_ids)
-
-
 def readable_ticket_ids_by_user(asked: Mapping[User, Iterable[int]]) -> dict[int, set[int]]:
-    """``readable_ticket_ids`` for many users at once (user pk → ids): a round of re-checks."""
+    """Which of the asked tickets each user may read (user pk → ids): a round of the
+    websockets' re-checks."""
     return selectors.ticket_ids_for_users(asked)
 
 
 def visible_team_ids_by_user(asked: Mapping[User, Iterable[int]]) -> dict[int, set[int]]:
-    """``visible_team_ids`` for many users at once (user pk → ids)."""
+    """Which of the asked teams' tickets each user sees (user pk → ids): the queue sockets'
+    re-checks."""
     return selectors.team_ids_for_users(asked)
-
-
-def visible_team_ids(user: User | AnonymousUser, team_ids: Iterable[int]) -> set[int]:
-    """Which of these teams' tickets ``user`` sees (the queue sockets' re-check)."""
-    return set(
-        selectors.teams_for_user(user).filter(pk__in=list(team_ids)).values_list("pk", flat=True)
-    )
 
 
 def get_ticket_to_work(user: User | AnonymousUser, ticket_id: int) -> Ticket:

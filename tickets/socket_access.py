@@ -5,11 +5,12 @@ began (see ``consumers.TicketConsumer``). Checked one socket at a time, each che
 session, the user, their roles and the ticket: under a burst, fifty sockets asked four queries
 each, all on channels' one thread for database work, and events waited seconds behind them
 (docs/benchmarks.md, "Live updates under load"). Here every socket that asks joins the next
-round; a round reads each session and its user once, asks which of that user's tickets are still
-readable in one query (the same access selector as every view), and answers all of them. Rounds
-run one after another while sockets are asking, at most one every ``VIGIL_SOCKET_CHECK_INTERVAL``
-seconds: back to back, under a steady stream of events, they kept channels' database thread busy
-and took a third of the web process's interpreter.
+round; a round reads all its sessions in one query, their users in a second and their roles in a
+third, asks which of their tickets are still readable in one or two more (the rule of the access
+selector every view uses), and answers all of them. Rounds run one after another while sockets
+are asking, at most one every ``VIGIL_SOCKET_CHECK_INTERVAL`` seconds: back to back, under a
+steady stream of events, they kept channels' database thread busy and took a third of the web
+process's interpreter.
 
 A ticket socket's first check, when it connects, is asked the same way (``visitor``): a web
 process restarted under a thousand open pages used to take each reconnecting page's session,

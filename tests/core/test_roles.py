@@ -27,3 +27,24 @@ def test_roles_read_together_are_the_roles_read_one_by_one(db, django_assert_num
         {"analyst"},
         {"admin"},
     ]
+
+
+def test_teams_seen_together_are_the_teams_seen_one_by_one(team, other_team):
+    from tickets import selectors
+
+    people = [
+        UserFactory(roles=["analyst"], teams=[team]),
+        UserFactory(roles=["curator"], teams=[other_team]),
+        UserFactory(roles=["manager"]),
+        UserFactory(roles=[], teams=[team]),
+    ]
+    asked = [team.pk, other_team.pk]
+    one_by_one = {
+        user.pk: set(
+            selectors.teams_for_user(user).filter(pk__in=asked).values_list("pk", flat=True)
+        )
+        for user in people
+    }
+    together = selectors.team_ids_for_users(dict.fromkeys(people, asked))
+    assert together == one_by_one
+    assert [len(ids) for ids in one_by_one.values()] == [1, 1, 2, 0]
