@@ -79,28 +79,35 @@ def visitors(keys: Iterable[Key]) -> dict[Key, Visitor]:
     session's user is when they may read the ticket, ``Visitor(None)`` when the session is not
     logged in, nothing when the ticket is not theirs to read (or does not exist)."""
     found: dict[Key, Visitor] = {}
-    ids_of = _ids_by_session(keys)
-    users = _logged_in(ids_of)
-    readable_ids = access.readable_ticket_ids_by_user(_asked_by_user(users, ids_of))
+    ids_of, users, allowed = _checked(keys, access.readable_ticket_ids_by_user)
     for session_key, ids in ids_of.items():
         user = users.get(session_key)
         if user is None:
             found.update(((session_key, pk), Visitor(None)) for pk in ids)
             continue
         visitor = Visitor(user.pk, services.display_name(user), roles.can_work_tickets(user))
-        found.update(((session_key, pk), visitor) for pk in ids & readable_ids[user.pk])
+        found.update(((session_key, pk), visitor) for pk in allowed[session_key])
     return found
 
 
 def _allowed(keys: Iterable[Key], allowed_ids: ByUser) -> set[Key]:
+    _, _, allowed = _checked(keys, allowed_ids)
+    return {(session_key, pk) for session_key, ids in allowed.items() for pk in ids}
+
+
+def _checked(
+    keys: Iterable[Key], allowed_ids: ByUser
+) -> tuple[dict[str, set[int]], dict[str, User], dict[str, set[int]]]:
+    """A round's answer: the ids asked per session, the logged-in user of each session that has
+    one, and per such session the asked ids its user may have."""
     ids_of = _ids_by_session(keys)
     users = _logged_in(ids_of)
-    allowed_of = allowed_ids(_asked_by_user(users, ids_of))
-    return {
-        (session_key, pk)
-        for session_key, user in users.items()
-        for pk in ids_of[session_key] & allowed_of[user.pk]
-    }
+    asked: dict[User, set[int]] = {}
+    for session_key, user in users.items():
+        asked.setdefault(user, set()).update(ids_of[session_key])
+    allowed_of = allowed_ids(asked)
+    allowed = {key: ids_of[key] & allowed_of[user.pk] for key, user in users.items()}
+    return ids_of, users, allowed
 
 
 def _ids_by_session(keys: Iterable[Key]) -> dict[str, set[int]]:
@@ -115,15 +122,6 @@ def _logged_in(ids_of: Mapping[str, object]) -> dict[str, User]:
     users = {key: user for key, user in session_users(ids_of).items() if isinstance(user, User)}
     roles.remember_roles(users.values())
     return users
-
-
-def _asked_by_user(
-    users: Mapping[str, User], ids_of: Mapping[str, set[int]]
-) -> dict[User, set[int]]:
-    asked: dict[User, set[int]] = {}
-    for session_key, user in users.items():
-        asked.setdefault(user, set()).update(ids_of[session_key])
-    return asked
 
 
 def session_user(session_key: str) -> User | AnonymousUser:
