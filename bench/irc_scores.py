@@ -100,7 +100,8 @@ def _factoid_figures(
         if not wanted:
             continue
         turns += 1
-        candidates = sorted(row.get("candidates") or [], key=lambda c: -c["probability"])
+        # The copilot's own order: the likeliest answer first, led by the entry it would cite.
+        candidates = row.get("candidates") or []
         ranked += bool(candidates) and candidates[0]["citation"] in wanted
         if row in spoken:
             spoken_on += 1

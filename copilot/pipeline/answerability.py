@@ -131,8 +131,32 @@ def rounded(values: dict[str, float]) -> dict[str, float]:
     return {name: round(value, 4) for name, value in values.items()}
 
 
-def ranked(
-    scored: Sequence[tuple[Candidate, float, dict[str, float]]],
-) -> list[tuple[Candidate, float, dict[str, float]]]:
-    """Candidates by probability, highest first (ties: the retrieval's order)."""
-    return sorted(scored, key=lambda item: -item[1])
+Scored = tuple[Candidate, float, dict[str, float]]
+
+
+def ranked(scored: Sequence[Scored]) -> list[Scored]:
+    """Candidates by probability, highest first (ties: the retrieval's order), except that
+    entries giving the same answer are one answer: they stand together at the place of the
+    likeliest of them, led by the one whose subject the question names (a knowledge base's
+    aliases: entries "vpn" and "remote access" holding the same text; asked about the VPN,
+    "vpn" is the one to cite). Each keeps its own probability; ``answer_probability`` gives
+    the answer's."""
+    groups: dict[str, list[Scored]] = {}
+    for item in sorted(scored, key=lambda item: -item[1]):
+        groups.setdefault(_answer_key(item[0]), []).append(item)
+    order: list[Scored] = []
+    for members in groups.values():
+        lead = next((item for item in members if item[0].title_match), members[0])
+        order += [lead, *(item for item in members if item is not lead)]
+    return order
+
+
+def answer_probability(ranked_candidates: Sequence[Scored]) -> float:
+    """How likely the answer of the first of ``ranked`` candidates is right: the highest
+    probability of the entries giving that answer."""
+    key = _answer_key(ranked_candidates[0][0])
+    return max(p for candidate, p, _ in ranked_candidates if _answer_key(candidate) == key)
+
+
+def _answer_key(candidate: Candidate) -> str:
+    return " ".join(candidate.entry.answer.lower().split())

@@ -164,7 +164,8 @@ def score_candidates(state: RunState) -> None:
         )
         scored.append((candidate, model.probability(values), values))
     state.scored = answerability.ranked(scored)
-    best, state.score, values = state.scored[0]
+    best, _, values = state.scored[0]
+    state.score = answerability.answer_probability(state.scored)
     state.features = answerability.rounded(values)
     state.model_version = model.version
     state.hits.sort(key=lambda hit: hit.entry.pk != best.entry.pk)

@@ -8,7 +8,8 @@ from knowledge.selectors import Candidate, Retrieval
 
 
 def candidate(pk, *, vote=0.0, closeness=0.0, agreeing=0, signals=None, **entry_fields):
-    entry = KnowledgeEntry(pk=pk, question="q", answer="a", **entry_fields)
+    entry_fields.setdefault("answer", f"answer {pk}")
+    entry = KnowledgeEntry(pk=pk, question="q", **entry_fields)
     return Candidate(
         **(signals or {}),
         entry=entry,
@@ -90,6 +91,28 @@ def test_candidates_are_ranked_by_probability():
     low, high = candidate(1), candidate(2)
     ranked = answerability.ranked([(low, 0.2, {}), (high, 0.9, {})])
     assert [c.entry.pk for c, _, _ in ranked] == [2, 1]
+
+
+def test_entries_giving_the_same_answer_stand_together_led_by_the_one_the_question_names():
+    same = "Install the VPN client from the portal, then sign in."
+    unnamed = candidate(1, answer=same)
+    named = candidate(2, answer=f"  {same.upper()} ", signals={"title_match": True})
+    between = candidate(3)
+    ranked = answerability.ranked([(unnamed, 0.6, {}), (between, 0.4, {}), (named, 0.1, {})])
+    assert [c.entry.pk for c, _, _ in ranked] == [2, 1, 3]
+    assert [p for _, p, _ in ranked] == [0.1, 0.6, 0.4]  # each keeps its own probability
+    assert answerability.answer_probability(ranked) == 0.6
+
+
+def test_without_a_named_one_the_likeliest_entry_leads_its_answer():
+    same = "Restart the agent."
+    ranked = answerability.ranked(
+        [(candidate(1, answer=same), 0.3, {}), (candidate(2, answer=same), 0.5, {})]
+    )
+    assert [c.entry.pk for c, _, _ in ranked] == [2, 1]
+    assert answerability.answer_probability(ranked) == 0.5
+    alone = answerability.ranked([(candidate(3), 0.2, {}), (candidate(4), 0.7, {})])
+    assert answerability.answer_probability(alone) == 0.7
 
 
 def test_the_shipped_model_trusts_an_answer_more_when_the_teams_history_points_to_it():

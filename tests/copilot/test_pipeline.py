@@ -204,6 +204,37 @@ def test_a_teams_own_model_decides_for_it(small_kb, ticket, team):
     assert run.score < 0.01
 
 
+def test_entries_with_the_same_answer_are_cited_by_the_name_the_question_uses(ticket, team):
+    answer = "Install the VPN client from the self-service portal and sign in with SSO."
+    named, unnamed = (
+        knowledge_services.entry_create(
+            question=question,
+            answer=answer,
+            actor=None,
+            team=team,
+            source=KnowledgeEntry.Source.IMPORTED,
+            status=KnowledgeEntry.Status.APPROVED,
+        )
+        for question in ("vpn", "remote access")
+    )
+    # A model that distrusts an entry the question names: alone, it would rank "remote
+    # access" first; one answer, the name the customer used is the one cited.
+    shipped = fitted.DEFAULTS_DIR / f"{answerability.PURPOSE}.json"
+    body = json.loads(shipped.read_text(encoding="utf-8"))
+    title = body["features"].index("title_match")
+    for member in body["members"]:
+        member["coef"][title] = -8.0
+    body["version"] = "answerability-distrusts-names"
+    FittedModel.objects.create(team=team, purpose="answerability", version="n-1", body=body)
+    copilot_fitted.forget()
+    run = ask(ticket, "How do I set up the vpn on my new laptop?")
+    probability = {entry.pk: p for entry, p, _ in run.scored}
+    assert probability[unnamed.pk] > probability[named.pk]
+    assert run.scored[0][0] == named
+    assert run.features["title_match"] == 1.0
+    assert run.score == pytest.approx(probability[unnamed.pk], abs=1e-3)
+
+
 def test_an_unreadable_team_model_falls_back_to_the_default(small_kb, ticket, team, caplog):
     FittedModel.objects.create(team=team, purpose="answerability", version="x", body={"no": 1})
     copilot_fitted.forget()
