@@ -95,7 +95,9 @@ def knowledge_search(
 
 
 def _vector_ranking(base: QuerySet, vector: Sequence[float], pool: int) -> list[tuple[int, float]]:
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint inside a larger transaction (learning in an import): two statements fewer,
+    # and settings made local to a transaction outlive a released savepoint anyway.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Filtered HNSW: keep scanning the graph until enough rows pass the filter. Both
         # settings in one statement (SET LOCAL each took a round trip of its own).
         cursor.execute(

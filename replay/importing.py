@@ -10,12 +10,13 @@ import goes on where it stopped: each conversation is written, and learned from,
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ai import embedding
@@ -74,7 +75,7 @@ def import_file(
     teams = {team.slug: team for team in Team.objects.all()}
     done = Progress()
     links_seen: set[frozenset[str]] = set()
-    with embedding.reusing():
+    with embedding.reusing(), _commits_not_awaited():
         batches: Iterable[list[tuple[Conversation, Team | None]]] = (
             [(c, teams.get(c.team) if c.team else default) for c in batch]
             for batch in in_batches(read_conversations(path, done.warnings), PREFETCH_CONVERSATIONS)
@@ -91,6 +92,26 @@ def import_file(
                 if stop is not None and stop():
                     return done
     return done
+
+
+@contextmanager
+def _commits_not_awaited() -> Iterator[None]:
+    """For the length of the import, its commits do not wait for the disk (PostgreSQL's
+    ``synchronous_commit`` off, on this connection only). An import is idempotent and resumes
+    where it stopped, so the last moments of commits a database crash could lose are imported
+    again on the next run; nothing is ever left half written."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('synchronous_commit'),"
+            " set_config('synchronous_commit', 'off', false)"
+        )
+        before = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        if not connection.needs_rollback:  # else the setting goes with the transaction
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('synchronous_commit', %s, false)", [before])
 
 
 @dataclass(frozen=True)

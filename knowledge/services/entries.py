@@ -56,7 +56,9 @@ def entry_create(
         vector, model = _embed(question, answer)
     else:
         model = embedding.embedding_model_name()
-    with transaction.atomic():
+    # Inside a larger transaction (learning in an import) no savepoint, two statements fewer:
+    # nothing here catches a failure, which fails the whole.
+    with transaction.atomic(savepoint=False):
         entry = KnowledgeEntry.objects.create(
             question=question,
             answer=answer,

@@ -210,3 +210,23 @@ def test_the_ticket_page_lists_the_customers_other_tickets_the_user_may_see(
     assert "Their other tickets" in page
     assert "Export is empty</a>" in page
     assert "Invoice missing" not in page  # Billing's, not this analyst's to see
+
+
+def _synchronous_commit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_an_imports_commits_do_not_wait_for_the_disk_and_the_setting_comes_back(team):
+    before = _synchronous_commit()
+    assert before == "on"
+    seen = []
+    importing.import_file(
+        CONVERSATIONS, default=team, progress=lambda done: seen.append(_synchronous_commit())
+    )
+    assert seen
+    assert set(seen) == {"off"}
+    assert _synchronous_commit() == before
