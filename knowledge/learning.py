@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
 from django.db.models import Count
 
 from ai import embedding, llm
@@ -195,7 +194,7 @@ def _repeated_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learn
             continue
         example = extraction.plain_question(asked.body, names)
         entry = KnowledgeEntry.objects.get(pk=pk)
-        with _all_or_nothing():
+        with services.all_or_nothing():
             entry = services.entry_add_evidence(
                 entry=entry, ticket=ticket, messages=[asked, message], example=example
             )
@@ -252,7 +251,7 @@ def _macro_answers(ticket: Ticket, messages: Sequence[Message]) -> list[Learned]
         if asked is None:
             continue
         example = extraction.plain_question(asked.body, names)
-        with _all_or_nothing():
+        with services.all_or_nothing():
             entry = services.entry_add_evidence(
                 entry=entry, ticket=ticket, messages=[asked, messages[i]], example=example
             )
@@ -315,7 +314,7 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
     if same_links is not None:
         # Two answers sending the customer to the same pages are one answer: this ticket's
         # question becomes another question that entry answers.
-        with _all_or_nothing():
+        with services.all_or_nothing():
             entry = services.entry_add_evidence(
                 entry=same_links, ticket=ticket, messages=sources, example=example
             )
@@ -323,7 +322,7 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
         return Learned(entry, "evidence")
     repeated = _entry_repeated_by(candidate.answer, ticket)
     if repeated is not None:
-        with _all_or_nothing():
+        with services.all_or_nothing():
             entry = services.entry_add_evidence(
                 entry=repeated, ticket=ticket, messages=sources, example=example
             )
@@ -340,7 +339,7 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
     )
     nearest = next((h for h in hits if h.similarity is not None), None)
     tags = [*candidate.tags, *ticket.tags]
-    with _all_or_nothing():
+    with services.all_or_nothing():
         similarity = nearest.similarity if nearest else None
         # Compared once: both the evidence and the related branch below need it.
         same_answer = (
@@ -386,12 +385,6 @@ def _place(ticket: Ticket, candidate: extraction.Candidate, sources: list[Messag
             return Learned(entry, "related")
         _maybe_auto_approve(entry, ticket)
         return Learned(entry, "created")
-
-
-def _all_or_nothing() -> transaction.Atomic:
-    """A transaction for one placement; inside a larger one (an import's conversation) no
-    savepoint, two statements fewer: nothing here catches a failure, which fails it whole."""
-    return transaction.atomic(savepoint=False)
 
 
 def _example(candidate: extraction.Candidate, sources: list[Message], ticket: Ticket) -> str:

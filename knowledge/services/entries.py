@@ -23,6 +23,7 @@ from knowledge.services.common import (
     _actor_name,
     _embed,
     _log,
+    all_or_nothing,
     clean_tags,
     clean_text,
     embedding_text,
@@ -56,9 +57,7 @@ def entry_create(
         vector, model = _embed(question, answer)
     else:
         model = embedding.embedding_model_name()
-    # Inside a larger transaction (learning in an import) no savepoint, two statements fewer:
-    # nothing here catches a failure, which fails the whole.
-    with transaction.atomic(savepoint=False):
+    with all_or_nothing():
         entry = KnowledgeEntry.objects.create(
             question=question,
             answer=answer,
