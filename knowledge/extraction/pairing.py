@@ -15,7 +15,7 @@ from knowledge.extraction.patterns import (
     _NEW_QUESTION_RE,
     _NUMBERED_RE,
 )
-from knowledge.extraction.questions import _question
+from knowledge.extraction.questions import _question, opens
 from knowledge.extraction.records import MIN_ANSWER_CHARS, Candidate, Turn, _Thread
 from knowledge.extraction.text import _content_words, _has_words
 
@@ -28,11 +28,14 @@ def extract_candidates(
         turn.author for turn in turns if turn.author and turn.author.lower() not in _GENERIC_AUTHORS
     )
     groups = _thread_groups(turns)
+    # A subject made from the first message's opening words (a chat or a tweet has none) is
+    # not the customer's own summary of the problem.
+    own = not any(opens(subject, turn.text) for turn in turns if turn.role == "customer")
     candidates = []
     for group_number, group in enumerate(groups):
         for thread in group:
             use_subject = subject if group_number == 0 and len(group) == 1 else ""
-            candidate = _candidate(thread, use_subject, all_names)
+            candidate = _candidate(thread, use_subject, all_names, own_subject=own)
             if candidate is not None:
                 candidates.append(candidate)
     return candidates
@@ -144,13 +147,15 @@ def _route_answer(group: list[_Thread], turn: Turn, followup: str) -> None:
 # Building one candidate.
 
 
-def _candidate(thread: _Thread, subject: str, names: tuple[str, ...]) -> Candidate | None:
+def _candidate(
+    thread: _Thread, subject: str, names: tuple[str, ...], *, own_subject: bool = True
+) -> Candidate | None:
     if not thread.answers:
         return None
     answer, answer_indexes = _answer(thread.answers, names)
     if len(answer) < MIN_ANSWER_CHARS or not _has_substance(answer):
         return None
-    question, question_indexes = _question(thread, subject, names)
+    question, question_indexes = _question(thread, subject, names, own_subject=own_subject)
     if len(_content_words(question)) < 2:
         return None
     tags = tuple(

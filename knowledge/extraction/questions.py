@@ -27,8 +27,16 @@ from knowledge.extraction.text import (
 )
 from knowledge.redaction import PLACEHOLDER_RE, redact
 
+SUBJECT_ENOUGH = 3  # content words from which a subject of its own says what is wrong
+TITLED_CHARS = 200  # a question led by such a subject: a line and a sentence or two
+TITLED_UNITS = 2
+_SUBJECT_PREFIX_RE = re.compile(r"^(?:(?:re|fwd?|urgent|help|question)\s*[:!-]\s*)+", _I)
+_WORD_RE = re.compile(r"\w+")
 
-def _question(thread: _Thread, subject: str, names: tuple[str, ...]) -> tuple[str, list[int]]:
+
+def _question(
+    thread: _Thread, subject: str, names: tuple[str, ...], *, own_subject: bool = True
+) -> tuple[str, list[int]]:
     units: list[tuple[int, int, str]] = []  # (priority, turn index, text), in reading order
     seen: set[str] = set()
     for index, text in [(thread.context_index, thread.context), *thread.question_parts]:
@@ -39,6 +47,11 @@ def _question(thread: _Thread, subject: str, names: tuple[str, ...]) -> tuple[st
     for i in range(len(units) - 1):
         if units[i][2].endswith(":") and units[i + 1][0] == 1:
             units[i] = (1, units[i][1], units[i][2])  # "We get this when we scale out:" + error
+    titled = _titled_question(subject, names, units) if own_subject else None
+    if titled is not None:
+        question, indexes = titled
+        first = [index for index, _ in thread.question_parts[:1]]
+        return question, indexes or ([thread.context_index] if thread.context else first)
     chosen: set[int] = set()
     length = 0
     for position in sorted(range(len(units)), key=lambda i: (units[i][0], i)):
@@ -84,8 +97,58 @@ def _customer_units(text: str, names: tuple[str, ...]) -> list[str]:
     return units
 
 
+def _titled_question(
+    subject: str, names: tuple[str, ...], units: list[tuple[int, int, str]]
+) -> tuple[str, list[int]] | None:
+    """With a subject of the customer's own (an email's, a portal form's), the question a
+    curator would write: the subject, which says in a line what is wrong, and at most two of
+    the customer's sentences that add to it, the most telling first (a question of theirs,
+    the error, the problem). The rest of the story (since when, amounts, asks about this
+    ticket) stays in the sources, where the curation card shows it struck through.
+
+    None when the subject is too short to say what is wrong ("charged twice"), or missing.
+    The caller knows whether the subject is the customer's own (an imported chat or a tweet
+    has none; its ticket's is made from the first message's opening words)."""
+    line = _tidy(" ".join(_customer_units(_SUBJECT_PREFIX_RE.sub("", subject.strip()), names)))
+    said = set(_content_words(PLACEHOLDER_RE.sub("", line)))
+    if len(said) < SUBJECT_ENOUGH:
+        return None
+    lead = line.rstrip(".!:;,?") + ("?" if _is_question(line) else "")
+    room = TITLED_CHARS - len(lead)
+    chosen: list[int] = []
+    # Their questions first (a short one too: "Do the credits expire?"), then as ranked.
+    ranked = sorted(
+        range(len(units)), key=lambda i: (not _is_question(units[i][2]), units[i][0], i)
+    )
+    for position in ranked:
+        unit = units[position][2]
+        words = set(_content_words(PLACEHOLDER_RE.sub("", unit)))
+        if len(words) < 2 or len(words - said) < 0.5 * len(words) or len(unit) + 1 > room:
+            continue  # asks about this ticket ("Can you check?"), repeats, or is too long
+        chosen.append(position)
+        said |= words
+        room -= len(unit) + 1
+        if len(chosen) == TITLED_UNITS:
+            break
+    told = " ".join(_as_sentence(units[i][2]) for i in sorted(chosen))
+    if not told:
+        return lead if lead.endswith("?") else lead + ".", []
+    question = _tidy(f"{lead} {told}" if lead.endswith("?") else f"{lead}: {told}")
+    return question, sorted({units[i][1] for i in chosen if units[i][1] >= 0})
+
+
+def _is_question(unit: str) -> bool:
+    return unit.endswith("?") or bool(_INTERROGATIVE_RE.match(unit))
+
+
+def opens(subject: str, text: str) -> bool:
+    """True when ``subject`` is the opening words of ``text``."""
+    head = _WORD_RE.findall(subject.lower())
+    return bool(head) and _WORD_RE.findall(text.lower())[: len(head)] == head
+
+
 def _question_priority(unit: str) -> int:
-    if unit.endswith("?") or _INTERROGATIVE_RE.match(unit):
+    if _is_question(unit):
         # "Can you check?" asks about this ticket; it goes last.
         return 0 if len(_content_words(PLACEHOLDER_RE.sub("", unit))) >= 3 else 3
     if _ERROR_LINE_RE.search(unit):
@@ -94,9 +157,7 @@ def _question_priority(unit: str) -> int:
 
 
 def _with_subject(question: str, subject: str, names: tuple[str, ...]) -> str:
-    subject = re.sub(
-        r"^(?:(?:re|fwd?|urgent|help|question)\s*[:!-]\s*)+", "", subject.strip(), flags=_I
-    )
+    subject = _SUBJECT_PREFIX_RE.sub("", subject.strip())
     subject = redact(subject, names=names).strip()
     words = _content_words(subject)
     if len(words) < 2 or len(words - _content_words(question)) < 0.5 * len(words):

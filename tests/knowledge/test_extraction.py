@@ -81,6 +81,43 @@ def test_the_question_is_the_customers_problem_without_chatter(kernel_panic_cand
     assert "disk is broken" not in question
 
 
+def test_a_subject_of_the_customers_own_leads_and_the_story_stays_in_the_sources():
+    turns = conversation(
+        (
+            "customer",
+            "We were accepted into the startup program last week (the email said $5,000 in "
+            "credits) but the Credits page shows $0 and our card was just charged $318. "
+            "Can you check? Also, do the credits expire?",
+        ),
+        (
+            "analyst",
+            "The grant was filed under another organisation; I've linked it. Credits expire 12 "
+            "months after activation and are used before any card charge.",
+        ),
+    )
+    [candidate] = extract_candidates(turns, subject="Re: Startup program credits not showing")
+    assert candidate.question == "Startup program credits not showing: Do the credits expire?"
+    assert candidate.source_indexes == (0, 1)
+
+
+def test_a_subject_made_from_the_messages_first_words_does_not_replace_them():
+    # An imported chat or a tweet has no subject: the ticket's is its first twelve words.
+    text = (
+        "@TeamYouTube Dear Customer Service, I pay a monthly fee and yet there is advertising "
+        "on the channel when I watch YouTube on TV."
+    )
+    turns = conversation(
+        ("customer", text),
+        (
+            "analyst",
+            "Ads on a channel you pay for mean the TV app is signed in to another account. "
+            "Check which one is active: https://support.google.com/youtube/answer/6307365",
+        ),
+    )
+    [candidate] = extract_candidates(turns, subject=" ".join(text.split()[:12]))
+    assert "advertising on the channel when I watch YouTube on TV." in candidate.question
+
+
 def test_greetings_status_talk_and_sign_offs_are_dropped(kernel_panic_candidate):
     answer = kernel_panic_candidate.answer
     assert "patience" not in answer
@@ -339,13 +376,18 @@ def test_every_resolved_demo_ticket_teaches_something_clean():
 def test_the_demo_tickets_give_the_expected_lessons():
     by_subject = {ticket["subject"]: candidates for ticket, _, candidates in demo_candidates()}
     [volume] = by_subject["How do I make a block volume bigger?"]
-    assert "How do I make it bigger?" in volume.question
+    # Led by the subject, which asks what "How do I make it bigger?" asks.
+    assert volume.question.startswith("How do I make a block volume bigger? Our database volume")
+    assert volume.question.endswith("Do I have to take the DB down?")
+    assert "make it bigger" not in volume.question
     assert "resize2fs" in volume.answer
     assert "rescan" in volume.answer  # from the follow-up answer
     address, reissue = by_subject["Change invoice address + reissue February invoice"]
     assert "change the address" in address.question
     assert "reissue" in reissue.question
     [duplicate] = by_subject["charged twice"]
+    # Two words say too little: the customer's own description is the question.
+    assert duplicate.question.startswith("Charged twice for the same invoice.")
     assert "refunded" not in duplicate.answer
     assert "5-10 business days" in duplicate.answer
 
