@@ -136,16 +136,25 @@ Scored = tuple[Candidate, float, dict[str, float]]
 
 def ranked(scored: Sequence[Scored]) -> list[Scored]:
     """Candidates by probability, highest first (ties: the retrieval's order), except that
-    entries giving the same answer are one answer: they stand together at the place of the
-    likeliest of them, led by the one whose subject the question names (a knowledge base's
-    aliases: entries "vpn" and "remote access" holding the same text; asked about the VPN,
-    "vpn" is the one to cite). Each keeps its own probability; ``answer_probability`` gives
-    the answer's."""
+
+    - entries giving the same answer are one answer: they stand together at the place of the
+      likeliest of them, led by the one whose subject the question names (a knowledge base's
+      aliases: entries "vpn" and "remote access" holding the same text; asked about the VPN,
+      "vpn" is the one to cite);
+    - answers whose subject the question names come before those it does not: asked "how do
+      I install realplayer?", the entry titled "realplayer" leads the ones that only read
+      alike, as a search by name would have it.
+
+    Each keeps its own probability; ``answer_probability`` gives the answer's, and so whether
+    the copilot speaks: a named answer that is unlikely stays unlikely."""
     groups: dict[str, list[Scored]] = {}
     for item in sorted(scored, key=lambda item: -item[1]):
         groups.setdefault(_answer_key(item[0]), []).append(item)
+    named_first = sorted(
+        groups.values(), key=lambda members: not any(item[0].title_match for item in members)
+    )
     order: list[Scored] = []
-    for members in groups.values():
+    for members in named_first:
         lead = next((item for item in members if item[0].title_match), members[0])
         order += [lead, *(item for item in members if item is not lead)]
     return order

@@ -104,6 +104,16 @@ def test_entries_giving_the_same_answer_stand_together_led_by_the_one_the_questi
     assert answerability.answer_probability(ranked) == 0.6
 
 
+def test_an_answer_the_question_names_comes_before_likelier_ones_it_does_not():
+    named = candidate(1, signals={"title_match": True})
+    alike = candidate(2)
+    other_named = candidate(3, signals={"title_match": True})
+    ranked = answerability.ranked([(alike, 0.06, {}), (named, 0.01, {}), (other_named, 0.03, {})])
+    assert [c.entry.pk for c, _, _ in ranked] == [3, 1, 2]
+    # Whether to speak stays the named answer's own probability.
+    assert answerability.answer_probability(ranked) == 0.03
+
+
 def test_without_a_named_one_the_likeliest_entry_leads_its_answer():
     same = "Restart the agent."
     ranked = answerability.ranked(
