@@ -63,7 +63,7 @@ def _question(
         chosen.add(min(range(len(units)), key=lambda i: (units[i][0], i)))
     picked = [units[i] for i in sorted(chosen)]
     question = _tidy(" ".join(_as_sentence(text) for _, _, text in picked))
-    if len(_content_words(PLACEHOLDER_RE.sub("", question))) < 2:
+    if len(_meaning(question)) < 2:
         # Everything was a plea or a complaint ("Please, please help me delete my account."):
         # what the customer first wrote, cleaned, still says what they needed.
         question = plain_question(thread.context, names)
@@ -91,7 +91,7 @@ def _customer_units(text: str, names: tuple[str, ...]) -> list[str]:
             unit = _drop_placeholder_asides(unit)
             # "Why does this happen?" is a question; "We're in eu-west-1." is only detail.
             needed = 1 if unit.endswith("?") else 2
-            words = _content_words(PLACEHOLDER_RE.sub("", unit))
+            words = _meaning(unit)
             if len(words) >= needed or _ERROR_LINE_RE.search(unit):
                 units.append(unit)
     return units
@@ -110,7 +110,7 @@ def _titled_question(
     The caller knows whether the subject is the customer's own (an imported chat or a tweet
     has none; its ticket's is made from the first message's opening words)."""
     line = _tidy(" ".join(_customer_units(_SUBJECT_PREFIX_RE.sub("", subject.strip()), names)))
-    said = set(_content_words(PLACEHOLDER_RE.sub("", line)))
+    said = _meaning(line)
     if len(said) < SUBJECT_ENOUGH:
         return None
     lead = line.rstrip(".!:;,?") + ("?" if _is_question(line) else "")
@@ -122,8 +122,8 @@ def _titled_question(
     )
     for position in ranked:
         unit = units[position][2]
-        words = set(_content_words(PLACEHOLDER_RE.sub("", unit)))
-        if len(words) < 2 or len(words - said) < 0.5 * len(words) or len(unit) + 1 > room:
+        words = _meaning(unit)
+        if len(words) < 2 or not _adds(words, said) or len(unit) + 1 > room:
             continue  # asks about this ticket ("Can you check?"), repeats, or is too long
         chosen.append(position)
         said |= words
@@ -135,6 +135,16 @@ def _titled_question(
         return lead if lead.endswith("?") else lead + ".", []
     question = _tidy(f"{lead} {told}" if lead.endswith("?") else f"{lead}: {told}")
     return question, sorted({units[i][1] for i in chosen if units[i][1] >= 0})
+
+
+def _meaning(text: str) -> frozenset[str]:
+    """The content words of ``text``, redaction placeholders left out."""
+    return _content_words(PLACEHOLDER_RE.sub("", text))
+
+
+def _adds(words: frozenset[str], said: frozenset[str]) -> bool:
+    """True when at least half of ``words`` are not in ``said``."""
+    return len(words - said) >= 0.5 * len(words)
 
 
 def _is_question(unit: str) -> bool:
@@ -150,7 +160,7 @@ def opens(subject: str, text: str) -> bool:
 def _question_priority(unit: str) -> int:
     if _is_question(unit):
         # "Can you check?" asks about this ticket; it goes last.
-        return 0 if len(_content_words(PLACEHOLDER_RE.sub("", unit))) >= 3 else 3
+        return 0 if len(_meaning(unit)) >= 3 else 3
     if _ERROR_LINE_RE.search(unit):
         return 1
     return 2 if _PROBLEM_RE.search(unit) else 3
@@ -160,7 +170,7 @@ def _with_subject(question: str, subject: str, names: tuple[str, ...]) -> str:
     subject = _SUBJECT_PREFIX_RE.sub("", subject.strip())
     subject = redact(subject, names=names).strip()
     words = _content_words(subject)
-    if len(words) < 2 or len(words - _content_words(question)) < 0.5 * len(words):
+    if len(words) < 2 or not _adds(words, _content_words(question)):
         return question  # the question already says what the subject says
     if not question:
         return subject
