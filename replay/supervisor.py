@@ -1,6 +1,6 @@
-"""The replay task: it drives ``manage.py replay`` drives ``manage.py replay``
-in a subprocess (the command works in a database of its own, never the live one), follows the
-JSON lines it prints, keeps the run's progress up to date, and stores the report at the end.
+"""The replay task: it runs ``manage.py replay`` in a subprocess (the command works in a
+database of its own, never the live one), follows the JSON lines it prints, keeps the run's
+progress up to date, and stores the report at the end.
 """
 
 import logging

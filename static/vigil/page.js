@@ -38,14 +38,38 @@
   function unconfirmed(box) {
     return Array.from(box.querySelectorAll("select, input, textarea")).some(changedField);
   }
-  document.addEventListener("htmx:confirm", function (event) {
-    const box = event.target;
-    if (!box.hasAttribute || !box.hasAttribute("data-keeps-choices")) return;
-    if (event.detail.verb !== "get" || !unconfirmed(box)) return;
-    event.preventDefault();
+  function fallBehind(box) {
     box.dataset.behind = "1";
     const note = box.querySelector(".behind-note");
     if (note) note.hidden = false;
+  }
+  function isBox(el) {
+    return !!(el && el.hasAttribute && el.hasAttribute("data-keeps-choices"));
+  }
+  document.addEventListener("htmx:confirm", function (event) {
+    const box = event.target;
+    if (!isBox(box) || event.detail.verb !== "get" || !unconfirmed(box)) return;
+    event.preventDefault();
+    fallBehind(box);
+  });
+  // A refresh already on its way when the choice was made (a field typed in while the
+  // request travelled) is not put in: it would throw the choice away, or put back the
+  // answer of a request that left before the choice was saved.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const request = event.detail.requestConfig;
+    const box = request ? request.elt : null;
+    if (!isBox(box) || request.verb !== "get" || !unconfirmed(box)) return;
+    event.detail.shouldSwap = false;
+    fallBehind(box);
+  });
+  // Saving a choice stops a refresh on its way: the refresh may have been read before the
+  // save, and its answer, arriving last, would put the old value back over the saved one.
+  // The save's own answer is the box as it is now.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const el = event.detail.elt;
+    const box = el.closest ? el.closest("[data-keeps-choices]") : null;
+    if (!box || box === el || event.detail.requestConfig.verb === "get") return;
+    if (window.htmx) window.htmx.trigger(box, "htmx:abort");
   });
   function catchUpIfPutBack(event) {
     const box = event.target.closest ? event.target.closest("[data-keeps-choices]") : null;

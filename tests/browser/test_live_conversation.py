@@ -140,6 +140,65 @@ class LiveConversationTests(BrowserTestCase):
         expect(analyst.locator("#prop-tags")).to_have_value("kernel, boot")
         expect(sidebar.locator(".behind-note")).to_be_hidden()
 
+    def test_a_refresh_already_on_its_way_does_not_undo_a_choice(self) -> None:
+        page = self.new_page()
+        self.login(page, "sam")
+        page.goto(self.ticket_url)
+        self.wait_live(page)
+        elsewhere = self.new_page()
+        self.login(elsewhere, "sam")
+        elsewhere.goto(self.ticket_url)
+        # The page's requests are answered as the server answers them at once, but handed
+        # to the page only when the test says: a refresh read before a save, arriving after.
+        held: list = []
+
+        def hold(route) -> None:
+            held.append((route, route.fetch()))
+
+        def wait_held(count: int) -> None:
+            for _ in range(100):
+                if len(held) >= count:
+                    return
+                page.wait_for_timeout(50)
+            raise AssertionError(f"{count} requests expected, {len(held)} held")
+
+        def release(index: int) -> None:
+            route, response = held[index]
+            route.fulfill(response=response)
+
+        page.route(f"**/tickets/{self.ticket.pk}/sidebar/", hold)
+        page.route(f"**/tickets/{self.ticket.pk}/tags/", hold)
+        sidebar = page.locator("#ticket-sidebar")
+
+        # Typed in while a refresh travelled: the refresh is not put in over it.
+        elsewhere.select_option("#prop-priority", str(Ticket.Priority.URGENT))
+        elsewhere.click("#ticket-sidebar button:has-text('Set priority')")
+        wait_held(1)
+        page.fill("#prop-tags", "kernel")
+        release(0)
+        expect(sidebar.locator(".behind-note")).to_be_visible()
+        expect(page.locator("#prop-tags")).to_have_value("kernel")
+        page.fill("#prop-tags", "")  # put back: the page catches up
+        wait_held(2)
+        release(1)
+        expect(page.locator("#prop-priority")).to_have_value(str(Ticket.Priority.URGENT))
+        expect(sidebar.locator(".behind-note")).to_be_hidden()
+
+        # Saved, and the old refresh's answer arrives before the save's: the saved value stays.
+        elsewhere.select_option("#prop-priority", str(Ticket.Priority.LOW))
+        elsewhere.click("#ticket-sidebar button:has-text('Set priority')")
+        wait_held(3)
+        page.fill("#prop-tags", "kernel, boot")
+        page.click("#ticket-sidebar button:has-text('Save tags')")
+        wait_held(4)
+        release(2)
+        release(3)
+        expect(page.locator("#prop-tags")).to_have_value("kernel, boot")
+        expect(page.locator("#prop-priority")).to_have_value(str(Ticket.Priority.LOW))
+        expect(sidebar.locator(".behind-note")).to_be_hidden()
+        self.ticket.refresh_from_db()
+        assert self.ticket.tags == ["kernel", "boot"]
+
     def test_another_teams_analyst_gets_no_page_and_no_socket(self) -> None:
         page = self.new_page()
         self.login(page, "olga")
