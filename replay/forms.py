@@ -145,6 +145,12 @@ class ImportForm(forms.Form):
         label="Learn from resolved conversations",
         help_text="What analysts answered becomes proposed knowledge in the curation queue.",
     )
+    create_teams = forms.BooleanField(
+        required=False,
+        label="Create the teams the lines name",
+        help_text="Without it, lines naming a team that is not here are skipped. New teams "
+        "start without members: add their people in Admin.",
+    )
 
     def clean_conversations(self) -> UploadedFile:
         return check_jsonl(

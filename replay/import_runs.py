@@ -35,6 +35,8 @@ PROGRESS_FIELDS = (
     "messages",
     "learned",
     "warnings",
+    "teams_created",
+    "teams_missing",
     "updated_at",
 )
 
@@ -44,11 +46,16 @@ class ImportRunError(Exception):
 
 
 def import_run_create(
-    *, actor: User, conversations: UploadedFile, team: Team | None, learn: bool
+    *,
+    actor: User,
+    conversations: UploadedFile,
+    team: Team | None,
+    learn: bool,
+    create_teams: bool = False,
 ) -> ImportRun:
     """Save an import and queue the task that runs it."""
     with transaction.atomic():
-        run = ImportRun(created_by=actor, team=team, learn=learn)
+        run = ImportRun(created_by=actor, team=team, learn=learn, create_teams=create_teams)
         run.conversations.save(conversations.name or "conversations.jsonl", conversations, False)
         run.conversations_total = count_lines(Path(run.conversations.path))
         run.save()
@@ -57,8 +64,9 @@ def import_run_create(
     return run
 
 
-def import_run_again(*, run: ImportRun, actor: User) -> ImportRun:
-    """A new import of the same file and options: it adds what the last one did not."""
+def import_run_again(*, run: ImportRun, actor: User, create_teams: bool | None = None) -> ImportRun:
+    """A new import of the same file and options (``create_teams`` given: that one changed):
+    it adds what the last one did not."""
     if run.is_active:
         raise ImportRunError(f"Import #{run.pk} is still {run.get_status_display().lower()}.")
     with transaction.atomic():
@@ -66,6 +74,7 @@ def import_run_again(*, run: ImportRun, actor: User) -> ImportRun:
             created_by=actor,
             team=run.team,
             learn=run.learn,
+            create_teams=run.create_teams if create_teams is None else create_teams,
             conversations=run.conversations.name,
             conversations_total=run.conversations_total,
         )
@@ -117,6 +126,7 @@ def import_run_execute(run_id: int) -> str:
             Path(run.conversations.path),
             default=run.team,
             learn=run.learn,
+            create_teams=run.create_teams,
             progress=watch.progress,
             stop=watch.stop,
         )
@@ -169,6 +179,7 @@ def _apply(run: ImportRun, done: Progress) -> None:
     run.imported, run.already = done.imported, done.already
     run.messages, run.learned = done.messages, done.learned
     run.warnings = done.warnings[-500:]
+    run.teams_created, run.teams_missing = done.teams_created, done.teams_missing
 
 
 def _finish(run: ImportRun, status: str) -> str:

@@ -68,8 +68,10 @@ def import_cancel(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
 @admin_required
 def import_again(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     run = _get_run(run_id)
+    # "Run again, creating the teams": the one option a finished import may change.
+    create_teams = True if request.POST.get("create_teams") == "1" else None
     try:
-        again = import_runs.import_run_again(run=run, actor=request.user)
+        again = import_runs.import_run_again(run=run, actor=request.user, create_teams=create_teams)
     except import_runs.ImportRunError as exc:
         return _refused(request, run, str(exc))
     return redirect("replay:import", again.pk)

@@ -35,6 +35,7 @@ IMPORT_NAME = "Import"
 # Conversations whose texts to learn from are embedded together, in one model call.
 PREFETCH_CONVERSATIONS = 64
 CUSTOMER_DOMAIN = "imported.invalid"
+SLUG_LENGTH = Team._meta.get_field("slug").max_length or 0
 
 
 class ImportSkipped(Exception):
@@ -58,6 +59,8 @@ class Progress:
     messages: int = 0
     learned: int = 0
     warnings: list[str] = field(default_factory=list)
+    teams_created: list[str] = field(default_factory=list)  # slugs, in the order met
+    teams_missing: list[str] = field(default_factory=list)  # named by skipped lines, not here
 
 
 def import_file(
@@ -65,19 +68,32 @@ def import_file(
     *,
     default: Team | None,
     learn: bool = True,
+    create_teams: bool = False,
     progress: Callable[[Progress], None] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> Progress:
     """Import every conversation of ``path`` into its own team (a line's ``team`` slug), or
-    ``default`` for lines that name none; bad lines and unknown teams are named in the
-    warnings and skipped. ``progress`` hears after each line; a true ``stop()`` ends the
-    import between two conversations. Raises ``ReplayInputError`` for an unreadable file."""
+    ``default`` for lines that name none; bad lines are named in the warnings and skipped, and
+    so are lines naming a team that is not here, unless ``create_teams`` (then the team is
+    created, without members, when its first line is met). ``progress`` hears after each
+    line; a true ``stop()`` ends the import between two conversations. Raises
+    ``ReplayInputError`` for an unreadable file."""
     teams = {team.slug: team for team in Team.objects.all()}
     done = Progress()
     links_seen: set[frozenset[str]] = set()
+
+    def team_of(conversation: Conversation) -> Team | None:
+        if not conversation.team:
+            return default
+        creatable = create_teams and len(conversation.team) <= SLUG_LENGTH
+        if conversation.team not in teams and creatable:
+            teams[conversation.team] = team_for_import(conversation.team)
+            done.teams_created.append(conversation.team)
+        return teams.get(conversation.team)
+
     with embedding.reusing(), _commits_not_awaited():
         batches: Iterable[list[tuple[Conversation, Team | None]]] = (
-            [(c, teams.get(c.team) if c.team else default) for c in batch]
+            [(c, team_of(c)) for c in batch]
             for batch in in_batches(read_conversations(path, done.warnings), PREFETCH_CONVERSATIONS)
         )
         if learn:
@@ -147,6 +163,8 @@ def _import_one(
     done.conversations += 1
     if team is None:
         done.warnings.append(_no_team(conversation.line, conversation.team))
+        if conversation.team and conversation.team not in done.teams_missing:
+            done.teams_missing.append(conversation.team)
         return
     try:
         result = conversation_import(conversation, team=team, learn=learn, ahead=ahead)
@@ -194,9 +212,24 @@ def _to_embed(
     return texts
 
 
+def team_for_import(slug: str) -> Team:
+    """The team a line names, created for an import that may create teams: named after its
+    slug (with a number when another team has that name), no members yet, the copilot's
+    default settings. An admin adds its people afterwards."""
+    name, number = slug[:80], 1
+    while Team.objects.filter(name=name).exists():
+        number += 1
+        name = f"{slug[:70]} {number}"
+    team, _ = Team.objects.get_or_create(slug=slug, defaults={"name": name})
+    return team
+
+
 def _no_team(line: int, slug: str) -> str:
     if slug:
-        return f"line {line}: no team {slug!r} here (create it first, or drop the line's team)"
+        return (
+            f"line {line}: no team {slug!r} here (create it first, let the import create the "
+            "teams its lines name, or drop the line's team)"
+        )
     return f"line {line}: the conversation names no team; choose a team for such lines"
 
 

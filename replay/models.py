@@ -152,10 +152,14 @@ class ImportRun(FileRun, models.Model):
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_runs"
     )
     learn = models.BooleanField(default=True)
+    # Lines naming a team that is not here: create it (True), or skip them with a warning.
+    create_teams = models.BooleanField(default=False)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     conversations_total = models.PositiveIntegerField(default=0)
     conversations_done = models.PositiveIntegerField(default=0)
+    teams_created = models.JSONField(default=list, blank=True)  # slugs
+    teams_missing = models.JSONField(default=list, blank=True)  # slugs of skipped lines' teams
     imported = models.PositiveIntegerField(default=0)
     already = models.PositiveIntegerField(default=0)
     messages = models.PositiveIntegerField(default=0)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from replay import import_runs
 from replay.models import ImportRun
 from tests.factories import UserFactory
-from tickets.models import Ticket
+from tickets.models import Team, Ticket
 
 Status = ImportRun.Status
 
@@ -107,12 +107,50 @@ def test_lines_for_unknown_teams_are_named(client, admin, team):
     import_runs.import_run_execute(run.pk)
     run.refresh_from_db()
     assert run.status == Status.WARNINGS
+    why = "no team 'nope' here (create it first, let the import create the teams its lines "
     assert run.warnings == [
-        "line 1: no team 'nope' here (create it first, or drop the line's team)",
-        "line 2: no team 'nope' here (create it first, or drop the line's team)",
+        f"line 1: {why}name, or drop the line's team)",
+        f"line 2: {why}name, or drop the line's team)",
     ]
+    assert run.teams_missing == ["nope"]
     page = client.get(reverse("replay:import", args=[run.pk])).content.decode()
     assert "2 lines skipped" in page
+    assert "Lines naming 1 team that is not here were skipped: nope." in page
+    assert "Run again, creating it" in page
+    assert not Team.objects.filter(slug="nope").exists()
+
+    # Run again, creating the team: the lines go into it, and the page says it has no members.
+    response = client.post(reverse("replay:import_again", args=[run.pk]), {"create_teams": "1"})
+    again = ImportRun.objects.exclude(pk=run.pk).get()
+    assert response["Location"] == reverse("replay:import", args=[again.pk])
+    assert again.create_teams
+    import_runs.import_run_execute(again.pk)
+    again.refresh_from_db()
+    created = Team.objects.get(slug="nope")
+    assert (again.status, again.imported, again.warnings) == (Status.DONE, 2, [])
+    assert (again.teams_created, again.teams_missing) == (["nope"], [])
+    assert Ticket.objects.filter(team=created).count() == 2
+    assert not created.members.exists()
+    page = client.get(reverse("replay:import", args=[again.pk])).content.decode()
+    assert "1 team created</b> for the lines that named it: nope." in page
+    assert "add their people in Admin" in page
+
+
+def test_the_form_can_create_the_teams_the_lines_name(client, admin, team):
+    Team.objects.create(slug="other", name="billing-eu")
+    client.force_login(admin)
+    client.post(
+        reverse("replay:imports"),
+        {"conversations": history(2, team="billing-eu"), "create_teams": "on"},
+    )
+    run = ImportRun.objects.get()
+    assert run.create_teams
+    assert not run.learn
+    import_runs.import_run_execute(run.pk)
+    run.refresh_from_db()
+    # Another team already has the slug as its name: the new one is numbered.
+    created = Team.objects.get(slug="billing-eu")
+    assert (run.status, run.imported, created.name) == (Status.DONE, 2, "billing-eu 2")
 
 
 def test_stopping_keeps_what_was_imported(client, admin, team):

@@ -11,7 +11,7 @@ from dashboards.scope import Scope
 from dashboards.selectors import support
 from knowledge.models import KnowledgeEntry
 from replay import importing
-from tickets.models import Message, Ticket
+from tickets.models import Message, Team, Ticket
 
 CONVERSATIONS = Path(__file__).resolve().parent.parent / "fixtures" / "replay_conversations.jsonl"
 
@@ -100,6 +100,25 @@ def test_without_a_team_a_line_that_names_none_is_skipped(tmp_path, team, capsys
     assert run(path) == 1
     assert not Ticket.objects.exists()
     assert "choose a team for such lines" in capsys.readouterr().err
+
+
+def test_asked_to_the_command_creates_the_teams_the_lines_name(tmp_path, team, capsys):
+    path = write(
+        tmp_path,
+        conversation("a", said("customer", "Where is my parcel?"), team="parcels"),
+        conversation("b", said("customer", "Can I export?"), team="compute"),
+        conversation("c", said("customer", "It never came"), team="parcels"),
+        conversation("d", said("customer", "Too long a slug"), team="x" * 81),
+    )
+    assert run(path, "--create-teams", "--no-learn") == 1  # the slug no team can have
+    created = Team.objects.get(slug="parcels")
+    assert (created.name, created.members.count()) == ("parcels", 0)
+    assert sorted(created.tickets.values_list("import_id", flat=True)) == ["a", "c"]
+    assert team.tickets.get().import_id == "b"
+    out, err = capsys.readouterr()
+    assert "teams created (no members yet): parcels" in out
+    assert f"line 4: no team '{'x' * 81}' here" in err
+    assert Team.objects.count() == 2
 
 
 def test_an_unknown_default_team_is_a_clear_error(db, tmp_path):

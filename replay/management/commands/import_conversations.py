@@ -27,6 +27,11 @@ class Command(BaseCommand):
             "--no-learn", action="store_true", help="import the tickets without learning from them"
         )
         parser.add_argument(
+            "--create-teams",
+            action="store_true",
+            help="create the teams the lines name that are not here (else such lines are skipped)",
+        )
+        parser.add_argument(
             "--progress",
             choices=["bar", "none"],
             default="bar",
@@ -44,7 +49,11 @@ class Command(BaseCommand):
         self.latest = Progress()
         try:
             done = import_file(
-                path, default=default, learn=not options["no_learn"], progress=self._advance
+                path,
+                default=default,
+                learn=not options["no_learn"],
+                create_teams=options["create_teams"],
+                progress=self._advance,
             )
         except ReplayInputError as exc:
             raise CommandError(str(exc)) from exc
@@ -58,6 +67,8 @@ class Command(BaseCommand):
         self._warn(done)
         self._close()
         self.stdout.write(self._summary(done))
+        if done.teams_created:
+            self.stdout.write(f"teams created (no members yet): {', '.join(done.teams_created)}")
         if done.warnings:
             self.stdout.write(f"{len(done.warnings)} lines skipped")
             sys.exit(1)
