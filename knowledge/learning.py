@@ -60,8 +60,23 @@ def turns_of(messages: Sequence[Message]) -> list[extraction.Turn]:
 
 
 def people_in(ticket: Ticket, messages: Sequence[Message]) -> list[str]:
+    """The names of the people in a ticket, redacted from what is learned from it. Not the
+    team's own name, which a shared support account often writes under ("Google" answering
+    for the google team): it is the brand the answers speak of ("your Google account"), not
+    a person."""
     names = {ticket.customer.name, *(m.author_name for m in messages)}
-    return sorted(n for n in names if n and n not in {"Vigil", "Copilot", "System"})
+    team = not_people(ticket)
+    return sorted(
+        n
+        for n in names
+        if n and n not in {"Vigil", "Copilot", "System"} and extraction.bare_name(n) not in team
+    )
+
+
+def not_people(ticket: Ticket) -> frozenset[str]:
+    """The team's name and slug, as ``extraction.bare_name`` gives them."""
+    team = ticket.team
+    return frozenset({extraction.bare_name(team.name), extraction.bare_name(team.slug)}) - {""}
 
 
 def candidates_for(ticket: Ticket, messages: Sequence[Message]) -> list[extraction.Candidate]:
@@ -74,17 +89,22 @@ def candidates_for(ticket: Ticket, messages: Sequence[Message]) -> list[extracti
             return llm_extraction.extract_candidates(turns, subject=ticket.subject, names=names)
         except llm.LLMError:
             logger.warning("LLM extraction failed for ticket %s; extracting locally", ticket.pk)
-    return list(_extracted(tuple(turns), ticket.subject, tuple(names)))
+    return list(_extracted(tuple(turns), ticket.subject, tuple(names), not_people(ticket)))
 
 
 @functools.lru_cache(maxsize=256)
 def _extracted(
-    turns: tuple[extraction.Turn, ...], subject: str, names: tuple[str, ...]
+    turns: tuple[extraction.Turn, ...],
+    subject: str,
+    names: tuple[str, ...],
+    not_names: frozenset[str],
 ) -> tuple[extraction.Candidate, ...]:
     """The local extraction, kept for the conversations seen last: an import or a replay plans
     what a batch will embed (``texts_to_embed``) and then learns from each conversation, and
     both extract its candidates. Pure, and its inputs and results are frozen."""
-    return tuple(extraction.extract_candidates(turns, subject=subject, names=names))
+    return tuple(
+        extraction.extract_candidates(turns, subject=subject, names=names, not_names=not_names)
+    )
 
 
 def texts_to_embed(

@@ -205,7 +205,7 @@ def _to_embed(
     for conversation, team in wanted:
         turns = _from_first_customer(conversation.turns)
         if turns and (team.pk, conversation.id) not in imported:
-            ticket, messages = _planned(conversation, turns)
+            ticket, messages = _planned(conversation, turns, team)
             texts += learning.texts_to_embed(
                 ticket, messages, links_seen=links_seen, repeats=repeats[team]
             )
@@ -326,10 +326,12 @@ def _messages(turns: list[Turn], times: list[dt.datetime], customer: Customer) -
     ]
 
 
-def _planned(conversation: Conversation, turns: list[Turn]) -> tuple[Ticket, list[Message]]:
+def _planned(
+    conversation: Conversation, turns: list[Turn], team: Team
+) -> tuple[Ticket, list[Message]]:
     """The ticket and messages ``_ticket`` will write, unsaved (for what learning embeds)."""
     customer = Customer(name=turns[0].author.strip()[:120] or "Customer")
-    ticket = Ticket(subject=_subject(conversation, turns), customer=customer)
+    ticket = Ticket(subject=_subject(conversation, turns), customer=customer, team=team)
     return ticket, _messages(turns, _times(turns), customer)
 
 

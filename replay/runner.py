@@ -380,7 +380,10 @@ class Replayer:
         turns = [turn for turn in conversation.turns if turn.index >= first.index]
         customer = Customer(name=first.author[:120].strip()[:120])
         subject = conversation.subject or " ".join(first.text.split()[:SUBJECT_WORDS])
-        ticket = Ticket(subject=subject[:200].strip()[:200], customer=customer)
+        # The team as ``team_for`` will give it, not created here: learning reads its name.
+        slug = conversation.team
+        team = (self.teams.get(slug) or Team(slug=slug, name=slug)) if slug else self.team
+        ticket = Ticket(subject=subject[:200].strip()[:200], customer=customer, team=team)
         messages = [
             Message(
                 kind=KIND_OF_ROLE[turn.role],

@@ -19,10 +19,12 @@ from knowledge.extraction.chatter import (
 from knowledge.extraction.pairing import extract_candidates
 from knowledge.extraction.questions import plain_question
 from knowledge.extraction.records import Candidate, Turn
+from knowledge.extraction.text import bare_name
 
 __all__ = [
     "Candidate",
     "Turn",
+    "bare_name",
     "extract_candidates",
     "is_non_answer",
     "is_pleasantry",

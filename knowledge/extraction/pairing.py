@@ -17,15 +17,26 @@ from knowledge.extraction.patterns import (
 )
 from knowledge.extraction.questions import _question, opens
 from knowledge.extraction.records import MIN_ANSWER_CHARS, Candidate, Turn, _Thread
-from knowledge.extraction.text import _content_words, _has_words
+from knowledge.extraction.text import _content_words, _has_words, bare_name
 
 
 def extract_candidates(
-    turns: Sequence[Turn], *, subject: str = "", names: Iterable[str] = ()
+    turns: Sequence[Turn],
+    *,
+    subject: str = "",
+    names: Iterable[str] = (),
+    not_names: Iterable[str] = (),
 ) -> list[Candidate]:
-    """Reusable question → answer pairs found in a ticket's conversation, in order."""
-    all_names = tuple(names) + tuple(
-        turn.author for turn in turns if turn.author and turn.author.lower() not in _GENERIC_AUTHORS
+    """Reusable question → answer pairs found in a ticket's conversation, in order. ``names``
+    and the turns' authors are redacted, except those ``not_names`` holds (``bare_name``
+    forms): a team's own name, which a shared support account writes under, is the brand the
+    answers speak of ("your Google account"), not a person."""
+    kept = frozenset(not_names)
+    authors = (turn.author for turn in turns if turn.author)
+    all_names = tuple(
+        name
+        for name in (*names, *(a for a in authors if a.lower() not in _GENERIC_AUTHORS))
+        if bare_name(name) not in kept
     )
     groups = _thread_groups(turns)
     # A subject made from the first message's opening words (a chat or a tweet has none) is

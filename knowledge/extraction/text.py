@@ -25,6 +25,11 @@ from knowledge.extraction.patterns import (
 from knowledge.redaction import PLACEHOLDER_RE
 
 
+def bare_name(name: str) -> str:
+    """A name without case, spaces or punctuation: the author "zoom_us" is the team "zoom-us"."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
 def _has_words(text: str, count: int) -> bool:
     return len(re.findall(r"[A-Za-z']+", text)) >= count
 

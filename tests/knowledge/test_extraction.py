@@ -8,6 +8,7 @@ import pytest
 from knowledge.extraction import (
     Candidate,
     Turn,
+    bare_name,
     extract_candidates,
     is_question_or_problem,
     is_status_talk,
@@ -332,6 +333,22 @@ def test_is_question_or_problem(text, expected):
 )
 def test_is_status_talk(text, expected):
     assert is_status_talk(text) is expected
+
+
+def test_a_name_that_is_not_a_persons_stays_in_the_answer():
+    turns = [
+        Turn(index=0, role="customer", text="How do I get back into my email?", author="Gl"),
+        Turn(
+            index=1,
+            role="analyst",
+            text="Please recover your Zoom_Us account here: https://zoom.us/recover",
+            author="Zoom_Us",
+        ),
+    ]
+    [redacted] = extract_candidates(turns)
+    assert "your <name> account" in redacted.answer  # an author is a person, unless told
+    [kept] = extract_candidates(turns, not_names={bare_name("zoom-us")})
+    assert "your Zoom_Us account" in kept.answer
 
 
 def demo_candidates():

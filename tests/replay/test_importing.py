@@ -121,6 +121,27 @@ def test_asked_to_the_command_creates_the_teams_the_lines_name(tmp_path, team, c
     assert Team.objects.count() == 2
 
 
+def test_a_team_answering_under_its_own_name_keeps_that_name_in_what_it_teaches(tmp_path, db):
+    Team.objects.create(slug="google", name="Google")
+    answer = (
+        "Hi Gloria. Have you already tried recovering your Google account with the steps "
+        "here: https://support.google.com/accounts/answer/7682439"
+    )
+    path = write(
+        tmp_path,
+        conversation(
+            "a",
+            said("customer", "I cannot get back into my old email account.", author="Gloria"),
+            said("analyst", answer, author="Google"),
+            team="google",
+        ),
+    )
+    assert run(path) == 0
+    [entry] = KnowledgeEntry.objects.all()
+    assert "recovering your Google account" in entry.answer
+    assert "Gloria" not in entry.answer  # the customer's name still goes
+
+
 def test_an_unknown_default_team_is_a_clear_error(db, tmp_path):
     with pytest.raises(CommandError, match="No team 'nope'"):
         call_command("import_conversations", str(CONVERSATIONS), "--team", "nope")
