@@ -296,18 +296,25 @@ def examples(
     spoken: Sequence[MessageResult], similarity: dict[int, tuple[float, float | None]]
 ) -> list[dict[str, Any]]:
     """A few suggestions beside what the human answered: the closest hits and the clearest
-    misses (spoke where no human answer followed, highest score first)."""
+    misses (spoke where no human answer followed, highest score first). Where the recording
+    does not link answers to questions, those the agent went on to send (their page, their
+    words) and those they did not, beside what the support side said next."""
 
     def closeness(m: MessageResult) -> float:
         f1, cos = similarity.get(id(m), (0.0, None))
         return max(f1, cos or 0.0)
 
+    def by_score(m: MessageResult) -> float:
+        return -(m.score or 0.0)
+
+    half = MAX_EXAMPLES // 2
     if any(m.answerable is not None for m in spoken):
         hits = sorted((m for m in spoken if m.answerable), key=closeness, reverse=True)
-        misses = sorted(
-            (m for m in spoken if m.answerable is False), key=lambda m: -(m.score or 0.0)
-        )
-        half = MAX_EXAMPLES // 2
+        misses = sorted((m for m in spoken if m.answerable is False), key=by_score)
+        chosen = hits[:half] + misses[: MAX_EXAMPLES - min(half, len(hits))]
+    elif any(m.anticipated is not None for m in spoken):
+        hits = sorted((m for m in spoken if m.anticipated), key=by_score)
+        misses = sorted((m for m in spoken if m.anticipated is False), key=by_score)
         chosen = hits[:half] + misses[: MAX_EXAMPLES - min(half, len(hits))]
     else:
         chosen = list(spoken[:MAX_EXAMPLES])
@@ -321,6 +328,8 @@ def examples(
                 "question": m.question[:600],
                 "suggestion": (m.text or "")[:1200],
                 "human_answer": (m.human_answer or "")[:1200] or None,
+                "support_after": (m.support_after or "")[:1200] or None,
+                "anticipated": m.anticipated,
                 "score": None if m.score is None else round(m.score, 4),
                 "correct": m.answerable,
                 "token_f1": None if f1 is None else round(f1, 3),

@@ -33,6 +33,9 @@ from tickets.signals import message_created, ticket_created, ticket_status_chang
 REPLAY_ACCOUNT = "replay"
 # Silence reasons that depend on the threshold: below it, these runs would have spoken.
 BELOW_THRESHOLD = ("no knowledge above threshold", "not confident enough")
+# Where a recording does not link answers to questions, the support side's next messages shown
+# beside a suggestion in the report.
+SUPPORT_AFTER_SHOWN = 3
 
 
 @dataclass
@@ -53,6 +56,9 @@ class MessageResult:
     # Ground truth, when the input links answers to questions (reply_to).
     answerable: bool | None = None
     human_answer: str | None = None
+    # Without such links: what the support side said after this message, for a person to
+    # compare with the suggestion (the report's examples); nothing is judged by it.
+    support_after: str | None = None
     # Every candidate the local engine scored: citation, probability, features and, once the
     # conversation is over, whether it was right (replay.labels). What fit_copilot learns from.
     candidates: list[dict[str, Any]] = field(default_factory=list)
@@ -440,6 +446,7 @@ class Replayer:
         )
         run.refresh_from_db(fields=["decision", "reason", "llm_calls", "tokens", "latency_ms"])
         human = answers.get(turn.index) if answers is not None else None
+        after = labels.later_answers(conversation, turn.index) if answers is None else []
         return MessageResult(
             conversation=conversation.id,
             message=turn.index,
@@ -459,6 +466,7 @@ class Replayer:
             gate=run.gate_probability,
             answerable=None if answers is None else human is not None,
             human_answer="\n".join(human) if human else None,
+            support_after="\n\n".join(after[:SUPPORT_AFTER_SHOWN]) if after else None,
             candidates=[
                 {
                     "citation": self.citation_id(entry),

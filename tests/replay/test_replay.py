@@ -10,6 +10,7 @@ from django.db import connection
 
 from copilot.models import CopilotRun, TeamCopilotSettings
 from knowledge.models import KnowledgeEntry
+from replay import report as report_module
 from replay import services as replay_services
 from replay.reading import Conversation, Turn, parse_line, read_conversations, teams_named
 from replay.report import build_report, curve, token_f1
@@ -85,6 +86,17 @@ def result(message, *, score, spoke, answerable, reason="", kind="answer", text=
         answerable=answerable,
         human_answer="the human answer" if answerable else None,
     )
+
+
+def test_without_answer_links_the_examples_are_what_the_agent_sent_and_what_they_did_not():
+    spoken = []
+    for i in range(20):
+        m = result(i, score=i / 20, spoke=True, answerable=None)
+        m.anticipated = i % 4 == 0  # 5 of 20 the agent went on to send
+        spoken.append(m)
+    rows = report_module.examples(spoken, {})
+    assert [r["message"] for r in rows] == [16, 12, 8, 4, 0, 19, 18, 17, 15, 14, 13, 11]
+    assert [r["anticipated"] for r in rows] == [True] * 5 + [False] * 7
 
 
 def test_report_figures_on_a_hand_checked_case():

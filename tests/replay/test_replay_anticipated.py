@@ -60,6 +60,12 @@ def test_the_report_gives_the_anticipated_figures_and_doc_hits(links_replayed):
         "conversation_share": 0.5,
     }
     assert report["teams"] == []  # one team: nothing to split
+    # No answer links in the file: the example stands beside what the agent said next.
+    [example] = report["examples"]
+    assert (example["anticipated"], example["human_answer"]) == (True, None)
+    second = read_conversations(LINKS, [])
+    agent = [t.text for t in list(second)[1].turns if t.role != "customer"]
+    assert example["support_after"] == "\n\n".join(agent[:3])
 
 
 def test_where_the_agent_sends_links_only_their_page_counts():

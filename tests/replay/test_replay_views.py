@@ -317,7 +317,7 @@ def test_the_report_shows_figures_charts_and_examples(client, manager, finished)
     assert "not a question or problem report" in text
     assert "learned and approved" in text
     assert "Resize it under Volumes &gt; Resize" in text  # the human answer beside it
-    assert "No answer linked to this message." in text
+    assert "No answer followed this message." in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<script>alert(1)" not in text
     assert "line 3: not valid JSON" in text
@@ -333,6 +333,25 @@ def test_a_report_without_answer_links_has_no_curve_and_no_threshold(client, man
     assert 'id="chart-curve"' not in text
     assert 'id="chart-silence"' in text
     assert "Apply threshold" not in text
+
+
+def test_without_answer_links_a_suggestion_stands_beside_what_support_said_next(
+    client, manager, team
+):
+    example = {
+        **REPORT["examples"][0],
+        "human_answer": None,
+        "correct": None,
+        "anticipated": True,
+        "support_after": "Sorry about that!\n\nThis guide helps: https://help.example/resize",
+    }
+    run = make_run(manager, report={**REPORT, "ground_truth": None, "examples": [example]})
+    client.force_login(manager)
+    text = client.get(url("replay", run)).text
+    assert "Support said next" in text
+    assert "This guide helps: https://help.example/resize" in text
+    assert "the agent went on to send this" in text
+    assert "No answer followed this message." not in text
 
 
 def test_a_report_missing_figures_still_renders(client, manager):
