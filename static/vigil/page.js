@@ -64,11 +64,11 @@
   });
   // Saving a choice stops a refresh on its way: the refresh may have been read before the
   // save, and its answer, arriving last, would put the old value back over the saved one.
-  // The save's own answer is the box as it is now.
+  // The save's own answer is the box as it is now (a save answered elsewhere stops nothing).
   document.addEventListener("htmx:beforeRequest", function (event) {
-    const el = event.detail.elt;
-    const box = el.closest ? el.closest("[data-keeps-choices]") : null;
-    if (!box || box === el || event.detail.requestConfig.verb === "get") return;
+    const request = event.detail.requestConfig;
+    const box = request ? request.target : null;
+    if (!isBox(box) || box === request.elt || request.verb === "get") return;
     if (window.htmx) window.htmx.trigger(box, "htmx:abort");
   });
   function catchUpIfPutBack(event) {
