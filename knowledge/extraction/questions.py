@@ -114,6 +114,7 @@ def _titled_question(
     if len(said) < SUBJECT_ENOUGH:
         return None
     lead = line.rstrip(".!:;,?") + ("?" if _is_question(line) else "")
+    subject_words = said
     room = TITLED_CHARS - len(lead)
     chosen: list[int] = []
     # Their questions first (a short one too: "Do the credits expire?"), then as ranked.
@@ -133,8 +134,11 @@ def _titled_question(
     told = " ".join(_as_sentence(units[i][2]) for i in sorted(chosen))
     if not told:
         return lead if lead.endswith("?") else lead + ".", []
+    sources = sorted({units[i][1] for i in chosen if units[i][1] >= 0})
+    if any(subject_words <= _meaning(units[i][2]) for i in chosen):
+        return _tidy(told), sources  # a sentence of theirs says all the subject says, and more
     question = _tidy(f"{lead} {told}" if lead.endswith("?") else f"{lead}: {told}")
-    return question, sorted({units[i][1] for i in chosen if units[i][1] >= 0})
+    return question, sources
 
 
 def _meaning(text: str) -> frozenset[str]:

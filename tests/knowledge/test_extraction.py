@@ -101,6 +101,26 @@ def test_a_subject_of_the_customers_own_leads_and_the_story_stays_in_the_sources
     assert candidate.source_indexes == (0, 1)
 
 
+def test_a_subject_their_own_sentence_restates_does_not_lead_it_twice():
+    turns = conversation(
+        (
+            "customer",
+            "Autoscaling could not add instances last night, the activity log says vCPU quota "
+            "exceeded. What is the process to increase it?",
+        ),
+        (
+            "analyst",
+            "Open Account > Quotas, choose the region and the vCPU quota, and request a new "
+            "limit with a short justification.",
+        ),
+    )
+    [candidate] = extract_candidates(turns, subject="vCPU quota exceeded")
+    assert candidate.question == (
+        "Autoscaling could not add instances last night, the activity log says vCPU quota "
+        "exceeded. What is the process to increase it?"
+    )
+
+
 def test_a_subject_made_from_the_messages_first_words_does_not_replace_them():
     # An imported chat or a tweet has no subject: the ticket's is its first twelve words.
     text = (
