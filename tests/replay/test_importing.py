@@ -92,7 +92,9 @@ def test_a_lines_own_team_wins_and_an_unknown_team_is_named(tmp_path, team, othe
     assert Ticket.objects.get(import_id="a").team == other_team
     assert Ticket.objects.get(import_id="c").team == team
     assert not Ticket.objects.filter(import_id="b").exists()
-    assert "line 2: no team 'nope' here" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "line 2: no team 'nope' here" in err
+    assert "teams not here, their lines skipped: nope (--create-teams creates them)" in out
 
 
 def test_without_a_team_a_line_that_names_none_is_skipped(tmp_path, team, capsys):

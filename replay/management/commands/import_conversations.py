@@ -69,6 +69,11 @@ class Command(BaseCommand):
         self.stdout.write(self._summary(done))
         if done.teams_created:
             self.stdout.write(f"teams created (no members yet): {', '.join(done.teams_created)}")
+        if done.teams_missing:
+            self.stdout.write(
+                f"teams not here, their lines skipped: {', '.join(done.teams_missing)} "
+                "(--create-teams creates them)"
+            )
         if done.warnings:
             self.stdout.write(f"{len(done.warnings)} lines skipped")
             sys.exit(1)
