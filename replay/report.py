@@ -307,34 +307,32 @@ def examples(
     def by_score(m: MessageResult) -> float:
         return -(m.score or 0.0)
 
-    half = MAX_EXAMPLES // 2
     if any(m.answerable is not None for m in spoken):
         hits = sorted((m for m in spoken if m.answerable), key=closeness, reverse=True)
         misses = sorted((m for m in spoken if m.answerable is False), key=by_score)
-        chosen = hits[:half] + misses[: MAX_EXAMPLES - min(half, len(hits))]
     elif any(m.anticipated is not None for m in spoken):
         hits = sorted((m for m in spoken if m.anticipated), key=by_score)
         misses = sorted((m for m in spoken if m.anticipated is False), key=by_score)
-        chosen = hits[:half] + misses[: MAX_EXAMPLES - min(half, len(hits))]
     else:
-        chosen = list(spoken[:MAX_EXAMPLES])
-    rows = []
-    for m in chosen[:MAX_EXAMPLES]:
-        f1, cos = similarity.get(id(m), (None, None))
-        rows.append(
-            {
-                "conversation": m.conversation,
-                "message": m.message,
-                "question": m.question[:600],
-                "suggestion": (m.text or "")[:1200],
-                "human_answer": (m.human_answer or "")[:1200] or None,
-                "support_after": (m.support_after or "")[:1200] or None,
-                "anticipated": m.anticipated,
-                "score": None if m.score is None else round(m.score, 4),
-                "correct": m.answerable,
-                "token_f1": None if f1 is None else round(f1, 3),
-                "cosine": None if cos is None else round(cos, 3),
-                "citations": m.citations,
-            }
-        )
-    return rows
+        return [_example(m, similarity) for m in spoken[:MAX_EXAMPLES]]  # nothing to judge by
+    half = MAX_EXAMPLES // 2
+    chosen = hits[:half] + misses[: MAX_EXAMPLES - min(half, len(hits))]
+    return [_example(m, similarity) for m in chosen[:MAX_EXAMPLES]]
+
+
+def _example(m: MessageResult, similarity: dict[int, tuple[float, float | None]]) -> dict[str, Any]:
+    f1, cos = similarity.get(id(m), (None, None))
+    return {
+        "conversation": m.conversation,
+        "message": m.message,
+        "question": m.question[:600],
+        "suggestion": (m.text or "")[:1200],
+        "human_answer": (m.human_answer or "")[:1200] or None,
+        "support_after": (m.support_after or "")[:1200] or None,
+        "anticipated": m.anticipated,
+        "score": None if m.score is None else round(m.score, 4),
+        "correct": m.answerable,
+        "token_f1": None if f1 is None else round(f1, 3),
+        "cosine": None if cos is None else round(cos, 3),
+        "citations": m.citations,
+    }

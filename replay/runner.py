@@ -56,8 +56,8 @@ class MessageResult:
     # Ground truth, when the input links answers to questions (reply_to).
     answerable: bool | None = None
     human_answer: str | None = None
-    # Without such links: what the support side said after this message, for a person to
-    # compare with the suggestion (the report's examples); nothing is judged by it.
+    # Without such links, for a spoken one: what the support side said after this message, for
+    # a person to compare with the suggestion (the report's examples); nothing is judged by it.
     support_after: str | None = None
     # Every candidate the local engine scored: citation, probability, features and, once the
     # conversation is over, whether it was right (replay.labels). What fit_copilot learns from.
@@ -446,7 +446,9 @@ class Replayer:
         )
         run.refresh_from_db(fields=["decision", "reason", "llm_calls", "tokens", "latency_ms"])
         human = answers.get(turn.index) if answers is not None else None
-        after = labels.later_answers(conversation, turn.index) if answers is None else []
+        # What support said next, for the report's examples: spoken runs only.
+        shown = answers is None and run.decision == CopilotRun.Decision.SPEAK
+        after = labels.later_answers(conversation, turn.index) if shown else []
         return MessageResult(
             conversation=conversation.id,
             message=turn.index,
