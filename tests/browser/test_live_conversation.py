@@ -1,5 +1,5 @@
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.base import BrowserTestCase
 from tickets import selectors, services
@@ -25,15 +25,21 @@ class LiveConversationTests(BrowserTestCase):
         self.portal_url = f"{self.live_server_url}/support/t/{token}/"
         self.ticket_url = f"{self.live_server_url}/tickets/{self.ticket.pk}/"
 
+    def ticket_page(self, *, live: bool = True) -> Page:
+        """A new page of Sam's on the ticket; ``live``: once its socket is connected."""
+        page = self.new_page()
+        self.login(page, "sam")
+        page.goto(self.ticket_url)
+        if live:
+            self.wait_live(page)
+        return page
+
     def test_an_analyst_reply_appears_live_on_the_customers_page(self) -> None:
         customer = self.new_page()
         customer.goto(self.portal_url)
         self.wait_live(customer)
 
-        analyst = self.new_page()
-        self.login(analyst, "sam")
-        analyst.goto(self.ticket_url)
-        self.wait_live(analyst)
+        analyst = self.ticket_page()
         analyst.fill("#reply-box textarea[name=body]", "Boot the previous kernel from the console.")
         analyst.click("#reply-box button.btn-primary")
 
@@ -44,14 +50,8 @@ class LiveConversationTests(BrowserTestCase):
         self.screenshot(customer, "portal-live-reply")
 
     def test_a_customer_message_appears_live_on_the_analysts_page(self) -> None:
-        analyst = self.new_page()
-        self.login(analyst, "sam")
-        analyst.goto(self.ticket_url)
-        self.wait_live(analyst)
-        second_tab = self.new_page()
-        self.login(second_tab, "sam")
-        second_tab.goto(self.ticket_url)
-        self.wait_live(second_tab)
+        analyst = self.ticket_page()
+        second_tab = self.ticket_page()
 
         customer = self.new_page()
         customer.goto(self.portal_url)
@@ -64,10 +64,7 @@ class LiveConversationTests(BrowserTestCase):
         self.screenshot(analyst, "ticket-live-customer-message")
 
     def test_a_page_that_missed_a_message_fetches_it_on_the_next_one(self) -> None:
-        analyst = self.new_page()
-        self.login(analyst, "sam")
-        analyst.goto(self.ticket_url)
-        self.wait_live(analyst)
+        analyst = self.ticket_page()
         analyst.wait_for_load_state("networkidle")  # the catch-up on connecting is done
         # Saved in this process, its event goes to this process's channel layer, never to the
         # server's: to the page it is a message lost on the way.
@@ -90,10 +87,7 @@ class LiveConversationTests(BrowserTestCase):
         customer = self.new_page()
         customer.goto(self.portal_url)
         self.wait_live(customer)
-        analyst = self.new_page()
-        self.login(analyst, "sam")
-        analyst.goto(self.ticket_url)
-        self.wait_live(analyst)
+        analyst = self.ticket_page()
 
         analyst.fill("#reply-box textarea[name=body]", "Host had a NIC flap at 09:12")
         analyst.check("input[name=internal]")
@@ -106,13 +100,8 @@ class LiveConversationTests(BrowserTestCase):
         expect(customer.locator("#conversation")).not_to_contain_text("NIC flap")
 
     def test_a_choice_not_confirmed_yet_survives_a_change_made_elsewhere(self) -> None:
-        analyst = self.new_page()
-        self.login(analyst, "sam")
-        analyst.goto(self.ticket_url)
-        self.wait_live(analyst)
-        elsewhere = self.new_page()
-        self.login(elsewhere, "sam")
-        elsewhere.goto(self.ticket_url)
+        analyst = self.ticket_page()
+        elsewhere = self.ticket_page(live=False)
 
         def tag_elsewhere(tags: str) -> None:
             elsewhere.fill("#prop-tags", tags)
@@ -141,13 +130,8 @@ class LiveConversationTests(BrowserTestCase):
         expect(sidebar.locator(".behind-note")).to_be_hidden()
 
     def test_a_refresh_already_on_its_way_does_not_undo_a_choice(self) -> None:
-        page = self.new_page()
-        self.login(page, "sam")
-        page.goto(self.ticket_url)
-        self.wait_live(page)
-        elsewhere = self.new_page()
-        self.login(elsewhere, "sam")
-        elsewhere.goto(self.ticket_url)
+        page = self.ticket_page()
+        elsewhere = self.ticket_page(live=False)
         # The page's requests are answered as the server answers them at once, but handed
         # to the page only when the test says: a refresh read before a save, arriving after.
         held: list = []
