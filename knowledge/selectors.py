@@ -28,6 +28,7 @@ Status = KnowledgeEntry.Status
 # How much a full-text match lifts an entry, next to cosine similarity (0..1). Tuned on the
 # paraphrase tests: meaning must lead, words break near-ties.
 TEXT_WEIGHT = 0.15
+POOL = 40  # entries each ranking (meaning, words) hands to the fusion
 WORD_RE = re.compile(r"[a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9]", re.IGNORECASE)
 
 
@@ -73,7 +74,7 @@ def knowledge_search(
     *,
     team: Scope,
     limit: int = 5,
-    pool: int = 40,
+    pool: int = POOL,
     query_vector: Sequence[float] | None = None,
     statuses: Sequence[str] = (Status.APPROVED,),
     exclude_ids: Sequence[int] = (),
@@ -83,15 +84,48 @@ def knowledge_search(
     Only ``statuses`` (approved by default) in the team's scope are ever returned. Pass
     ``query_vector`` when the caller already embedded the query.
     """
+    hits, _ = _search(
+        query,
+        team=team,
+        limit=limit,
+        pool=pool,
+        query_vector=query_vector,
+        statuses=statuses,
+        exclude_ids=exclude_ids,
+    )
+    return hits
+
+
+def _search(
+    query: str,
+    *,
+    team: Scope,
+    limit: int,
+    pool: int,
+    query_vector: Sequence[float] | None,
+    statuses: Sequence[str],
+    exclude_ids: Sequence[int],
+    load: Sequence[int] = (),
+) -> tuple[list[Hit], dict[int, KnowledgeEntry]]:
+    """``knowledge_search``, and the entries ``load`` names (those in scope) read in the
+    same query as the hits': by primary key, the hits' own among them."""
     query = (query or "").strip()
-    if not query and query_vector is None:
-        return []
     base = in_scope(team, statuses=statuses).exclude(pk__in=list(exclude_ids))
+    if not query and query_vector is None:
+        return [], _load(base, load)
     if query_vector is None:
         query_vector = embedding.embed([query])[0]
     by_vector = _vector_ranking(base, query_vector, pool)
     by_text = _text_ranking(base, query, pool, also=[pk for pk, _ in by_vector])
-    return _fuse(base, query_vector, by_vector, by_text, limit)
+    return _fuse(base, query_vector, by_vector, by_text, limit, load)
+
+
+def _load(base: QuerySet, ids: Sequence[int]) -> dict[int, KnowledgeEntry]:
+    """Entries of ``base`` by primary key, with their team; their vectors are not needed by
+    those who read them and stay in the database."""
+    if not ids:
+        return {}
+    return base.select_related("team").defer("embedding", "answer_embedding").in_bulk(list(ids))
 
 
 def _vector_ranking(base: QuerySet, vector: Sequence[float], pool: int) -> list[tuple[int, float]]:
@@ -161,11 +195,13 @@ def _fuse(
     by_vector: list[tuple[int, float]],
     by_text: list[tuple[int, float]],
     limit: int,
-) -> list[Hit]:
+    load: Sequence[int] = (),
+) -> tuple[list[Hit], dict[int, KnowledgeEntry]]:
     """Score = cosine similarity + TEXT_WEIGHT x (full-text rank / best rank in this search).
 
     Meaning leads; shared key words (error codes, product names, commands) lift an entry. An
     entry found only by its words gets its real cosine too, so both signals always count.
+    The hits' entries and those ``load`` names are read in one query.
     """
     similarity = dict(by_vector)
     rank = dict(by_text)
@@ -184,12 +220,7 @@ def _fuse(
         for pk in {*similarity, *rank}
     }
     best = sorted(scores, key=lambda pk: (-scores[pk], pk))[:limit]
-    # The hits' vectors are not needed by those who read them: left in the database.
-    entries = (
-        KnowledgeEntry.objects.select_related("team")
-        .defer("embedding", "answer_embedding")
-        .in_bulk(best)
-    )
+    entries = _load(base, list(dict.fromkeys([*best, *load])))
     hits = []
     for pk in best:
         reasons = [f"similar meaning (cosine {similarity.get(pk, 0.0):.2f})"]
@@ -204,7 +235,7 @@ def _fuse(
                 reasons=tuple(reasons),
             )
         )
-    return hits
+    return hits, entries
 
 
 @dataclass(frozen=True)
@@ -319,9 +350,7 @@ def answer_candidates(
         for pk in sorted(classified, key=lambda pk: -classified[pk])[:BY_CLASSIFIER]
         if classified[pk] >= CLASSIFIER_FROM
     ]
-    hits = knowledge_search(query, team=team, limit=limit, query_vector=query_vector)
-    by_hit = {hit.entry.pk: hit for hit in hits}
-    wanted = list(
+    others = list(
         dict.fromkeys(
             [
                 *sorted(votes, key=lambda pk: -votes[pk]),
@@ -329,11 +358,22 @@ def answer_candidates(
                 *by_answer,
                 *titled,
                 *by_classifier,
-                *by_hit,
             ]
         )
     )
-    extra = _entries(team, [pk for pk in wanted if pk not in by_hit])
+    # The entry search, and the other candidates' entries read with its hits'.
+    hits, extra = _search(
+        query,
+        team=team,
+        limit=limit,
+        pool=POOL,
+        query_vector=query_vector,
+        statuses=(Status.APPROVED,),
+        exclude_ids=(),
+        load=others,
+    )
+    by_hit = {hit.entry.pk: hit for hit in hits}
+    wanted = list(dict.fromkeys([*others, *by_hit]))
     candidates = []
     for pk in wanted:
         hit = by_hit.get(pk)
@@ -382,13 +422,6 @@ def answer_candidates(
         examples_in_scope=index.example_count,
         recent=tuple(index.recent_entries(RECENT)),
     )
-
-
-def _entries(team: Scope, ids: Sequence[int]) -> dict[int, KnowledgeEntry]:
-    if not ids:
-        return {}
-    entries = in_scope(team).filter(pk__in=list(ids)).select_related("team").defer("embedding")
-    return {entry.pk: entry for entry in entries}
 
 
 def nearest_entries(

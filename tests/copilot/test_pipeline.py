@@ -149,7 +149,7 @@ def test_a_failure_is_recorded_and_the_message_kept(small_kb, ticket, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("embedding model missing")
 
-    monkeypatch.setattr(steps.knowledge, "knowledge_search", broken)
+    monkeypatch.setattr(steps.embedding, "embed", broken)
     run = ask(ticket, "How do I resize my volume?")
     assert (run.decision, run.reason) == (SILENT, "copilot error")
     assert "embedding model missing" in run.error

@@ -230,7 +230,7 @@ def test_the_panel_says_when_the_copilot_is_unavailable(
     def broken(*args, **kwargs):
         raise RuntimeError("provider down")
 
-    monkeypatch.setattr(steps.knowledge, "knowledge_search", broken)
+    monkeypatch.setattr(steps.knowledge, "answer_candidates", broken)
     message, _ = services.message_create(ticket=ticket, kind="customer", body="How do I resize?")
     pipeline.run(message)
     client.force_login(analyst)

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ai import embedding
 from knowledge import example_index, selectors, services
@@ -157,3 +159,26 @@ def test_the_classifier_forgets_an_archived_answer(team, ticket):
     index = example_index.for_team(team)
     assert refunds.pk not in index.answer_probabilities("double charge refund")
     assert index.answer_classifier() is None  # one answer left: nothing to tell apart
+
+
+def test_every_candidates_entry_is_read_in_one_query(team, ticket):
+    topics = ["billing", "keys", "backups", "quotas", "regions", "volumes", "images", "dns"]
+    entries = [
+        approved(f"How do {topic} work?", f"See the {topic} page in Settings.", team=team)
+        for topic in topics
+    ]
+    for entry in entries:  # every entry was once the answer to the same words
+        services.example_add(entry=entry, text="my thing is broken again", ticket=ticket)
+    candidates_for("my thing is broken again", team)  # the index is read and kept
+
+    with CaptureQueriesContext(connection) as queries:
+        retrieval = candidates_for("my thing is broken again", team)
+        teams = {c.entry.team_id: c.entry.team.slug for c in retrieval.candidates}
+
+    by_search = [c for c in retrieval.candidates if c.closeness > 0]
+    by_vote_only = [c for c in retrieval.candidates if c.closeness == 0]
+    assert len(by_search) == 5  # the entry search's five
+    assert by_vote_only  # and others, found by the vote
+    read = [q["sql"] for q in queries if '"knowledge_knowledgeentry"."question"' in q["sql"]]
+    assert len(read) == 1
+    assert teams == {team.pk: team.slug}
