@@ -51,7 +51,7 @@ def copilot_run_create(
         if recorded is None:
             raise
         return recorded, False
-    run.considered.set(considered)
+    run.considered.add(*considered)  # a run just created has none to replace
     return run, True
 
 

@@ -323,7 +323,7 @@ class Replayer:
             message = self._write(playing.ticket, turn, body)
         playing.positions.append(turn.index)
         if turn.role == "customer":
-            run = pipeline.run(message)
+            run = pipeline.run(message, fresh=True)
             playing.result.messages.append(self._result(conversation, turn, run, playing.answers))
 
     def end(self, playing: Playing) -> ConversationResult:
@@ -444,7 +444,6 @@ class Replayer:
             if run.decision == CopilotRun.Decision.SPEAK
             else None
         )
-        run.refresh_from_db(fields=["decision", "reason", "llm_calls", "tokens", "latency_ms"])
         human = answers.get(turn.index) if answers is not None else None
         # What support said next, for the report's examples: spoken runs only.
         shown = answers is None and run.decision == CopilotRun.Decision.SPEAK

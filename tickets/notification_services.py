@@ -48,10 +48,19 @@ def notify_assigned(*, ticket: Ticket, assignee: User, actor: User | None) -> li
     return _notify([assignee], ticket=ticket, kind=Kind.ASSIGNED, actor_name=name)
 
 
+def message_notifies(*, message: Message, ticket: Ticket) -> bool:
+    """Whether ``notify_message`` may tell anyone of ``message``: a customer's message on an
+    assigned ticket, or an internal note (it may mention someone). Asked without a query."""
+    if ticket.is_imported:
+        return False
+    customer_to_assignee = message.kind == Message.Kind.CUSTOMER and ticket.assignee_id is not None
+    return customer_to_assignee or message.internal
+
+
 def notify_message(*, message: Message, ticket: Ticket) -> list[Notification]:
     """A customer's message tells the ticket's assignee; an internal note tells the people it
     mentions by username who may read the ticket."""
-    if ticket.is_imported:
+    if not message_notifies(message=message, ticket=ticket):
         return []
     if message.kind == Message.Kind.CUSTOMER and ticket.assignee_id is not None:
         assignee = User.objects.get(pk=ticket.assignee_id)

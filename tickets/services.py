@@ -257,10 +257,11 @@ def message_create(
             except attachments.AttachmentRefused as exc:
                 raise TicketError(str(exc)) from exc
         _after_message(locked, message, actor=author, first_response=first_response)
-        notification_services.notify_safely(
-            f"message {message.pk} on #{locked.pk}",
-            lambda: notification_services.notify_message(message=message, ticket=locked),
-        )
+        if notification_services.message_notifies(message=message, ticket=locked):
+            notification_services.notify_safely(
+                f"message {message.pk} on #{locked.pk}",
+                lambda: notification_services.notify_message(message=message, ticket=locked),
+            )
         if email and mail.emails_customer(message):
             mail.message_email_queue(message=message)
         realtime.publish_message(message)

@@ -25,14 +25,16 @@ def settings_for(ticket: Ticket) -> TeamCopilotSettings:
         return TeamCopilotSettings(team=ticket.team)
 
 
-def run(message: Message) -> CopilotRun:
+def run(message: Message, *, fresh: bool = False) -> CopilotRun:
     """Decide on ``message`` and record the run; a spoken run gets a suggestion. A message
-    already decided is not decided again: its recorded run is returned.
+    already decided is not decided again: its recorded run is returned. ``fresh``: the caller
+    has just written the message itself (a replay), so no decision on it can be recorded yet
+    and none is looked for (the database's constraint still holds).
 
     The record also carries, unsaved, ``scored``: (entry, probability, features) of every
     candidate the local engine scored, best first (none for a run decided before).
     """
-    recorded = selectors.run_for_message(message)
+    recorded = None if fresh else selectors.run_for_message(message)
     if recorded is not None:  # its task ran again: a worker died before django-q2 heard back
         return _without_scores(recorded)
     started = time.perf_counter()

@@ -37,6 +37,17 @@ def test_a_task_that_runs_again_leaves_one_decision_and_one_suggestion(small_kb,
     assert Suggestion.objects.filter(run__message=message).count() == 1
 
 
+def test_a_caller_wrongly_sure_a_message_is_new_still_gets_the_one_decision(small_kb, ticket):
+    message = customer_says(ticket, QUESTION)
+    first = pipeline.run(message)
+    again = pipeline.run(message, fresh=True)  # not looked for: the constraint decides
+
+    assert again == first
+    assert CopilotRun.objects.filter(message=message).count() == 1
+    assert Suggestion.objects.filter(run__message=message).count() == 1
+    assert list(first.considered.all()) == list(again.considered.all())
+
+
 def test_the_database_refuses_a_second_decision_on_a_message(ticket):
     message = ticket.messages.get()
     fields = {"ticket": ticket, "message": message, "decision": SILENT, "reason": "r"}
