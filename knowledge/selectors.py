@@ -1,7 +1,8 @@
 """Reads of the knowledge base.
 
-``knowledge_search`` is the only place that narrows knowledge to approved entries in a team's
-scope: the copilot, the curation queue's "nearest entries" and the browse page all call it.
+The entry search (``knowledge_search``, and ``_search`` beneath it) is the only place that
+narrows knowledge to approved entries in a team's scope: the copilot's ``answer_candidates``,
+the curation queue's "nearest entries" and the browse page all go through it.
 """
 
 import re
