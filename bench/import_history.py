@@ -29,6 +29,7 @@ logging.getLogger("django-q").setLevel(logging.WARNING)
 from django.db import connection  # noqa: E402
 
 from ai import embedding  # noqa: E402
+from bench.model_clock import model_clock  # noqa: E402
 from knowledge import clusters  # noqa: E402
 from knowledge.selectors import curation_queue  # noqa: E402
 from replay.importing import import_file  # noqa: E402
@@ -48,7 +49,8 @@ def one_team_copy(source: Path, limit: int | None) -> Path:
 
 def timed(path: Path, team: Team, *, learn: bool) -> dict[str, float]:
     started = time.perf_counter()
-    done = import_file(path, default=team, learn=learn)
+    with model_clock() as clock:
+        done = import_file(path, default=team, learn=learn)
     elapsed = time.perf_counter() - started
     customer = sum(
         1
@@ -65,6 +67,9 @@ def timed(path: Path, team: Team, *, learn: bool) -> dict[str, float]:
         "seconds": round(elapsed, 1),
         "messages_per_s": round(done.messages / elapsed, 1),
         "customer_messages_per_s": round(customer / elapsed, 1),
+        "texts_embedded": clock.texts,
+        "model_seconds": round(clock.seconds, 1),
+        "model": clock.line(customer),
     }
 
 
@@ -108,7 +113,7 @@ def main() -> None:
                 f"conversations, {row['messages']} messages ({row['customer_messages']} from "
                 f"customers) in {row['seconds']} s: {row['messages_per_s']} messages/s, "
                 f"{row['customer_messages_per_s']} customer messages/s; {row['learned']} "
-                "entries proposed or supported"
+                f"entries proposed or supported; {row['model']}"
             )
         print(json.dumps(rows))
         groups_report(args.samples)

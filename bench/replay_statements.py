@@ -1,8 +1,9 @@
 """What a replay asks of the database, printed as figures (not a test): the statements sent
 while conversations are replayed (the replay database's creation and a knowledge import left
 out), per customer message, with the time spent waiting for them, and the statement shapes
-that cost most. Learning and approving as it goes, with the local engine, as the replay
-figures in docs/benchmarks.md and docs/evaluation.md are made. Usage:
+that cost most; and the time the embedding model took (a knowledge import's left out).
+Learning and approving as it goes, with the local engine, as the replay figures in
+docs/benchmarks.md and docs/evaluation.md are made. Usage:
   python bench/replay_statements.py CONVERSATIONS.jsonl [--knowledge KB.jsonl] [--limit N]
       [--top N]
 """
@@ -29,7 +30,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.model_clock import ModelClock, model_clock  # noqa: E402
 from replay import runner  # noqa: E402
+from replay.management.commands import replay as replay_command  # noqa: E402
 
 QUOTED = re.compile(r"'[^']*'")
 NUMBER = re.compile(r"\b\d+(\.\d+)?\b")
@@ -89,6 +92,23 @@ def counting(counter: Counter) -> Iterator[None]:
         runner.Replayer.replay = replay  # type: ignore[method-assign]
 
 
+@contextmanager
+def knowledge_import_left_out(clock: ModelClock) -> Iterator[None]:
+    """The model's time importing ``--knowledge`` is not the replay's."""
+    command = replay_command.Command
+    import_knowledge = command._import
+
+    def left_out(self: Any, path: Path) -> None:
+        with clock.leaving_out():
+            import_knowledge(self, path)
+
+    command._import = left_out  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        command._import = import_knowledge  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("conversations", type=Path)
@@ -101,7 +121,12 @@ def main() -> None:
     if args.knowledge:
         options += ["--knowledge", str(args.knowledge)]
     counter = Counter()
-    with tempfile.TemporaryDirectory() as folder, counting(counter):
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        counting(counter),
+        model_clock() as clock,
+        knowledge_import_left_out(clock),
+    ):
         started = time.perf_counter()
         call_command("replay", str(args.conversations), *options, "--report", f"{folder}/r.json")
         elapsed = time.perf_counter() - started
@@ -117,6 +142,7 @@ def main() -> None:
         f" message), {waited:.1f} s waiting for them ({1000 * waited / messages:.1f} ms per"
         " customer message)"
     )
+    print(f"{clock.line(messages)}; a knowledge import's left out")
     print(f"\nthe {args.top} shapes sent most often: count, seconds, per customer message")
     ranked = sorted(counter.shapes.items(), key=lambda item: -item[1][0])
     for sql, (count, seconds) in ranked[: args.top]:
