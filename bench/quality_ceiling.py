@@ -32,7 +32,6 @@ from pathlib import Path
 
 from irc_scores import answered
 
-URL_RE = re.compile(r"https?://\S+")
 NEIGHBOURS = 10
 
 
@@ -43,13 +42,6 @@ def _rows(path: str) -> list[dict]:
 
 def _decisions(results: list[dict]) -> list[dict]:
     return [r for r in results if r.get("type", "decision") == "decision"]
-
-
-def _norm_url(url: str) -> str:
-    """As ``score_links.py`` normalises an address."""
-    url = re.sub(r"^https?://web\.archive\.org/web/\d+[a-z_]*/", "", url.strip())
-    url = re.sub(r"^https?://", "", url).split("?")[0].split("#")[0]
-    return url.replace(":443", "").rstrip("/.,;:)!").lower()
 
 
 def _customer_text(conversation: dict) -> str:
@@ -80,10 +72,10 @@ def baseline(conversations: list[dict], start: int) -> dict[str, tuple[str, floa
     return found
 
 
-def _first_answers(decisions: list[dict], learned: dict[str, dict]) -> dict[str, dict]:
+def _first_answers(decisions: list[dict]) -> dict[str, dict]:
     """Per conversation, the copilot's first answer on its most confident customer message:
-    its probability, whether it was right, and the articles it links to; and whether the
-    right answer was weighed at all on any of the conversation's messages."""
+    its probability and whether it was right; and whether the right answer was weighed at all
+    on any of the conversation's messages."""
     found: dict[str, dict] = {}
     for row in decisions:
         candidates = row.get("candidates") or []
@@ -93,15 +85,10 @@ def _first_answers(decisions: list[dict], learned: dict[str, dict]) -> dict[str,
         probability = max(
             c["probability"] for c in candidates if c["citation"] == first["citation"]
         )
-        answer = learned.get(first["citation"], {}).get("answer") or ""
         was = found.get(row["conversation"])
         weighed = any(c["right"] for c in candidates) or bool(was and was["weighed"])
         if was is None or probability > was["probability"]:
-            was = {
-                "probability": probability,
-                "right": first["right"],
-                "links": {_norm_url(u) for u in URL_RE.findall(answer)},
-            }
+            was = {"probability": probability, "right": first["right"]}
         found[row["conversation"]] = {**was, "weighed": weighed}
     return found
 
@@ -130,9 +117,8 @@ def _at_recall(picks: Iterable[tuple[float, bool]], total: int, recall: float) -
 def links(conversations: list[dict], results: list[dict], start: int) -> dict:
     scored = conversations[start:]
     total = len(scored)
-    learned = {r["id"]: r for r in results if r.get("type") == "learned"}
     ids = {c["id"] for c in scored}
-    ours = _first_answers([r for r in _decisions(results) if r["conversation"] in ids], learned)
+    ours = _first_answers([r for r in _decisions(results) if r["conversation"] in ids])
     theirs = baseline(conversations, start)
     sent: dict[str, set[str]] = collections.defaultdict(set)
     for conversation in conversations[:start]:

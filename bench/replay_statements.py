@@ -142,7 +142,7 @@ def main() -> None:
         f" message), {waited:.1f} s waiting for them ({1000 * waited / messages:.1f} ms per"
         " customer message)"
     )
-    print(f"{clock.line(messages)}; a knowledge import's left out")
+    print(clock.line(messages) + ("; the knowledge import's left out" if args.knowledge else ""))
     print(f"\nthe {args.top} shapes sent most often: count, seconds, per customer message")
     ranked = sorted(counter.shapes.items(), key=lambda item: -item[1][0])
     for sql, (count, seconds) in ranked[: args.top]:
