@@ -2,9 +2,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.async_executor import close_executor_connections
 from tests.factories import CustomerFactory, TeamFactory, TicketFactory, UserFactory
 from tickets import services
 from tickets.models import Message
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last test, before the test database is dropped: nothing may still hold it."""
+    if nextitem is None:
+        close_executor_connections()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,8 @@ from django.contrib.auth.models import Group
 from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.async_executor import close_executor_connections
+
 CHROMIUM = os.environ.get("VIGIL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -33,6 +35,8 @@ class BrowserTestCase(ChannelsLiveServerTestCase):
         # to an earlier test's event loop, nor asgiref's executor whose thread does not survive
         # the fork (its sync_to_async calls would wait forever).
         channel_layers.backends.clear()
+        # The executor given up keeps, on its thread, what earlier tests left open.
+        close_executor_connections()
         SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
         # Nor the database connection pool: parent and child would read each other's results
         # on the same sockets. Each side opens its own pool after the fork.
