@@ -2,7 +2,7 @@
 
 Asyncio tests run their database calls (``database_sync_to_async``) on asgiref's single-thread
 executor. A call whose commit runs a task inline (django-q's sync mode) can leave a connection
-open on that thread. Nothing in the test process closes it: it keeps the test database busy
+open on that thread. Unless closed here, it keeps the test database busy
 until the run ends, and the teardown cannot drop the database ("being accessed by other
 users")."""
 
@@ -13,6 +13,7 @@ from django.db import connections
 
 
 def close_executor_connections() -> None:
-    """Close the connections of the executor's thread, on that thread (a thread's own)."""
+    """Close the connections of the executor's thread, on that thread: Django lets only the
+    thread that opened a connection close it."""
     with contextlib.suppress(TimeoutError):
         SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
