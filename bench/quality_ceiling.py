@@ -28,16 +28,14 @@ import collections
 import json
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
-from irc_scores import answered
+from irc_scores import _lines, answered
 
 NEIGHBOURS = 10
 
 
 def _rows(path: str) -> list[dict]:
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    return [json.loads(line) for line in _lines(path)]
 
 
 def _decisions(results: list[dict]) -> list[dict]:

@@ -2,9 +2,8 @@
 
 Asyncio tests run their database calls (``database_sync_to_async``) on asgiref's single-thread
 executor. A call whose commit runs a task inline (django-q's sync mode) can leave a connection
-open on that thread. Unless closed here, it keeps the test database busy
-until the run ends, and the teardown cannot drop the database ("being accessed by other
-users")."""
+open on that thread. Unless closed here, it keeps the test database busy until the run ends,
+and the teardown cannot drop the database ("being accessed by other users")."""
 
 import contextlib
 
